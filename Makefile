@@ -1,0 +1,39 @@
+# csrgen: two commands on a fresh machine: `make report` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+SEED   := report/ucmsc-dlc.toml
+PILOT  := report/cdiscpilot01.toml
+# The synthetic seed database was locked on this date (kept fixed so `make data` is reproducible).
+SEED_LOCK_DATE := 2026-11-24
+
+.PHONY: report pilot test data lock bench lint clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	touch $(STAMP)
+
+report: $(STAMP)  ## the seed study's CSR into build/ucmsc-dlc/
+	$(BIN)/csrgen report $(SEED)
+
+pilot: $(STAMP)  ## the CDISC pilot's CSR into build/cdiscpilot01/
+	$(BIN)/csrgen report $(PILOT)
+
+test: $(STAMP)  ## the whole suite
+	$(BIN)/python -m pytest
+
+data: $(STAMP)  ## regenerate the committed synthetic data and their lock
+	$(BIN)/csrgen simulate --out data/ucmsc-dlc
+	$(BIN)/csrgen lock $(SEED) --date $(SEED_LOCK_DATE)
+
+bench: $(STAMP)  ## timings: report vs bare imports, and scale (see README)
+	$(BIN)/python bench/bench.py
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests
+
+clean:
+	rm -rf build .pytest_cache

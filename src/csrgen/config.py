@@ -1,0 +1,291 @@
+"""The study file: ``report/<study>.toml`` loaded once into a frozen, validated config.
+
+Everything study-specific lives in the study file (datasets, arms, populations, endpoints, lab
+parameters, the outputs with their numbers, titles and footnotes); the code stays generic. The
+config is passed explicitly; there are no globals.
+
+Unknown keys, missing keys and values of the wrong type are errors that name the file and the key
+(``report/x.toml: outputs[2].population: Field required``).
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from csrgen.errors import ConfigError
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class StudyInfo(_Strict):
+    id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+    title: str
+    protocol: str
+    phase: str
+    indication: str
+    sponsor: str
+    registry: str = ""
+    design: str = ""
+    treatments: str = ""
+    #: When true every page and the title page say the data are synthetic.
+    synthetic: bool = False
+
+
+class DataSettings(_Strict):
+    #: Folder of the ADaM files, relative to the study file (``--data`` overrides it).
+    dir: str
+    #: Dataset role (adsl, adtte, adlb, adae, adex) -> file name inside ``dir``.
+    datasets: dict[str, str]
+    #: The lock file; default ``<dir>/lock.json``. Relative to the study file.
+    lock: str = ""
+    #: Text encoding of CSV files (XPT files carry their own).
+    encoding: str = "utf-8"
+
+    @field_validator("datasets")
+    @classmethod
+    def _needs_adsl(cls, value: dict[str, str]) -> dict[str, str]:
+        if "adsl" not in value:
+            raise ValueError("an 'adsl' entry is required")
+        return value
+
+
+class Arms(_Strict):
+    #: Arm labels exactly as in the data, in display order.
+    levels: list[str] = Field(min_length=1)
+    #: The comparator: hazard ratios, differences and pairwise tests are against this arm.
+    reference: str
+    #: Show a Total column in subject-level tables.
+    total: bool = True
+    total_label: str = "Total"
+
+    @model_validator(mode="after")
+    def _reference_is_a_level(self) -> Arms:
+        if self.reference not in self.levels:
+            raise ValueError(f"reference {self.reference!r} is not one of levels {self.levels}")
+        if len(set(self.levels)) != len(self.levels):
+            raise ValueError("levels must be unique")
+        return self
+
+
+class Population(_Strict):
+    label: str
+    #: ADSL flag variable ('Y' = in the population); empty means every ADSL subject.
+    flag: str = ""
+    #: ADSL variable holding the arm for analyses of this population (TRT01P, TRT01A, ...).
+    arm_var: str
+
+
+class TteEndpoint(_Strict):
+    paramcd: str
+    label: str
+    #: Landmark times for KM estimates, in the unit of AVAL.
+    landmarks: list[float] = Field(default_factory=list)
+    #: x-axis ticks of the KM figure, where numbers at risk are shown.
+    risk_ticks: list[float] = Field(default_factory=list)
+    #: Landmark-analysis windows [start, end]; the second and later condition on being
+    #: event-free at their start.
+    windows: list[tuple[float, float]] = Field(default_factory=list)
+    #: Censored records whose ``variable`` equals one of ``values`` are competing events.
+    competing_variable: str = ""
+    competing_values: list[str] = Field(default_factory=list)
+
+
+class SurvivalSettings(_Strict):
+    dataset: str = "adtte"
+    population: str
+    time_unit: str
+    endpoints: list[TteEndpoint] = Field(min_length=1)
+    #: Baseline covariates (ADSL variables) for the adjusted Cox model.
+    covariates: list[str] = Field(default_factory=list)
+    #: Stratification variables (ADSL) for the stratified log-rank test.
+    strata: list[str] = Field(default_factory=list)
+
+
+class LabSettings(_Strict):
+    dataset: str = "adlb"
+    population: str
+    #: PARAMCDs to analyse, in order; empty means every parameter in the data not excluded.
+    params: list[str] = Field(default_factory=list)
+    #: PARAMCD prefixes that are not lab tests (e.g. derived ``_`` parameters).
+    exclude_prefixes: list[str] = Field(default_factory=list)
+    #: AVISITs to show, in order; empty means every visit with an AVISITN, ordered by it.
+    visits: list[str] = Field(default_factory=list)
+    #: Record filter flag (e.g. ANL01FL); empty means all records.
+    record_flag: str = ""
+    #: ADSL or ADLB variable that holds the arm; default is the population's arm variable.
+    arm_var: str = ""
+
+
+class SafetySettings(_Strict):
+    population: str
+    #: How treatment-emergence is decided: a flag variable in ADAE, or a window in study days.
+    te_flag: str = ""
+    te_window_days: tuple[int, int] | None = None
+    #: Fisher exact p of each active arm against the reference in AE tables.
+    fisher: bool = False
+    #: Severity levels in increasing order.
+    severity_levels: list[str] = Field(default_factory=lambda: ["MILD", "MODERATE", "SEVERE"])
+
+    @model_validator(mode="after")
+    def _one_te_rule(self) -> SafetySettings:
+        if bool(self.te_flag) == (self.te_window_days is not None):
+            raise ValueError("give exactly one of te_flag or te_window_days")
+        return self
+
+
+class OutputSpec(_Strict):
+    #: Stable id, unique in the study: the ``output_id`` of its ARD rows and its anchor.
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    #: The catalog module that makes it; defaults to ``id``.
+    module: str = ""
+    #: Display number, e.g. "Table 14.1.1", "Figure 14.2.1", "Listing 16.2.7".
+    number: str = Field(pattern=r"^(Table|Figure|Listing) \d+(\.\d+)*$")
+    title: str
+    population: str
+    footnotes: list[str] = Field(default_factory=list)
+    #: Module-specific options, validated by the module's own ``Options`` model.
+    options: dict[str, Any] = Field(default_factory=dict)
+
+    @property
+    def slug(self) -> str:
+        return self.module or self.id
+
+    @property
+    def kind(self) -> str:
+        return self.number.split(" ", 1)[0]
+
+    @property
+    def section(self) -> str:
+        """The CSR section holding the output: first two parts of the number (14.2, 16.2)."""
+        digits = self.number.split(" ", 1)[1].split(".")
+        return ".".join(digits[:2])
+
+
+class DocumentSettings(_Strict):
+    #: DRAFT or FINAL, shown in the page header.
+    status: Literal["DRAFT", "FINAL"] = "DRAFT"
+    #: Folder of sponsor templates overriding the packaged ones, relative to the study file.
+    templates: str = ""
+    #: Listings longer than this go to CSV/XLSX files beside the documents.
+    listing_max_rows: int = Field(default=500, ge=1)
+    abbreviations: dict[str, str] = Field(default_factory=dict)
+
+
+class StudyConfig(_Strict):
+    study: StudyInfo
+    data: DataSettings
+    arms: Arms
+    populations: dict[str, Population] = Field(min_length=1)
+    survival: SurvivalSettings | None = None
+    labs: LabSettings | None = None
+    safety: SafetySettings | None = None
+    document: DocumentSettings = Field(default_factory=DocumentSettings)
+    outputs: list[OutputSpec] = Field(min_length=1)
+    #: The study file itself (set by the loader; not a TOML key).
+    path: Path = Field(default=Path("."), exclude=True)
+
+    @model_validator(mode="after")
+    def _cross_references(self) -> StudyConfig:
+        errors = []
+        pops = set(self.populations)
+        for i, out in enumerate(self.outputs):
+            if out.population not in pops:
+                errors.append(
+                    f"outputs[{i}].population: {out.population!r} is not one of {sorted(pops)}"
+                )
+        for name in ("survival", "labs", "safety"):
+            section = getattr(self, name)
+            if section is not None and section.population not in pops:
+                errors.append(
+                    f"{name}.population: {section.population!r} is not one of {sorted(pops)}"
+                )
+        ids = [o.id for o in self.outputs]
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            errors.append(f"outputs: duplicate id {', '.join(dupes)}")
+        numbers = [o.number for o in self.outputs]
+        dupes = sorted({n for n in numbers if numbers.count(n) > 1})
+        if dupes:
+            errors.append(f"outputs: duplicate number {', '.join(dupes)}")
+        if errors:
+            raise ValueError("; ".join(errors))
+        return self
+
+    # -- derived paths -------------------------------------------------------------------------
+    @property
+    def base_dir(self) -> Path:
+        return self.path.parent
+
+    def data_dir(self, override: str | Path | None = None) -> Path:
+        if override is not None:
+            return Path(override)
+        return (self.base_dir / self.data.dir).resolve()
+
+    def lock_path(self, data_dir: Path) -> Path:
+        if self.data.lock:
+            return (self.base_dir / self.data.lock).resolve()
+        return data_dir / "lock.json"
+
+    def dataset_path(self, role: str, data_dir: Path) -> Path:
+        return data_dir / self.data.datasets[role]
+
+    def output(self, output_id: str) -> OutputSpec:
+        for out in self.outputs:
+            if out.id == output_id:
+                return out
+        raise KeyError(output_id)
+
+
+def _loc(loc: tuple[Any, ...]) -> str:
+    text = ""
+    for part in loc:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += ("." if text else "") + str(part)
+    return text
+
+
+def format_validation_error(source: str, exc: ValidationError) -> str:
+    """One line per problem: ``file: key.path: message``."""
+    lines = []
+    for err in exc.errors():
+        # pydantic appends the validator name for union/after-validators; keep keys only.
+        loc = tuple(
+            p for p in err["loc"] if not (isinstance(p, str) and re.match(r"^function-", p))
+        )
+        msg = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            msg = "unknown key"
+        elif err["type"] == "missing":
+            msg = "missing required key"
+        lines.append(f"{source}: {_loc(loc) or '(top level)'}: {msg}")
+    return "\n".join(lines)
+
+
+def load_study(path: str | Path) -> StudyConfig:
+    """Read and validate a study file; raise :class:`ConfigError` naming file and key."""
+    path = Path(path)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: study file not found") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"{path}: not valid UTF-8 text ({exc.reason} at byte {exc.start})"
+        ) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    if "path" in raw:
+        raise ConfigError(f"{path}: path: unknown key")
+    try:
+        return StudyConfig.model_validate({**raw, "path": path.resolve()})
+    except ValidationError as exc:
+        raise ConfigError(format_validation_error(str(path), exc)) from None

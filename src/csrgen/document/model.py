@@ -1,0 +1,214 @@
+"""The document model: frozen dataclasses holding formatted text only.
+
+Outputs build :class:`Table`, :class:`Figure` and :class:`Listing`; the document layer assembles
+them with narrative :class:`Paragraph` s into :class:`Section` s of a :class:`Document`; the
+writers lay the model out (DOCX, HTML) without computing or rounding anything.
+
+Named parts follow great_tables: heading (number, title, population), column labels (with
+optional spanners), stub/body rows, footnotes, source note.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal, Union
+
+Align = Literal["left", "center", "right"]
+
+
+@dataclass(frozen=True)
+class Run:
+    """A stretch of paragraph text with one style."""
+
+    text: str
+    bold: bool = False
+    italic: bool = False
+    #: Anchor (``#id``) or empty.
+    link: str = ""
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    """Narrative text. ``style``: body, bullet, placeholder (for the medical writer), note."""
+
+    runs: tuple[Run, ...]
+    style: Literal["body", "bullet", "placeholder", "note"] = "body"
+
+    @classmethod
+    def of(cls, text: str, style: str = "body") -> Paragraph:
+        return cls(runs=(Run(text),), style=style)  # type: ignore[arg-type]
+
+    @property
+    def text(self) -> str:
+        return "".join(r.text for r in self.runs)
+
+
+@dataclass(frozen=True)
+class Cell:
+    text: str
+    #: Indentation level in the stub column (0 = flush left).
+    indent: int = 0
+    bold: bool = False
+    #: Anchor this cell links to in the HTML (e.g. a PT row to its listing entries).
+    link: str = ""
+
+
+@dataclass(frozen=True)
+class Column:
+    #: Header text; ``\n`` breaks the line (``"UC-MSC\n(N=108)"``).
+    label: str
+    align: Align = "center"
+    #: Relative width; the writer shares the page width in proportion.
+    width: float = 1.0
+    #: Key used by HTML sort/filter and CSV export of listings.
+    key: str = ""
+
+
+@dataclass(frozen=True)
+class Spanner:
+    """A header cell spanning columns ``first``..``last`` (inclusive, 0-based)."""
+
+    label: str
+    first: int
+    last: int
+
+
+@dataclass(frozen=True)
+class Row:
+    cells: tuple[Cell, ...]
+    #: ``group``: a heading row inside the body (variable label, SOC); kept with the next row.
+    kind: Literal["data", "group"] = "data"
+    #: HTML id for this row (listing rows linked from summary tables); empty for none.
+    anchor: str = ""
+
+
+@dataclass(frozen=True)
+class _Tabular:
+    id: str
+    number: str
+    title: str
+    #: "Population: Intent-to-treat (N=219)"
+    population: str
+    columns: tuple[Column, ...]
+    rows: tuple[Row, ...]
+    spanners: tuple[Spanner, ...] = ()
+    footnotes: tuple[str, ...] = ()
+    #: "Source: adsl.csv; output t_demog; data lock L-1234 (2017-12-01)"
+    source: str = ""
+    landscape: bool = False
+    #: When set, the body is replaced by this text ("No data to report").
+    null_reason: str = ""
+
+    def __post_init__(self) -> None:
+        width = len(self.columns)
+        for i, row in enumerate(self.rows):
+            if len(row.cells) != width:
+                raise ValueError(
+                    f"{self.number}: row {i} has {len(row.cells)} cells for {width} columns"
+                )
+        for sp in self.spanners:
+            if not (0 <= sp.first <= sp.last < width):
+                raise ValueError(f"{self.number}: spanner {sp.label!r} outside the columns")
+
+    @property
+    def caption(self) -> str:
+        return f"{self.number} {self.title}"
+
+
+@dataclass(frozen=True)
+class Table(_Tabular):
+    pass
+
+
+@dataclass(frozen=True)
+class Listing(_Tabular):
+    """A patient data listing; landscape, header repeated, sortable in HTML.
+
+    When longer than the study's limit, ``rows`` holds nothing and ``external`` names the CSV/XLSX
+    files (relative to the document) that hold all ``total_rows`` rows.
+    """
+
+    landscape: bool = True
+    external: tuple[str, ...] = ()
+    total_rows: int = 0
+
+
+@dataclass(frozen=True)
+class Figure:
+    id: str
+    number: str
+    title: str
+    population: str
+    #: Vector image for HTML (a complete ``<svg>`` element, deterministic ids).
+    svg: str
+    #: Raster image for DOCX (PNG bytes, high resolution).
+    png: bytes
+    width_in: float
+    height_in: float
+    #: Text alternative for screen readers.
+    alt: str
+    footnotes: tuple[str, ...] = ()
+    source: str = ""
+    landscape: bool = False
+    null_reason: str = ""
+
+    @property
+    def caption(self) -> str:
+        return f"{self.number} {self.title}"
+
+
+Block = Union[Paragraph, Table, Listing, Figure, "Section"]
+
+
+@dataclass(frozen=True)
+class Section:
+    #: ICH E3 number ("14.2"), or empty for unnumbered front matter.
+    number: str
+    title: str
+    anchor: str
+    blocks: tuple[Block, ...] = ()
+
+    @property
+    def heading(self) -> str:
+        return f"{self.number} {self.title}" if self.number else self.title
+
+
+@dataclass(frozen=True)
+class Document:
+    study_id: str
+    title: str
+    #: Lines for the page header (study id, protocol, CONFIDENTIAL, status, ...).
+    header: tuple[str, ...]
+    #: Source line for the page footer.
+    footer: str
+    #: Text that must be on every page (``SYNTHETIC DATA``, ``DRAFT - DATA NOT LOCKED``).
+    banners: tuple[str, ...]
+    #: Label/value pairs for the title page, in order.
+    title_page: tuple[tuple[str, str], ...]
+    sections: tuple[Section, ...]
+    #: Document language for HTML ``lang`` and DOCX proofing.
+    language: str = "en"
+    meta: dict[str, str] = field(default_factory=dict, compare=False)
+
+
+def iter_blocks(blocks: tuple[Block, ...]):
+    """Depth-first walk yielding every block, sections included."""
+    for block in blocks:
+        yield block
+        if isinstance(block, Section):
+            yield from iter_blocks(block.blocks)
+
+
+def null_table(
+    id: str, number: str, title: str, population: str, reason: str = "No data to report"
+) -> Table:
+    """The standard null report: heading kept, body replaced by ``reason``."""
+    return Table(
+        id=id,
+        number=number,
+        title=title,
+        population=population,
+        columns=(Column(""),),
+        rows=(),
+        null_reason=reason,
+    )

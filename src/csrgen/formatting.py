@@ -1,0 +1,119 @@
+"""The only place numbers become strings.
+
+Rounding is half-up on the decimal value as printed (SAS ``ROUND``/``PUT`` behaviour), not
+Python's round-half-to-even and not on the binary float: ``2.675`` rounds to ``2.68`` and
+``0.125`` to ``0.13``. Not-estimable values print as ``NE``.
+
+Conventions (ICH E3 / common CSR practice):
+
+* counts ``n (%)`` with one decimal, ``0`` printed alone, 100% as ``(100)``;
+* means and medians one decimal more than the raw data, SD two more, min/max as raw;
+* p-values three decimals, ``<0.001`` below, ``>0.999`` above;
+* confidence intervals ``(lower, upper)``.
+"""
+
+from __future__ import annotations
+
+import math
+from decimal import ROUND_HALF_UP, Decimal
+
+NE = "NE"
+
+
+def _missing(x: float | None) -> bool:
+    return x is None or (isinstance(x, float) and math.isnan(x))
+
+
+def round_half_up(x: float, digits: int = 0) -> Decimal:
+    """Round half away from zero on the shortest decimal representation of ``x``.
+
+    ``repr(x)`` is the shortest string that round-trips to the same float, so ``2.675`` (stored as
+    2.67499999...) is treated as the decimal 2.675 the data meant, as SAS does with its fuzz.
+    """
+    quantum = Decimal(1).scaleb(-digits)
+    return Decimal(repr(float(x))).quantize(quantum, rounding=ROUND_HALF_UP)
+
+
+def fmt_num(x: float | None, digits: int = 0) -> str:
+    """A number rounded half-up to ``digits`` decimals; ``NE`` when missing."""
+    if _missing(x) or (isinstance(x, float) and math.isinf(x)):
+        return NE
+    text = f"{round_half_up(x, digits):f}"
+    if text.startswith("-") and Decimal(text) == 0:
+        text = text[1:]  # never print "-0.0"
+    return text
+
+
+def fmt_int(x: float | None) -> str:
+    return fmt_num(x, 0)
+
+
+def fmt_pct(pct: float | None, digits: int = 1) -> str:
+    """A percentage without the sign: 100 prints as ``100``, other values with ``digits``."""
+    if _missing(pct):
+        return NE
+    if pct == 100:
+        return "100"
+    return fmt_num(pct, digits)
+
+
+def fmt_n_pct(n: float | None, pct: float | None, digits: int = 1) -> str:
+    """``n (pct)``; a zero count prints ``0`` alone, as in most CSR shells."""
+    if _missing(n):
+        return NE
+    if n == 0:
+        return "0"
+    return f"{fmt_int(n)} ({fmt_pct(pct, digits)})"
+
+
+def fmt_n_pct_events(n: float, pct: float, events: float, digits: int = 1) -> str:
+    """``n (pct) events`` for adverse-event tables: subjects and records."""
+    return f"{fmt_n_pct(n, pct, digits)} [{fmt_int(events)}]"
+
+
+def fmt_mean_sd(mean: float | None, sd: float | None, digits: int = 0) -> str:
+    """``mean (SD)`` with the mean at ``digits + 1`` and the SD at ``digits + 2`` decimals."""
+    if _missing(mean):
+        return NE
+    return f"{fmt_num(mean, digits + 1)} ({fmt_num(sd, digits + 2)})"
+
+
+def fmt_median(median: float | None, digits: int = 0) -> str:
+    return fmt_num(median, digits + 1)
+
+
+def fmt_range(lo: float | None, hi: float | None, digits: int = 0) -> str:
+    """``lo, hi`` (min-max or Q1-Q3 inside brackets or after a label)."""
+    return f"{fmt_num(lo, digits)}, {fmt_num(hi, digits)}"
+
+
+def fmt_median_iqr(median: float, q1: float, q3: float, digits: int = 0) -> str:
+    """``median [Q1, Q3]``, all at ``digits + 1`` decimals."""
+    return f"{fmt_num(median, digits + 1)} [{fmt_range(q1, q3, digits + 1)}]"
+
+
+def fmt_ci(lcl: float | None, ucl: float | None, digits: int = 2) -> str:
+    """``(lcl, ucl)``; an unestimable limit prints ``NE``."""
+    return f"({fmt_num(lcl, digits)}, {fmt_num(ucl, digits)})"
+
+
+def fmt_est_ci(est: float | None, lcl: float | None, ucl: float | None, digits: int = 2) -> str:
+    """``est (lcl, ucl)``."""
+    return f"{fmt_num(est, digits)} {fmt_ci(lcl, ucl, digits)}"
+
+
+def fmt_pvalue(p: float | None, digits: int = 3) -> str:
+    """Three decimals; ``<0.001`` and ``>0.999`` at the ends; ``NE`` when not computed."""
+    if _missing(p):
+        return NE
+    floor = 10.0**-digits
+    if p < floor:
+        return f"<{floor:.{digits}f}"
+    if p > 1 - floor:
+        return f">{1 - floor:.{digits}f}"
+    return fmt_num(p, digits)
+
+
+def fmt_header_n(label: str, n: float) -> str:
+    """Column header ``Arm\\n(N=xx)``."""
+    return f"{label}\n(N={fmt_int(n)})"

@@ -1,0 +1,101 @@
+"""What every output module shares: its run context and the standard table parts.
+
+An output module (``outputs/<slug>.py``) has a fixed shape, run by :func:`catalog.run_output`::
+
+    Options                                  pydantic model of its ``[outputs.options]``
+    requires(config, spec, options) -> {role: {variables}}   checked by dataset validation
+    prepare(ctx) -> prepared                 population and filters (pre-processing)
+    analyze(ctx, prepared) -> ARD frame      statistics, via ``analyses.ard_*`` only
+    build(ctx, prepared, ard) -> blocks      document model (Table / Figure / Listing)
+
+When no subject qualifies, ``build`` returns the standard null table, never raises.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+import pandas as pd
+from pydantic import BaseModel, ConfigDict
+
+from csrgen import formatting as fmt
+from csrgen.ard import stat_lookup
+from csrgen.config import OutputSpec, StudyConfig
+from csrgen.datasets import StudyData, population_subjects
+from csrgen.document.model import Column, null_table
+from csrgen.lock import LockInfo
+
+
+class OptionsModel(BaseModel):
+    """Base of every output's ``Options``: unknown keys are errors, values frozen."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class NoOptions(OptionsModel):
+    pass
+
+
+@dataclass(frozen=True)
+class OutputContext:
+    config: StudyConfig
+    spec: OutputSpec
+    options: Any
+    data: StudyData
+    lock: LockInfo
+
+    @cached_property
+    def subjects(self) -> pd.DataFrame:
+        """ADSL rows of the output's population with the analysis arm in ``_ARM``."""
+        return population_subjects(self.data, self.config, self.spec.population)
+
+    @property
+    def population(self):
+        return self.config.populations[self.spec.population]
+
+    @property
+    def arm_var(self) -> str:
+        return self.population.arm_var
+
+    @property
+    def arms(self) -> list[str]:
+        return list(self.config.arms.levels)
+
+    def population_line(self, n: float | None = None) -> str:
+        text = f"Population: {self.population.label}"
+        return f"{text} (N={fmt.fmt_int(n)})" if n is not None else text
+
+    def source_line(self, roles: Sequence[str]) -> str:
+        files = ", ".join(self.data.file_name(r) for r in roles if r in self.data)
+        lock = (
+            f"data lock {self.lock.lock_id} ({self.lock.lock_date})"
+            if self.lock.locked
+            else "DRAFT - DATA NOT LOCKED"
+        )
+        return f"Source: {files}; output {self.spec.id}; {lock}."
+
+    def null(self, reason: str = "No data to report"):
+        return null_table(
+            self.spec.id, self.spec.number, self.spec.title, self.population_line(0), reason
+        )
+
+
+def arm_header_columns(
+    ard: pd.DataFrame, ctx: OutputContext, total: bool | None = None, width: float = 1.0
+) -> list[Column]:
+    """One column per arm (and Total) headed ``Arm\\n(N=xx)``, N read from the ARD ``N`` rows."""
+    cols = []
+    for level in arm_levels(ctx, total):
+        n = stat_lookup(ard, group_level=level, stat_name="N", variable="")
+        cols.append(Column(fmt.fmt_header_n(level, n), align="center", width=width, key=level))
+    return cols
+
+
+def arm_levels(ctx: OutputContext, total: bool | None = None) -> list[str]:
+    levels = list(ctx.arms)
+    if total if total is not None else ctx.config.arms.total:
+        levels.append(ctx.config.arms.total_label)
+    return levels

@@ -1,0 +1,78 @@
+"""The catalog: every output module csrgen knows, listed explicitly, and the one runner.
+
+A study file's ``[[outputs]]`` entry names a module by slug (``module``, default its ``id``).
+Modules are imported when first used so that ``csrgen --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from types import ModuleType
+
+import pandas as pd
+from pydantic import ValidationError
+
+from csrgen.ard import check_ard, normalise
+from csrgen.config import StudyConfig, format_validation_error
+from csrgen.document.model import Block
+from csrgen.errors import ConfigError
+from csrgen.outputs.base import OutputContext
+
+#: slug -> module path. Add new outputs here.
+CATALOG: dict[str, str] = {
+    "t_demog": "csrgen.outputs.t_demog",
+}
+
+
+@dataclass(frozen=True)
+class OutputResult:
+    output_id: str
+    ard: pd.DataFrame
+    blocks: tuple[Block, ...]
+
+
+def get_module(slug: str) -> ModuleType:
+    return importlib.import_module(CATALOG[slug])
+
+
+def resolve_options(config: StudyConfig) -> dict[str, object]:
+    """Validate every output's ``options`` with its module's model; all errors at once."""
+    errors: list[str] = []
+    resolved: dict[str, object] = {}
+    for i, spec in enumerate(config.outputs):
+        if spec.slug not in CATALOG:
+            errors.append(
+                f"{config.path}: outputs[{i}].module: unknown output {spec.slug!r}; "
+                f"known: {', '.join(sorted(CATALOG))}"
+            )
+            continue
+        try:
+            resolved[spec.id] = get_module(spec.slug).Options.model_validate(spec.options)
+        except ValidationError as exc:
+            errors.append(format_validation_error(f"{config.path}: outputs[{i}].options", exc))
+    if errors:
+        raise ConfigError("\n".join(errors))
+    return resolved
+
+
+def requirements(config: StudyConfig, options: dict[str, object]) -> dict[str, set[str]]:
+    """Variables each dataset must have for the study's outputs, by dataset role."""
+    needed: dict[str, set[str]] = {}
+    for spec in config.outputs:
+        for role, names in get_module(spec.slug).requires(config, spec, options[spec.id]).items():
+            needed.setdefault(role, set()).update(names)
+    return needed
+
+
+def run_output(ctx: OutputContext) -> OutputResult:
+    """pre-processing -> analysis (ARD) -> build, the same for every output."""
+    module = get_module(ctx.spec.slug)
+    prepared = module.prepare(ctx)
+    ard = module.analyze(ctx, prepared)
+    ard = normalise(ard.assign(output_id=ctx.spec.id))
+    problems = check_ard(ard)
+    if problems:  # a bug in the output module, not a user error: fail loudly
+        raise AssertionError(f"{ctx.spec.id}: malformed ARD: {problems}")
+    blocks = tuple(module.build(ctx, prepared, ard))
+    return OutputResult(ctx.spec.id, ard, blocks)

@@ -1,0 +1,151 @@
+"""Table 14.1.x Demographic and baseline characteristics (Table 1).
+
+pre-processing: the output's population from ADSL, arm from the population's arm variable.
+analysis: :func:`csrgen.analyses.baseline.ard_baseline` (n, mean, SD, median, Q1, Q3, min, max;
+n (%) of N; tableone's test across arms).
+build: one block per variable (label row carrying the p-value, statistics indented beneath).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import pandas as pd
+from pydantic import Field
+
+from csrgen import formatting as fmt
+from csrgen.analyses.baseline import BaselineVariable, ard_baseline, method_wording
+from csrgen.ard import stat_lookup
+from csrgen.datasets import ARM
+from csrgen.document.model import Cell, Column, Row, Table
+from csrgen.outputs.base import OptionsModel, OutputContext, arm_header_columns, arm_levels
+
+
+class DemogVariable(OptionsModel):
+    var: str
+    label: str
+    kind: Literal["continuous", "categorical"]
+    #: Decimals of the raw data: mean/median print one more, SD two more.
+    decimals: int = Field(default=0, ge=0, le=6)
+    #: Category order (categorical); default alphabetical of the values present.
+    levels: list[str] = Field(default_factory=list)
+    #: Display text of a category value ({"M" = "Male"}).
+    level_labels: dict[str, str] = Field(default_factory=dict)
+    #: Use the Kruskal-Wallis test instead of ANOVA.
+    nonparametric: bool = False
+
+
+class Options(OptionsModel):
+    variables: list[DemogVariable] = Field(min_length=1)
+    pvalues: bool = True
+    stub_header: str = "Characteristic"
+
+
+def requires(config, spec, options: Options) -> dict[str, set[str]]:
+    return {"adsl": {v.var for v in options.variables}}
+
+
+def prepare(ctx: OutputContext) -> pd.DataFrame:
+    return ctx.subjects
+
+
+def analyze(ctx: OutputContext, subjects: pd.DataFrame) -> pd.DataFrame:
+    variables = [
+        BaselineVariable(v.var, v.kind, tuple(v.levels), v.nonparametric)
+        for v in ctx.options.variables
+    ]
+    return ard_baseline(
+        subjects,
+        arm=ARM,
+        arms=ctx.arms,
+        variables=variables,
+        group_var=ctx.arm_var,
+        total_label=ctx.config.arms.total_label,
+        total=ctx.config.arms.total,
+        tests=ctx.options.pvalues,
+    )
+
+
+def build(ctx: OutputContext, subjects: pd.DataFrame, ard: pd.DataFrame) -> list[Table]:
+    if subjects.empty:
+        return [ctx.null()]
+    opts: Options = ctx.options
+    levels = arm_levels(ctx)
+    columns = [Column(opts.stub_header, align="left", width=2.4, key="stub")]
+    columns += arm_header_columns(ard, ctx)
+    if opts.pvalues:
+        columns.append(Column("p-value", align="center", width=0.8, key="p"))
+    blank = [Cell("")] * (len(columns) - 1)
+
+    rows: list[Row] = []
+    methods: list[str] = []
+    for v in opts.variables:
+        head = [Cell(v.label, bold=True)] + blank
+        if opts.pvalues:
+            p_rows = ard[(ard["variable"] == v.var) & (ard["stat_name"] == "p_value")]
+            p = float(p_rows["stat"].iloc[0]) if len(p_rows) else float("nan")
+            head[-1] = Cell(fmt.fmt_pvalue(p))
+            method = p_rows["method"].iloc[0] if len(p_rows) else ""
+            if method and method not in methods:
+                methods.append(method)
+        rows.append(Row(tuple(head), kind="group"))
+        for label, texts in _statistic_lines(ard, v, levels, ctx.arms):
+            cells = [Cell(label, indent=1)] + [Cell(t) for t in texts]
+            if opts.pvalues:
+                cells.append(Cell(""))
+            rows.append(Row(tuple(cells)))
+
+    footnotes = list(ctx.spec.footnotes)
+    footnotes.append(
+        "N = number of subjects in the population; percentages are based on N. "
+        "SD = standard deviation; Q1, Q3 = first and third quartiles (SAS definition 5)."
+    )
+    if opts.pvalues and methods:
+        footnotes.append(
+            "p-values compare the arms (missing values excluded): "
+            + "; ".join(method_wording(m) for m in methods)
+            + "."
+        )
+    n_total = sum(stat_lookup(ard, group_level=a, variable="", stat_name="N") for a in ctx.arms)
+    return [
+        Table(
+            id=ctx.spec.id,
+            number=ctx.spec.number,
+            title=ctx.spec.title,
+            population=ctx.population_line(n_total),
+            columns=tuple(columns),
+            rows=tuple(rows),
+            footnotes=tuple(footnotes),
+            source=ctx.source_line(["adsl"]),
+        )
+    ]
+
+
+def _statistic_lines(ard: pd.DataFrame, v: DemogVariable, levels: list[str], arms: list[str]):
+    """(label, one text per column) for the rows under a variable's heading."""
+
+    def stat(level: str, name: str, var_level: str = "") -> float:
+        return stat_lookup(
+            ard, group_level=level, variable=v.var, stat_name=name, variable_level=var_level
+        )
+
+    d = v.decimals
+    lines: list[tuple[str, list[str]]] = []
+    if v.kind == "continuous":
+        lines += [
+            ("n", [fmt.fmt_int(stat(lv, "n")) for lv in levels]),
+            ("Mean (SD)", [fmt.fmt_mean_sd(stat(lv, "mean"), stat(lv, "sd"), d) for lv in levels]),
+            ("Median", [fmt.fmt_median(stat(lv, "median"), d) for lv in levels]),
+            ("Q1, Q3", [fmt.fmt_range(stat(lv, "q1"), stat(lv, "q3"), d + 1) for lv in levels]),
+            ("Min, Max", [fmt.fmt_range(stat(lv, "min"), stat(lv, "max"), d) for lv in levels]),
+        ]
+    else:
+        shown = ard[
+            (ard["variable"] == v.var) & (ard["stat_name"] == "n") & (ard["variable_level"] != "")
+        ]
+        for value in dict.fromkeys(shown["variable_level"]):
+            texts = [fmt.fmt_n_pct(stat(lv, "n", value), stat(lv, "pct", value)) for lv in levels]
+            lines.append((v.level_labels.get(value, value), texts))
+    if any(stat(lv, "n_miss") > 0 for lv in arms):
+        lines.append(("Missing", [fmt.fmt_int(stat(lv, "n_miss")) for lv in levels]))
+    return lines

@@ -1,0 +1,162 @@
+"""``csrgen report``: study file -> validated data -> ARD -> document -> files, written atomically.
+
+The report is built in a hidden staging folder beside ``OUT`` and moved into place only when
+every file is complete, so a failed or interrupted run leaves the previous report untouched.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import platform
+import shutil
+from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+from csrgen import __version__
+from csrgen.ard import concat_ard, write_ard
+from csrgen.config import StudyConfig, load_study
+from csrgen.datasets import StudyData, load_study_data
+from csrgen.document.assemble import build_document
+from csrgen.document.model import Document
+from csrgen.lock import LockInfo, check_lock, sha256_file
+from csrgen.outputs.base import OutputContext
+from csrgen.outputs.catalog import OutputResult, requirements, resolve_options, run_output
+from csrgen.resources import find_template, template_dirs
+
+#: Packages whose versions the manifest records (they shape the numbers or the files).
+RECORDED_PACKAGES = (
+    "pandas",
+    "numpy",
+    "scipy",
+    "statsmodels",
+    "lifelines",
+    "tableone",
+    "matplotlib",
+    "python-docx",
+    "Jinja2",
+    "pyreadstat",
+    "pyarrow",
+    "pydantic",
+    "openpyxl",
+)
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A study ready to report: config, options per output, lock status, validated data."""
+
+    config: StudyConfig
+    options: dict[str, object]
+    data_dir: Path
+    lock: LockInfo
+    data: StudyData
+
+
+def prepare_study(
+    study: str | Path, data: str | Path | None = None, draft: bool = False
+) -> Prepared:
+    """Load and check everything before any statistic is computed (fail fast, report all)."""
+    config = load_study(study)
+    options = resolve_options(config)
+    data_dir = config.data_dir(data)
+    lock = check_lock(config, data_dir, draft=draft)
+    frames = load_study_data(config, data_dir, requirements(config, options))
+    return Prepared(config, options, data_dir, lock, frames)
+
+
+def run_outputs(prep: Prepared) -> list[OutputResult]:
+    return [
+        run_output(OutputContext(prep.config, spec, prep.options[spec.id], prep.data, prep.lock))
+        for spec in prep.config.outputs
+    ]
+
+
+def assemble(prep: Prepared, results: list[OutputResult]) -> Document:
+    by_id = {r.output_id: r for r in results}
+    return build_document(
+        prep.config,
+        prep.lock,
+        [(spec.section, by_id[spec.id].blocks) for spec in prep.config.outputs],
+    )
+
+
+def write_report(prep: Prepared, results: list[OutputResult], doc: Document, out: Path) -> Path:
+    from csrgen.writers.docx import write_docx
+    from csrgen.writers.html import write_html
+
+    ard = concat_ard(r.ard for r in results)
+    with staging(out) as tmp:
+        write_ard(ard, tmp / "ard.csv")
+        write_docx(doc, tmp / "csr.docx", find_template("reference.docx", prep.config))
+        write_html(doc, tmp / "csr.html", template_dirs(prep.config))
+        write_manifest(prep, tmp)
+    return out
+
+
+def run_report(
+    study: str | Path,
+    data: str | Path | None = None,
+    out: str | Path | None = None,
+    draft: bool = False,
+) -> Path:
+    prep = prepare_study(study, data, draft)
+    results = run_outputs(prep)
+    doc = assemble(prep, results)
+    target = Path(out) if out else Path("build") / prep.config.study.id
+    return write_report(prep, results, doc, target)
+
+
+def write_manifest(prep: Prepared, folder: Path) -> None:
+    """``manifest.json``: versions, the lock, SHA-256 of every input and every output file."""
+    config = prep.config
+    outputs = {
+        p.relative_to(folder).as_posix(): sha256_file(p)
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and p.name != "manifest.json"
+    }
+    manifest = {
+        "csrgen_version": __version__,
+        "study_id": config.study.id,
+        "study_file": {"name": config.path.name, "sha256": sha256_file(config.path)},
+        "data_lock": {
+            "locked": prep.lock.locked,
+            "lock_id": prep.lock.lock_id,
+            "lock_date": prep.lock.lock_date,
+        },
+        "inputs": dict(sorted(prep.lock.files.items())),
+        "outputs": outputs,
+        "python": platform.python_version(),
+        "packages": {name: _version(name) for name in RECORDED_PACKAGES},
+    }
+    text = json.dumps(manifest, indent=2, sort_keys=False) + "\n"
+    (folder / "manifest.json").write_text(text, encoding="utf-8", newline="\n")
+
+
+def _version(name: str) -> str:
+    try:
+        return version(name)
+    except PackageNotFoundError:
+        return ""
+
+
+@contextlib.contextmanager
+def staging(out: Path):
+    """Yield an empty folder beside ``out``; on success swap it in, on any failure delete it."""
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.parent / f".{out.name}.partial-{os.getpid()}"
+    old = out.parent / f".{out.name}.previous-{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir()
+    try:
+        yield tmp
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    if out.exists():
+        out.rename(old)
+    tmp.rename(out)
+    shutil.rmtree(old, ignore_errors=True)

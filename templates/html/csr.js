@@ -1,0 +1,2 @@
+/* Progressive enhancement only: the page reads fully without scripts. */
+"use strict";

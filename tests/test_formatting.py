@@ -1,0 +1,66 @@
+"""formatting.py: SAS-style half-up rounding and the CSR number formats, checked by hand."""
+
+import math
+
+import pytest
+
+from csrgen import formatting as f
+
+
+@pytest.mark.parametrize(
+    ("x", "digits", "expected"),
+    [
+        (0.5, 0, "1"),  # Python's round(0.5) gives 0 (half to even)
+        (1.5, 0, "2"),
+        (2.5, 0, "3"),  # round(2.5) == 2
+        (-2.5, 0, "-3"),  # half away from zero, as SAS ROUND
+        (0.125, 2, "0.13"),  # round(0.125, 2) == 0.12
+        (2.675, 2, "2.68"),  # binary 2.67499999... but the data meant 2.675
+        (1.005, 2, "1.01"),
+        (0.0005, 3, "0.001"),
+        (12.345, 1, "12.3"),
+        (12.35, 1, "12.4"),
+        (-0.04, 1, "0.0"),  # never "-0.0"
+        (100, 1, "100.0"),
+    ],
+)
+def test_round_half_up_at_the_boundaries(x, digits, expected):
+    assert f.fmt_num(x, digits) == expected
+
+
+def test_missing_and_infinite_print_NE():
+    assert f.fmt_num(float("nan"), 1) == "NE"
+    assert f.fmt_num(None) == "NE"
+    assert f.fmt_num(math.inf) == "NE"
+
+
+def test_n_pct():
+    assert f.fmt_n_pct(5, 100 * 5 / 111) == "5 (4.5)"  # 4.504...
+    assert f.fmt_n_pct(1, 100 * 1 / 8) == "1 (12.5)"
+    assert f.fmt_n_pct(1, 100 * 1 / 16) == "1 (6.3)"  # 6.25 half-up
+    assert f.fmt_n_pct(0, 0.0) == "0"
+    assert f.fmt_n_pct(7, 100.0) == "7 (100)"
+    assert f.fmt_n_pct_events(3, 50.0, 4) == "3 (50.0) [4]"
+
+
+def test_mean_sd_median_range():
+    assert f.fmt_mean_sd(47.25, 9.125, 0) == "47.3 (9.13)"
+    assert f.fmt_mean_sd(29.15, 4.5049, 1) == "29.15 (4.505)"
+    assert f.fmt_mean_sd(5.0, float("nan"), 0) == "5.0 (NE)"
+    assert f.fmt_median(47.25, 0) == "47.3"
+    assert f.fmt_range(25, 65, 0) == "25, 65"
+    assert f.fmt_median_iqr(35.0, 22.25, 51.75, 0) == "35.0 [22.3, 51.8]"
+
+
+def test_pvalues():
+    assert f.fmt_pvalue(0.0004) == "<0.001"
+    assert f.fmt_pvalue(0.001) == "0.001"
+    assert f.fmt_pvalue(0.0495) == "0.050"
+    assert f.fmt_pvalue(0.9996) == ">0.999"
+    assert f.fmt_pvalue(float("nan")) == "NE"
+
+
+def test_ci_and_header():
+    assert f.fmt_est_ci(0.5049, 0.3, float("nan")) == "0.50 (0.30, NE)"
+    assert f.fmt_ci(0.125, 1.0, 2) == "(0.13, 1.00)"
+    assert f.fmt_header_n("UC-MSC", 108.0) == "UC-MSC\n(N=108)"
