@@ -128,8 +128,8 @@ def treatment_emergent(
     lo, hi = s.te_window_days
     mask = day.between(lo, hi)
     text = (
-        f"Treatment-emergent: onset (ASTDT) on study days {lo} to {hi}, day 1 being the first "
-        "day of treatment (TRTSDT)"
+        f"Treatment-emergent: onset (ASTDT) on study days {lo} to {hi} (day 1 = first day of "
+        "treatment, TRTSDT)"
     )
     undated = day.isna()
     if s.te_missing_onset:
@@ -235,9 +235,9 @@ def fisher_reference(ctx: OutputContext, option: bool | None) -> str | None:
 
 def counts_footnote() -> str:
     return (
-        "TEAE: treatment-emergent adverse event. n (%) [E]: number (percentage) of subjects "
-        "with at least one event [number of events]; a subject is counted once per row however "
-        "many events they had. Percentages are of N, the subjects of the population in the arm."
+        "TEAE: treatment-emergent adverse event. n (%) [E]: subjects with at least one event "
+        "(percentage of N, the subjects of the population in the arm) [number of events]; a "
+        "subject is counted once per row."
     )
 
 

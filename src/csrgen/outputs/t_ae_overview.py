@@ -99,7 +99,8 @@ def build(ctx: OutputContext, ae: AeData, ard: pd.DataFrame) -> list[Table]:
 
     footnotes = list(ctx.spec.footnotes)
     footnotes.append(ae_common.counts_footnote())
-    footnotes += [ae.rules[v] for v in opts.rows]
+    # one paragraph for all the category rules keeps the table and its notes on one page
+    footnotes.append(" ".join(ae.rules[v] for v in opts.rows))
     if compared:
         footnotes.append(ae_common.fisher_footnote(ctx))
     n_numbers = len(levels) + len(compared)

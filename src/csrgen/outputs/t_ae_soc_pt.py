@@ -225,17 +225,15 @@ def _footnotes(ctx: OutputContext, ae: AeData, compared: list[str]) -> list[str]
     notes = list(ctx.spec.footnotes)
     if opts.by_severity:
         notes.append(
-            "n (%): number (percentage) of subjects by the maximum severity of their events in "
-            "the row; a subject is counted once per row, at their most severe event. "
-            "Percentages are of N, the subjects of the population in the arm."
+            "TEAE: treatment-emergent adverse event. n (%): subjects by their most severe event "
+            "in the row (percentage of N, the subjects of the population in the arm); a subject "
+            "is counted once per row. " + ae.rules["severity"]
         )
-        notes.append(ae.rules["severity"])
     else:
         notes.append(ae_common.counts_footnote())
     notes.append(
-        "Adverse events are coded to system organ class (AEBODSYS) and preferred term "
-        f"(AEDECOD); rows are sorted by {_sort_text(opts.sort)}. A subject may appear in "
-        "more than one row."
+        "Rows: system organ class (AEBODSYS) and preferred term (AEDECOD), by "
+        f"{_sort_text(opts.sort)}."
     )
     notes.append(ae.rules["TEAE"])
     any_variable = SUBSETS[opts.subset][0]
