@@ -159,7 +159,7 @@ def test_tiny_overview_table_states_the_rules(tmp_path):
     assert texts[5][1:] == ["1\u00a0(33.3)\u00a0[1]", "0\u00a0[0]", "1\u00a0(14.3)\u00a0[1]"]
     notes = " ".join(table.footnotes)
     assert "study days 1 to 336" in notes
-    assert "1 record(s) without an onset date are counted" in notes
+    assert "1 record(s) without an onset day (no ASTDT, TRTSDT or ASTDY) are counted" in notes
     assert "AEREL in (" in notes and "or blank" in notes
     assert "Serious: AESER = Y." in notes
     assert "Severe: AESEV = SEVERE (1 record(s) with blank AESEV counted as SEVERE)." in notes

@@ -132,12 +132,14 @@ def treatment_emergent(
         "treatment, TRTSDT)"
     )
     undated = day.isna()
+    if undated.any():
+        verb = "are" if s.te_missing_onset else "are not"
+        text += (
+            f"; {int(undated.sum())} record(s) without an onset day (no ASTDT, TRTSDT or ASTDY) "
+            f"{verb} counted"
+        )
     if s.te_missing_onset:
         mask |= undated
-        if undated.any():
-            text += f"; {int(undated.sum())} record(s) without an onset date are counted"
-    elif undated.any():
-        text += f"; {int(undated.sum())} record(s) without an onset date are not counted"
     return mask, text + "."
 
 
