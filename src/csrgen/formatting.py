@@ -117,3 +117,9 @@ def fmt_pvalue(p: float | None, digits: int = 3) -> str:
 def fmt_header_n(label: str, n: float) -> str:
     """Column header ``Arm\\n(N=xx)``."""
     return f"{label}\n(N={fmt_int(n)})"
+
+
+def fmt_nowrap(text: str) -> str:
+    """``text`` with no-break spaces, so that a cell like ``65 (75.6) [281]`` never wraps
+    between its parts (HTML and Word both honour U+00A0)."""
+    return text.replace(" ", "\u00a0")
