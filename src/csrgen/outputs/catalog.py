@@ -22,6 +22,9 @@ from csrgen.outputs.base import OutputContext
 #: slug -> module path. Add new outputs here.
 CATALOG: dict[str, str] = {
     "t_demog": "csrgen.outputs.t_demog",
+    "t_lab_summary": "csrgen.outputs.t_lab_summary",
+    "t_lab_ancova": "csrgen.outputs.t_lab_ancova",
+    "f_lab_mean": "csrgen.outputs.f_lab_mean",
 }
 
 
