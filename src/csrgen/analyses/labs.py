@@ -16,7 +16,6 @@ no loop over subjects. scipy and statsmodels are imported inside the functions t
 from __future__ import annotations
 
 import itertools
-import warnings
 from collections.abc import Sequence
 
 import numpy as np
@@ -327,13 +326,12 @@ def _rank_sum(y: np.ndarray, arm: np.ndarray, arms: Sequence[str], reference: st
             continue
         x = y[arm == a]
         u = p = float("nan")
-        if x.size and ref.size:
-            with warnings.catch_warnings(), np.errstate(invalid="ignore", divide="ignore"):
-                # All values tied: no variance of the rank sum; scipy warns and returns NaN.
-                warnings.simplefilter("ignore")
-                res = st.mannwhitneyu(
-                    x, ref, alternative="two-sided", method="asymptotic", use_continuity=True
-                )
+        # All values tied: the rank sum has no variance and the test is undefined (R's
+        # wilcox.test gives NA; scipy would return p = 1).
+        if x.size and ref.size and np.unique(np.concatenate([x, ref])).size > 1:
+            res = st.mannwhitneyu(
+                x, ref, alternative="two-sided", method="asymptotic", use_continuity=True
+            )
             u, p = float(res.statistic), float(res.pvalue)
         rows += [
             dict(

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import math
 import textwrap
+from typing import Literal
 
 import pandas as pd
 from pydantic import Field
 
 from csrgen import formatting as fmt
-from csrgen.analyses.labs import ard_lab_mean_ci, ard_lab_population
+from csrgen.analyses.labs import ard_lab_mean_ci, ard_lab_population, data_decimals
 from csrgen.ard import concat_ard
 from csrgen.datasets import ARM
 from csrgen.document.model import Figure
@@ -39,6 +40,12 @@ class Options(OptionsModel):
     #: Visits plotted apart, not joined to the scheduled ones (e.g. "End of Treatment", which
     #: is not a time after the last visit).
     separate_visits: list[str] = Field(default_factory=list)
+    #: x axis: "visit" spaces visits evenly; "avisitn" places them at their AVISITN (a time
+    #: scale, e.g. weeks), the separate visits after the last one.
+    x_axis: Literal["visit", "avisitn"] = "visit"
+    #: With ``x_axis = "avisitn"``: the unit of AVISITN (e.g. "Week"); when given, ticks show
+    #: AVISITN under this axis title instead of the visit names.
+    x_label: str = ""
 
 
 def requires(config, spec, options: Options) -> dict[str, set[str]]:
@@ -114,12 +121,15 @@ def _figure(ctx, lab, stat, param, fid, number, title, population) -> Figure:
             ax, tab = fig.subplots(2, 1, sharex=True, height_ratios=[6, 0.3 * len(arms) + 0.6])
         else:
             ax, tab = fig.subplots(1, 1), None
-        _plot(ax, ctx, visits, s, stat)
+        pos = _positions(visits, lab.visit_numbers, set(opts.separate_visits), opts.x_axis)
+        _plot(ax, ctx, visits, pos, s, stat)
         ax.set_ylabel(f"Mean change from baseline ({level} CI)\n{label}")
-        ax.set_xticks(range(len(visits)), [textwrap.fill(v, 10) for v in visits])
+        ax.set_xticks(pos, _tick_labels(visits, lab.visit_numbers, opts))
+        if opts.x_axis == "avisitn" and opts.x_label:
+            ax.set_xlabel(opts.x_label)
         ax.tick_params(axis="x", labelbottom=True)
         if tab is not None:
-            _n_table(tab, arms, visits, s)
+            _n_table(tab, arms, visits, pos, s)
         svg, png = render(fig, fid)
     return Figure(
         id=fid,
@@ -137,22 +147,54 @@ def _figure(ctx, lab, stat, param, fid, number, title, population) -> Figure:
     )
 
 
-def _plot(ax, ctx: OutputContext, visits: list[str], s, stat) -> None:
+def _positions(
+    visits: list[str], numbers: dict[str, float], separate: set[str], axis: str
+) -> list[float]:
+    """x position of each visit: 0, 1, 2, ... or AVISITN, separate visits one step after."""
+    scheduled = [v for v in visits if v not in separate]
+    if axis == "visit" or not all(v in numbers for v in scheduled) or len(scheduled) < 2:
+        return [float(x) for x in range(len(visits))]
+    xs = [numbers[v] for v in scheduled]
+    step = min(b - a for a, b in zip(xs, xs[1:], strict=False))
+    last, out = max(xs), []
+    for v in visits:
+        if v in separate:
+            last += 1.5 * step
+            out.append(last)
+        else:
+            out.append(numbers[v])
+    return out
+
+
+def _tick_labels(visits: list[str], numbers: dict[str, float], opts: Options) -> list[str]:
+    """Visit names (wrapped), or AVISITN on a labelled time axis (separate visits by name)."""
+    if opts.x_axis != "avisitn" or not opts.x_label:
+        return [textwrap.fill(v, 10) for v in visits]
+    return [
+        textwrap.fill(v, 10)
+        if v in opts.separate_visits or v not in numbers
+        else fmt.fmt_num(numbers[v], data_decimals([numbers[v]]))
+        for v in visits
+    ]
+
+
+def _plot(ax, ctx: OutputContext, visits: list[str], pos: list[float], s, stat) -> None:
     """Mean and CI per arm and visit; lines join consecutive visits, not the separate ones."""
     from matplotlib.lines import Line2D
 
     arms = ctx.arms
     separate = set(ctx.options.separate_visits)
     ax.axhline(0, color="#888888", linewidth=0.7, linestyle=":")
+    gap = min((b - a for a, b in zip(pos, pos[1:], strict=False)), default=1.0)
     for x, v in enumerate(visits):
-        if v in separate and (x == 0 or visits[x - 1] not in separate):
-            ax.axvline(x - 0.5, color="#bbbbbb", linewidth=0.6)
+        if v in separate and x > 0 and visits[x - 1] not in separate:
+            ax.axvline((pos[x - 1] + pos[x]) / 2, color="#bbbbbb", linewidth=0.6)
     handles = []
     for i, a in enumerate(arms):
         colour = ARM_COLOURS[i % len(ARM_COLOURS)]
         linestyle = ARM_LINESTYLES[i % len(ARM_LINESTYLES)]
         marker = MARKERS[i % len(MARKERS)]
-        xs = [x + (i - (len(arms) - 1) / 2) * DODGE for x in range(len(visits))]
+        xs = [x + (i - (len(arms) - 1) / 2) * DODGE * gap for x in pos]
         mean = [s(a, "mean", v) for v in visits]
         lo = [m - s(a, "lcl", v) for m, v in zip(mean, visits, strict=True)]
         hi = [s(a, "ucl", v) - m for m, v in zip(mean, visits, strict=True)]
@@ -180,13 +222,13 @@ def _plot(ax, ctx: OutputContext, visits: list[str], s, stat) -> None:
                 label=f"{a} (N={fmt.fmt_int(stat(a, 'N'))})",
             )
         )
-    ax.set_xlim(-0.5, len(visits) - 0.5)
+    ax.set_xlim(pos[0] - gap / 2, pos[-1] + gap / 2)
     ax.legend(
         handles=handles, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=len(arms), fontsize=8
     )
 
 
-def _n_table(tab, arms: list[str], visits: list[str], s) -> None:
+def _n_table(tab, arms: list[str], visits: list[str], pos: list[float], s) -> None:
     """Subjects with a change from baseline per visit (columns) and arm (rows)."""
     for spine in tab.spines.values():
         spine.set_visible(False)
@@ -197,7 +239,7 @@ def _n_table(tab, arms: list[str], visits: list[str], s) -> None:
     for i, a in enumerate(arms):
         colour = ARM_COLOURS[i % len(ARM_COLOURS)]
         tab.get_yticklabels()[i].set_color(colour)
-        for x, v in enumerate(visits):
+        for x, v in zip(pos, visits, strict=True):
             tab.text(
                 x, i, fmt.fmt_int(s(a, "n", v)), ha="center", va="center", fontsize=7, color=colour
             )

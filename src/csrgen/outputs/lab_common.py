@@ -43,6 +43,8 @@ class LabData:
     group_var: str
     labels: dict[str, str] = field(default_factory=dict)
     decimals: dict[str, int] = field(default_factory=dict)
+    #: AVISITN of each visit (when the data have it): positions on a time axis.
+    visit_numbers: dict[str, float] = field(default_factory=dict)
 
     @property
     def empty(self) -> bool:
@@ -107,6 +109,7 @@ def prepare_labs(ctx: OutputContext) -> LabData:
         else data_decimals(records.loc[records["PARAMCD"] == p, "AVAL"])
         for p in params
     }
+    numbers = records.groupby("AVISIT")["AVISITN"].min().to_dict() if "AVISITN" in records else {}
     return LabData(
         subjects=subjects,
         records=records,
@@ -116,6 +119,7 @@ def prepare_labs(ctx: OutputContext) -> LabData:
         group_var=group_var,
         labels=labels,
         decimals=decimals,
+        visit_numbers={v: float(numbers[v]) for v in visits if v in numbers},
     )
 
 
@@ -260,5 +264,8 @@ def visit_rows(visit: str, labels: Sequence[str], columns: list[list[str]]) -> l
     stub, one list of texts per column). Rows never split across pages and a heading row stays
     with the next, so no statistic is printed on a page without its visit."""
     heading = Row((Cell(visit, bold=True),) + (Cell(""),) * len(columns), kind="group")
-    body = Row((Cell("\n".join(labels), indent=1),) + tuple(Cell("\n".join(c)) for c in columns))
+    body = Row(
+        (Cell("\n".join(labels), indent=1),)
+        + tuple(Cell("\n".join(c) if any(c) else "") for c in columns)
+    )
     return [heading, body]

@@ -10,6 +10,8 @@ build: one table per parameter: visits as row groups, arms as columns.
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 from pydantic import Field
 
@@ -97,7 +99,7 @@ def _table(
                 [
                     ""
                     if a == ref
-                    else fmt.fmt_est_ci(s(a, "diff"), s(a, "diff_lcl"), s(a, "diff_ucl"), d + 1)
+                    else _difference(s(a, "diff"), s(a, "diff_lcl"), s(a, "diff_ucl"), d)
                     for a in arms
                 ],
             ),
@@ -127,6 +129,11 @@ def _table(
         source=ctx.source_line(["adsl", lc.lab_settings(ctx.config).dataset]),
         landscape=opts.landscape,
     )
+
+
+def _difference(diff: float, lcl: float, ucl: float, d: int) -> str:
+    """``diff (lcl, ucl)`` at one decimal more than the data; a plain ``NE`` when not estimable."""
+    return fmt.NE if math.isnan(diff) else fmt.fmt_est_ci(diff, lcl, ucl, d + 1)
 
 
 def _footnotes(ctx: OutputContext, rows: list[Row], level: str) -> list[str]:
