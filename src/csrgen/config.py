@@ -109,18 +109,38 @@ class SurvivalSettings(_Strict):
 
 
 class LabSettings(_Strict):
+    """``[labs]``: which laboratory parameters, visits and records the lab outputs analyse."""
+
     dataset: str = "adlb"
+    #: The population of the lab analyses (each lab output names its own; keep them equal).
     population: str
-    #: PARAMCDs to analyse, in order; empty means every parameter in the data not excluded.
+    #: PARAMCDs to analyse, in display order; empty means every parameter in the data not
+    #: excluded, ordered by PARAMN (else PARAMCD).
     params: list[str] = Field(default_factory=list)
     #: PARAMCD prefixes that are not lab tests (e.g. derived ``_`` parameters).
     exclude_prefixes: list[str] = Field(default_factory=list)
-    #: AVISITs to show, in order; empty means every visit with an AVISITN, ordered by it.
+    #: AVISITs to show, in order; empty means every visit with an AVISITN, ordered by it
+    #: (unscheduled records without AVISITN are left out).
     visits: list[str] = Field(default_factory=list)
+    #: The AVISIT of the baseline record (its CHG is not summarised or compared).
+    baseline_visit: str = "Baseline"
     #: Record filter flag (e.g. ANL01FL); empty means all records.
     record_flag: str = ""
-    #: ADSL or ADLB variable that holds the arm; default is the population's arm variable.
+    #: ADSL variable that holds the arm (e.g. TRT01P); default is the population's arm variable.
     arm_var: str = ""
+    #: Decimals of the raw data per PARAMCD (mean/median print one more, SD two more); a
+    #: parameter not listed gets the decimals its data show (at most 3).
+    decimals: dict[str, int] = Field(default_factory=dict)
+    #: Display label per PARAMCD; default the data's PARAM.
+    labels: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("decimals")
+    @classmethod
+    def _decimals_in_range(cls, value: dict[str, int]) -> dict[str, int]:
+        bad = {k: v for k, v in value.items() if not 0 <= v <= 6}
+        if bad:
+            raise ValueError(f"decimals must be 0-6, got {bad}")
+        return value
 
 
 class AeRule(_Strict):

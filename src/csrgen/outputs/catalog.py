@@ -24,6 +24,9 @@ CATALOG: dict[str, str] = {
     "t_demog": "csrgen.outputs.t_demog",
     "t_ae_overview": "csrgen.outputs.t_ae_overview",
     "t_ae_soc_pt": "csrgen.outputs.t_ae_soc_pt",
+    "t_lab_summary": "csrgen.outputs.t_lab_summary",
+    "t_lab_ancova": "csrgen.outputs.t_lab_ancova",
+    "f_lab_mean": "csrgen.outputs.f_lab_mean",
 }
 
 

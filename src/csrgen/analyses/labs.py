@@ -1,0 +1,361 @@
+"""Laboratory parameters by visit: descriptive statistics, ANCOVA of the change from baseline,
+a Wilcoxon rank-sum sensitivity test, and mean change with its confidence interval.
+
+Every function takes ``records``: one row per subject, parameter and visit (BDS records already
+restricted to the analysis population and the records to analyse), with the columns ``PARAMCD``,
+``AVISIT``, ``AVAL``, ``BASE``, ``CHG`` (as in the data, never re-derived) and an arm column.
+Parameters, visits and arms are given in display order; every combination of them gets its
+rows, also when nobody has a value there (``n`` = 0, the other statistics NaN), so that tables
+can print every visit of every arm and say "NE" where nothing is estimable.
+
+Statistics are computed per (parameter, visit, arm) group with pandas ``groupby`` (descriptive
+statistics, confidence intervals) or per (parameter, visit) model (ANCOVA, rank test); there is
+no loop over subjects. scipy and statsmodels are imported inside the functions that use them.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from csrgen.analyses.baseline import quantile_sas
+from csrgen.ard import ard_frame, concat_ard, normalise
+
+#: Descriptive statistics per visit and arm, in display order.
+DESCRIPTIVE = ("n", "mean", "sd", "median", "q1", "q3", "min", "max")
+#: ARD ``variable_level`` and ``method`` of the comparisons.
+ANCOVA, WILCOXON = "ANCOVA", "WILCOXON"
+_KEYS = ["PARAMCD", "AVISIT"]
+
+
+def ard_lab_population(
+    subjects: pd.DataFrame, arm: str, arms: Sequence[str], group_var: str
+) -> pd.DataFrame:
+    """Population size ``N`` per arm (``variable=""``): the denominators of the table headers.
+
+    Parameters
+    ----------
+    subjects : one row per subject of the analysis population.
+    arm : column of ``subjects`` holding the arm; ``arms`` its levels in display order.
+    group_var : the ADaM arm variable written to ``group_var`` (e.g. TRT01P).
+    """
+    counts = subjects[arm].astype(object).value_counts()
+    return ard_frame(
+        dict(
+            group_var=group_var, group_level=level, stat_name="N", stat=float(counts.get(level, 0))
+        )
+        for level in arms
+    )
+
+
+def ard_lab_summary(
+    records: pd.DataFrame,
+    arm: str,
+    arms: Sequence[str],
+    params: Sequence[str],
+    visits: Sequence[str],
+    group_var: str,
+    baseline_visit: str = "Baseline",
+) -> pd.DataFrame:
+    """n, mean, SD, median, Q1, Q3, min, max of the value (AVAL) and of the change from baseline
+    (CHG) by parameter, visit and arm.
+
+    Parameters
+    ----------
+    records : one row per subject, parameter and visit (see the module docstring).
+    arm, arms : arm column and its levels in display order.
+    params, visits : PARAMCDs and AVISITs in display order; records elsewhere are ignored.
+    group_var : the ADaM arm variable written to ``group_var``.
+    baseline_visit : the AVISIT of the baseline record; CHG is not summarised there.
+
+    Returns
+    -------
+    ARD rows ``variable`` = ``AVAL`` (every visit) or ``CHG`` (visits other than baseline),
+    ``param`` = PARAMCD, ``timepoint`` = AVISIT, ``group_level`` = arm, one row per statistic
+    of :data:`DESCRIPTIVE`. Population: the subjects in ``records``. ``n`` counts the subjects
+    with a non-missing value (missing values are excluded, not imputed); SD has denominator
+    n - 1 (NaN below two values); Q1 and Q3 use SAS's default definition 5
+    (:func:`~csrgen.analyses.baseline.quantile_sas`); an arm without values at a visit has
+    ``n`` = 0 and NaN statistics.
+
+    References
+    ----------
+    SAS PROC MEANS (QNTLDEF=5); ICH E3 section 12.5 (laboratory values over time).
+    """
+    post = [v for v in visits if v != baseline_visit]
+    return concat_ard(
+        [
+            _describe(records, "AVAL", arm, arms, params, visits, group_var),
+            _describe(records, "CHG", arm, arms, params, post, group_var),
+        ]
+    )
+
+
+def _grid(
+    records: pd.DataFrame,
+    arm: str,
+    arms: Sequence[str],
+    params: Sequence[str],
+    visits: Sequence[str],
+) -> pd.DataFrame:
+    """``records`` with parameter, visit and arm as categoricals of the display order, so that
+    ``groupby(observed=False)`` yields every combination, empty ones included."""
+    frame = records.loc[records["PARAMCD"].isin(params) & records["AVISIT"].isin(visits)].copy()
+    frame["PARAMCD"] = pd.Categorical(frame["PARAMCD"], categories=list(params))
+    frame["AVISIT"] = pd.Categorical(frame["AVISIT"], categories=list(visits))
+    frame[arm] = pd.Categorical(frame[arm].astype(object), categories=list(arms))
+    return frame
+
+
+def _describe(records, var, arm, arms, params, visits, group_var) -> pd.DataFrame:
+    if not len(params) or not len(visits):
+        return ard_frame([])
+    frame = _grid(records, arm, arms, params, visits)
+    groups = frame.groupby([*_KEYS, arm], observed=False, sort=True)[var]
+    stats = groups.agg(["count", "mean", "std", "median", "min", "max"])
+    stats = stats.rename(columns={"count": "n", "std": "sd"})
+    stats["q1"] = groups.agg(lambda s: quantile_sas(s.to_numpy(dtype=float), 0.25))
+    stats["q3"] = groups.agg(lambda s: quantile_sas(s.to_numpy(dtype=float), 0.75))
+    return _long(stats[list(DESCRIPTIVE)], arm, group_var, variable=var)
+
+
+def _long(
+    stats: pd.DataFrame,
+    arm: str,
+    group_var: str,
+    variable: str,
+    variable_level: str = "",
+    method: str = "",
+) -> pd.DataFrame:
+    """A wide frame indexed by (PARAMCD, AVISIT, arm), one column per statistic -> ARD rows in
+    the index order, statistics in column order."""
+    long = stats.astype("float64").stack(future_stack=True).reset_index()
+    long.columns = ["param", "timepoint", "group_level", "stat_name", "stat"]
+    for col in ("param", "timepoint", "group_level"):
+        long[col] = long[col].astype(object).astype(str)
+    long["group_var"] = group_var
+    long["variable"] = variable
+    long["variable_level"] = variable_level
+    long["method"] = method
+    return normalise(long)
+
+
+def ard_lab_mean_ci(
+    records: pd.DataFrame,
+    arm: str,
+    arms: Sequence[str],
+    params: Sequence[str],
+    visits: Sequence[str],
+    group_var: str,
+    level: float = 0.95,
+) -> pd.DataFrame:
+    """Mean change from baseline (CHG) with its t-based confidence interval, by parameter, visit
+    and arm (the points and bars of a mean-change figure).
+
+    Returns
+    -------
+    ARD rows ``variable="CHG"``: ``n``, ``mean``, ``lcl``, ``ucl`` (method ``t``). Population:
+    subjects in ``records`` with a non-missing CHG at the visit (no imputation). Interval:
+    mean +/- t(1 - alpha/2; n - 1) SD / sqrt(n); NaN when n < 2.
+
+    References
+    ----------
+    Student's t interval for a mean, e.g. Altman DG, Practical Statistics for Medical Research
+    (1991), section 8.5.
+    """
+    from scipy import stats as st
+
+    if not len(params) or not len(visits):
+        return ard_frame([])
+    frame = _grid(records, arm, arms, params, visits)
+    agg = frame.groupby([*_KEYS, arm], observed=False, sort=True)["CHG"].agg(
+        ["count", "mean", "std"]
+    )
+    n = agg["count"].to_numpy(dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        half = st.t.ppf(0.5 + level / 2, n - 1) * agg["std"].to_numpy() / np.sqrt(n)
+    half = np.where(n >= 2, half, np.nan)
+    out = pd.DataFrame(
+        {"n": n, "mean": agg["mean"], "lcl": agg["mean"] - half, "ucl": agg["mean"] + half},
+        index=agg.index,
+    )
+    return _long(out, arm, group_var, variable="CHG", method="t")
+
+
+def ard_lab_ancova(
+    records: pd.DataFrame,
+    arm: str,
+    arms: Sequence[str],
+    reference: str,
+    params: Sequence[str],
+    visits: Sequence[str],
+    group_var: str,
+    level: float = 0.95,
+    wilcoxon: bool = True,
+) -> pd.DataFrame:
+    """Between-arm comparison of the change from baseline at each visit: ANCOVA with the baseline
+    value as covariate, and a Wilcoxon rank-sum test as sensitivity analysis.
+
+    Parameters
+    ----------
+    records : one row per subject, parameter and visit (see the module docstring).
+    arm, arms : arm column and its levels in display order.
+    reference : the comparator arm; differences are (arm - reference).
+    params, visits : PARAMCDs and the post-baseline AVISITs to analyse, in display order.
+    group_var : the ADaM arm variable written to ``group_var``.
+    level : confidence level of the intervals.
+    wilcoxon : also write the rank-sum test rows.
+
+    Returns
+    -------
+    ARD rows, ``variable="CHG"``, ``param`` = PARAMCD, ``timepoint`` = AVISIT:
+
+    * ``variable_level="ANCOVA"``, per arm: ``n`` (subjects in the model), ``lsmean``,
+      ``lsmean_se``; per compared arm: ``diff``, ``se``, ``diff_lcl``, ``diff_ucl``,
+      ``p_value`` (method ``ancova``);
+    * ``variable_level="WILCOXON"``, per compared arm: ``statistic`` (Mann-Whitney U of the
+      compared arm) and two-sided ``p_value`` (method ``wilcoxon``).
+
+    Population: subjects with both BASE and CHG at the visit (observed cases, no imputation);
+    both tests use the same subjects. Method: per parameter and visit, the linear model
+    CHG = arm + BASE (one mean per arm, common slope, pooled residual variance over all arms);
+    LS means are the arm means predicted at the mean BASE of the subjects in the model (SAS
+    ``LSMEANS`` of PROC GLM); the difference, its confidence interval and p-value come from the
+    model's t statistic on n - (arms + 1) degrees of freedom. The rank-sum test compares the
+    compared arm with the reference only (normal approximation with tie correction and continuity
+    correction, as SAS PROC NPAR1WAY and R ``wilcox.test(exact = FALSE)``). Not estimable (NaN):
+    an arm with no subject; a difference when either arm has none; everything when the model has
+    no residual degree of freedom. No adjustment for multiplicity.
+
+    References
+    ----------
+    Senn S. Change from baseline and analysis of covariance revisited. Stat Med
+    2006;25:4334-4344. SAS/STAT PROC GLM LSMEANS; statsmodels ``OLS.t_test``;
+    scipy ``mannwhitneyu``.
+    """
+    analysed = records.loc[
+        records["PARAMCD"].isin(params)
+        & records["AVISIT"].isin(visits)
+        & records["CHG"].notna()
+        & records["BASE"].notna()
+    ]
+    groups = dict(iter(analysed.groupby(_KEYS, sort=False)))
+    empty = analysed.head(0)
+    rows: list[dict] = []
+    for param, visit in itertools.product(params, visits):
+        frame = groups.get((param, visit), empty)
+        y = frame["CHG"].to_numpy(dtype=float)
+        base = frame["BASE"].to_numpy(dtype=float)
+        by_arm = frame[arm].astype(object).to_numpy()
+        found = _ancova(y, base, by_arm, arms, reference, level)
+        if wilcoxon:
+            found += _rank_sum(y, by_arm, arms, reference)
+        rows += (
+            dict(row, group_var=group_var, variable="CHG", param=param, timepoint=visit)
+            for row in found
+        )
+    return ard_frame(rows)
+
+
+def _ancova(
+    y: np.ndarray,
+    base: np.ndarray,
+    arm: np.ndarray,
+    arms: Sequence[str],
+    reference: str,
+    level: float,
+) -> list[dict]:
+    """ARD rows of one ANCOVA (one parameter at one visit); NaN where not estimable."""
+    nan = float("nan")
+    present = [a for a in arms if (arm == a).any()]
+    k = len(present) + 1  # one mean per arm present + the common slope
+    est = {a: {"lsmean": nan, "lsmean_se": nan} for a in arms}
+    diffs = {a: dict.fromkeys(("diff", "se", "diff_lcl", "diff_ucl", "p_value"), nan) for a in arms}
+    if present and y.size > k:
+        import statsmodels.api as sm
+
+        # Cell-means coding with the covariate centred at its mean: each arm's coefficient is
+        # its LS mean at the mean baseline, and a contrast of two coefficients is their
+        # difference, both with the model's standard errors.
+        design = np.column_stack([(arm == a).astype(float) for a in present] + [base - base.mean()])
+        fit = sm.OLS(y, design).fit()
+        if fit.df_resid >= 1:
+            means = fit.t_test(np.eye(k)[: len(present)])
+            effect, se = np.ravel(means.effect), np.ravel(means.sd)
+            for i, a in enumerate(present):
+                est[a] = {"lsmean": float(effect[i]), "lsmean_se": float(se[i])}
+            if reference in present:
+                r = present.index(reference)
+                for i, a in enumerate(present):
+                    if a == reference:
+                        continue
+                    contrast = np.zeros(k)
+                    contrast[i], contrast[r] = 1.0, -1.0
+                    test = fit.t_test(contrast)
+                    lcl, ucl = test.conf_int(alpha=1 - level)[0]
+                    diffs[a] = {
+                        "diff": float(np.ravel(test.effect)[0]),
+                        "se": float(np.ravel(test.sd)[0]),
+                        "diff_lcl": float(lcl),
+                        "diff_ucl": float(ucl),
+                        "p_value": float(np.ravel(test.pvalue)[0]),
+                    }
+    rows = []
+    for a in arms:
+        stats = {"n": float((arm == a).sum()), **est[a]}
+        if a != reference:
+            stats.update(diffs[a])
+        rows += [
+            dict(group_level=a, variable_level=ANCOVA, stat_name=name, stat=value, method="ancova")
+            for name, value in stats.items()
+        ]
+    return rows
+
+
+def _rank_sum(y: np.ndarray, arm: np.ndarray, arms: Sequence[str], reference: str) -> list[dict]:
+    """Wilcoxon rank-sum (Mann-Whitney) test of each compared arm against the reference."""
+    from scipy import stats as st
+
+    ref = y[arm == reference]
+    rows = []
+    for a in arms:
+        if a == reference:
+            continue
+        x = y[arm == a]
+        u = p = float("nan")
+        # All values tied: the rank sum has no variance and the test is undefined (R's
+        # wilcox.test gives NA; scipy would return p = 1).
+        if x.size and ref.size and np.unique(np.concatenate([x, ref])).size > 1:
+            res = st.mannwhitneyu(
+                x, ref, alternative="two-sided", method="asymptotic", use_continuity=True
+            )
+            u, p = float(res.statistic), float(res.pvalue)
+        rows += [
+            dict(
+                group_level=a,
+                variable_level=WILCOXON,
+                stat_name=name,
+                stat=value,
+                method="wilcoxon",
+            )
+            for name, value in (("statistic", u), ("p_value", p))
+        ]
+    return rows
+
+
+def data_decimals(values: pd.Series | np.ndarray, max_decimals: int = 3) -> int:
+    """Decimals of the raw data: the fewest (up to ``max_decimals``) that represent every
+    non-missing value, allowing for binary floating-point noise (``8.549999999999999``).
+
+    Sets the printed precision of a lab parameter when the study file gives none (mean and
+    median one more decimal, SD two more, min/max as the data).
+    """
+    x = np.asarray(values, dtype=float)
+    x = x[np.isfinite(x)]
+    for d in range(max_decimals + 1):
+        if np.all(np.abs(x - np.round(x, d)) <= 1e-8 * np.maximum(1.0, np.abs(x))):
+            return d
+    return max_decimals

@@ -1,0 +1,258 @@
+"""Figure <number>.k Mean change from baseline (95% CI) over visits by arm, one per parameter.
+
+pre-processing: :func:`csrgen.outputs.lab_common.prepare_labs`.
+analysis: :func:`csrgen.analyses.labs.ard_lab_mean_ci` (n, mean, t-based CI of CHG by visit and
+arm) and the population N per arm.
+build: one figure per parameter: points and error bars per arm (offset sideways so that bars
+do not hide each other), a zero line, and the number of subjects per visit and arm beneath.
+Every plotted number is read from the ARD.
+"""
+
+from __future__ import annotations
+
+import math
+import textwrap
+from typing import Literal
+
+import pandas as pd
+from pydantic import Field
+
+from csrgen import formatting as fmt
+from csrgen.analyses.labs import ard_lab_mean_ci, ard_lab_population, data_decimals
+from csrgen.ard import concat_ard
+from csrgen.datasets import ARM
+from csrgen.document.model import Figure
+from csrgen.outputs import lab_common as lc
+from csrgen.outputs.base import OptionsModel, OutputContext
+from csrgen.outputs.plotting import ARM_COLOURS, ARM_LINESTYLES, new_figure, render, style
+
+#: Horizontal offset between arms, in visit spacings.
+DODGE = 0.09
+MARKERS = "os^Dv<"
+
+
+class Options(OptionsModel):
+    level: float = Field(default=0.95, gt=0.5, lt=1.0)
+    width_in: float = Field(default=7.0, gt=2, le=11)
+    height_in: float = Field(default=4.4, gt=2, le=8)
+    #: Show the number of subjects per visit and arm beneath the plot.
+    n_table: bool = True
+    #: Visits plotted apart, not joined to the scheduled ones (e.g. "End of Treatment", which
+    #: is not a time after the last visit).
+    separate_visits: list[str] = Field(default_factory=list)
+    #: x axis: "visit" spaces visits evenly; "avisitn" places them at their AVISITN (a time
+    #: scale, e.g. weeks), the separate visits after the last one.
+    x_axis: Literal["visit", "avisitn"] = "visit"
+    #: With ``x_axis = "avisitn"``: the unit of AVISITN (e.g. "Week"); when given, ticks show
+    #: AVISITN under this axis title instead of the visit names.
+    x_label: str = ""
+
+
+def requires(config, spec, options: Options) -> dict[str, set[str]]:
+    return lc.lab_requires(config)
+
+
+def prepare(ctx: OutputContext) -> lc.LabData:
+    return lc.prepare_labs(ctx)
+
+
+def analyze(ctx: OutputContext, lab: lc.LabData) -> pd.DataFrame:
+    return concat_ard(
+        [
+            ard_lab_population(lab.subjects, ARM, ctx.arms, lab.group_var),
+            ard_lab_mean_ci(
+                lab.records,
+                arm=ARM,
+                arms=ctx.arms,
+                params=lab.params,
+                visits=lab.post_visits,
+                group_var=lab.group_var,
+                level=ctx.options.level,
+            ),
+        ]
+    )
+
+
+def build(ctx: OutputContext, lab: lc.LabData, ard: pd.DataFrame) -> list[Figure]:
+    if lab.empty or not lab.post_visits:
+        return [_null(ctx, ctx.spec.id, ctx.spec.number, ctx.spec.title, ctx.population_line(0))]
+    stat = lc.ArdIndex(ard)
+    population = ctx.population_line(lc.population_n(stat, ctx.arms))
+    blocks = []
+    for k, param in enumerate(lab.params, start=1):
+        fid = lc.block_id(ctx.spec.id, param)
+        number = lc.block_number(ctx.spec.number, k)
+        title = lc.block_title(ctx.spec.title, lab.labels[param])
+        if not lab.has_data(param):
+            blocks.append(_null(ctx, fid, number, title, population))
+        else:
+            blocks.append(_figure(ctx, lab, stat, param, fid, number, title, population))
+    return blocks
+
+
+def _null(ctx: OutputContext, fid: str, number: str, title: str, population: str) -> Figure:
+    return Figure(
+        id=fid,
+        number=number,
+        title=title,
+        population=population,
+        svg="",
+        png=b"",
+        width_in=ctx.options.width_in,
+        height_in=ctx.options.height_in,
+        alt="",
+        null_reason="No data to report",
+    )
+
+
+def _figure(ctx, lab, stat, param, fid, number, title, population) -> Figure:
+    opts: Options = ctx.options
+    arms = ctx.arms
+    visits = lab.post_visits
+    label = lab.labels[param]
+    level = f"{fmt.fmt_num(100 * opts.level, 0)}%"
+
+    def s(a: str, name: str, visit: str) -> float:
+        return stat(a, name, variable="CHG", param=param, timepoint=visit)
+
+    with style():
+        fig = new_figure(opts.width_in, opts.height_in)
+        if opts.n_table:
+            ax, tab = fig.subplots(2, 1, sharex=True, height_ratios=[6, 0.3 * len(arms) + 0.6])
+        else:
+            ax, tab = fig.subplots(1, 1), None
+        pos = _positions(visits, lab.visit_numbers, set(opts.separate_visits), opts.x_axis)
+        _plot(ax, ctx, visits, pos, s, stat)
+        ax.set_ylabel(f"Mean change from baseline ({level} CI)\n{label}")
+        ax.set_xticks(pos, _tick_labels(visits, lab.visit_numbers, opts))
+        if opts.x_axis == "avisitn" and opts.x_label:
+            ax.set_xlabel(opts.x_label)
+        ax.tick_params(axis="x", labelbottom=True)
+        if tab is not None:
+            _n_table(tab, arms, visits, pos, s)
+        svg, png = render(fig, fid)
+    return Figure(
+        id=fid,
+        number=number,
+        title=title,
+        population=population,
+        svg=svg,
+        png=png,
+        width_in=opts.width_in,
+        height_in=opts.height_in,
+        alt=f"Mean change from baseline in {label} with {level} confidence intervals by visit, "
+        f"for {', '.join(arms)}.",
+        footnotes=tuple(_footnotes(ctx, level)),
+        source=ctx.source_line(["adsl", lc.lab_settings(ctx.config).dataset]),
+    )
+
+
+def _positions(
+    visits: list[str], numbers: dict[str, float], separate: set[str], axis: str
+) -> list[float]:
+    """x position of each visit: 0, 1, 2, ... or AVISITN, separate visits one step after."""
+    scheduled = [v for v in visits if v not in separate]
+    if axis == "visit" or not all(v in numbers for v in scheduled) or len(scheduled) < 2:
+        return [float(x) for x in range(len(visits))]
+    xs = [numbers[v] for v in scheduled]
+    step = min(b - a for a, b in zip(xs, xs[1:], strict=False))
+    last, out = max(xs), []
+    for v in visits:
+        if v in separate:
+            last += 1.5 * step
+            out.append(last)
+        else:
+            out.append(numbers[v])
+    return out
+
+
+def _tick_labels(visits: list[str], numbers: dict[str, float], opts: Options) -> list[str]:
+    """Visit names (wrapped), or AVISITN on a labelled time axis (separate visits by name)."""
+    if opts.x_axis != "avisitn" or not opts.x_label:
+        return [textwrap.fill(v, 10) for v in visits]
+    return [
+        textwrap.fill(v, 10)
+        if v in opts.separate_visits or v not in numbers
+        else fmt.fmt_num(numbers[v], data_decimals([numbers[v]]))
+        for v in visits
+    ]
+
+
+def _plot(ax, ctx: OutputContext, visits: list[str], pos: list[float], s, stat) -> None:
+    """Mean and CI per arm and visit; lines join consecutive visits, not the separate ones."""
+    from matplotlib.lines import Line2D
+
+    arms = ctx.arms
+    separate = set(ctx.options.separate_visits)
+    ax.axhline(0, color="#888888", linewidth=0.7, linestyle=":")
+    gap = min((b - a for a, b in zip(pos, pos[1:], strict=False)), default=1.0)
+    for x, v in enumerate(visits):
+        if v in separate and x > 0 and visits[x - 1] not in separate:
+            ax.axvline((pos[x - 1] + pos[x]) / 2, color="#bbbbbb", linewidth=0.6)
+    handles = []
+    for i, a in enumerate(arms):
+        colour = ARM_COLOURS[i % len(ARM_COLOURS)]
+        linestyle = ARM_LINESTYLES[i % len(ARM_LINESTYLES)]
+        marker = MARKERS[i % len(MARKERS)]
+        xs = [x + (i - (len(arms) - 1) / 2) * DODGE * gap for x in pos]
+        mean = [s(a, "mean", v) for v in visits]
+        lo = [m - s(a, "lcl", v) for m, v in zip(mean, visits, strict=True)]
+        hi = [s(a, "ucl", v) - m for m, v in zip(mean, visits, strict=True)]
+        joined = [math.nan if v in separate else m for m, v in zip(mean, visits, strict=True)]
+        ax.plot(xs, joined, color=colour, linestyle=linestyle, linewidth=1.3)
+        ax.errorbar(
+            xs,
+            mean,
+            yerr=[lo, hi],
+            color=colour,
+            linestyle="none",
+            marker=marker,
+            markersize=4,
+            capsize=2.5,
+            elinewidth=0.9,
+        )
+        handles.append(
+            Line2D(
+                [],
+                [],
+                color=colour,
+                linestyle=linestyle,
+                marker=marker,
+                markersize=4,
+                label=f"{a} (N={fmt.fmt_int(stat(a, 'N'))})",
+            )
+        )
+    ax.set_xlim(pos[0] - gap / 2, pos[-1] + gap / 2)
+    ax.legend(
+        handles=handles, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=len(arms), fontsize=8
+    )
+
+
+def _n_table(tab, arms: list[str], visits: list[str], pos: list[float], s) -> None:
+    """Subjects with a change from baseline per visit (columns) and arm (rows)."""
+    for spine in tab.spines.values():
+        spine.set_visible(False)
+    tab.tick_params(axis="both", length=0, labelbottom=False)
+    tab.set_title("Number of subjects with a change from baseline", fontsize=7, loc="left")
+    tab.set_yticks(range(len(arms)), arms, fontsize=7)
+    tab.set_ylim(len(arms) - 0.5, -0.5)
+    for i, a in enumerate(arms):
+        colour = ARM_COLOURS[i % len(ARM_COLOURS)]
+        tab.get_yticklabels()[i].set_color(colour)
+        for x, v in zip(pos, visits, strict=True):
+            tab.text(
+                x, i, fmt.fmt_int(s(a, "n", v)), ha="center", va="center", fontsize=7, color=colour
+            )
+
+
+def _footnotes(ctx: OutputContext, level: str) -> list[str]:
+    labs = lc.lab_settings(ctx.config)
+    notes = list(ctx.spec.footnotes)
+    notes.append(
+        f"Points: mean change from baseline; bars: {level} confidence interval of the mean "
+        "(t distribution); no bar where fewer than two subjects have a value. Arms are offset "
+        "sideways for legibility. n = subjects with a change from baseline at the visit; "
+        "N = subjects in the population. Missing values are not imputed."
+    )
+    notes.append(lc.records_note(labs))
+    return notes
