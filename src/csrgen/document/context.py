@@ -157,7 +157,7 @@ def _ref(config: StudyConfig, spec: OutputSpec) -> OutputRef:
 
 def and_join(items: Iterable[Any], word: str = "and") -> str:
     """``a``, ``a and b``, ``a, b and c``; items not made by csrgen are escaped."""
-    items = [i if isinstance(i, MdSafe) else md_escape(str(i)) for i in items]
+    items = [i if isinstance(i, Markup) else md_escape(str(i)) for i in items]
     if len(items) <= 1:
         return MdSafe("".join(items))
     return MdSafe(", ".join(items[:-1]) + f" {word} " + items[-1])

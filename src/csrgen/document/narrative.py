@@ -290,8 +290,8 @@ def _heading_parts(text: str) -> tuple[str, str, str]:
 def _paragraph(text: str) -> Paragraph:
     style = "placeholder" if text.startswith(PLACEHOLDER_PREFIX) else "body"
     if style == "placeholder":
-        # The brackets are part of the visible marker; keep them literal.
-        return Paragraph((Run(_plain(text.replace("[", "\\[").replace("]", "\\]"))),), style)
+        # The brackets are part of the visible marker: literal, so no link is made of them.
+        return Paragraph(parse_inline(text.replace("[", "\\[").replace("]", "\\]")), style)
     return Paragraph(parse_inline(text), style="body")
 
 

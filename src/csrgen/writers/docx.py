@@ -203,7 +203,8 @@ class _Writer:
 
     def _section(self, section: Section, level: int) -> None:
         if section.title:
-            self._orient(False)
+            # A heading goes onto the page of the block it introduces (a landscape listing).
+            self._orient(self._first_landscape(section))
             is_contents = any(
                 isinstance(b, Contents) and b.kind == "sections" for b in section.blocks
             )
@@ -224,6 +225,17 @@ class _Writer:
             elif isinstance(block, _Tabular):
                 self._orient(self._wants_landscape(block))
                 self._tabular(block)
+
+    def _first_landscape(self, section: Section) -> bool:
+        for block in section.blocks:
+            if isinstance(block, Section):
+                return self._first_landscape(block)
+            if isinstance(block, Figure):
+                return block.landscape
+            if isinstance(block, _Tabular):
+                return self._wants_landscape(block)
+            return False
+        return False
 
     def _wants_landscape(self, block: _Tabular) -> bool:
         """Listings, tables marked landscape, and tables wider than a portrait page."""
