@@ -133,3 +133,9 @@ def fmt_g(x: float | None) -> str:
     if _missing(x):
         return NE
     return f"{float(x):g}"
+
+
+def fmt_nowrap(text: str) -> str:
+    """``text`` with no-break spaces, so that a cell like ``65 (75.6) [281]`` never wraps
+    between its parts (HTML and Word both honour U+00A0)."""
+    return text.replace(" ", "\u00a0")

@@ -22,6 +22,8 @@ from csrgen.outputs.base import OutputContext
 #: slug -> module path. Add new outputs here.
 CATALOG: dict[str, str] = {
     "t_demog": "csrgen.outputs.t_demog",
+    "t_ae_overview": "csrgen.outputs.t_ae_overview",
+    "t_ae_soc_pt": "csrgen.outputs.t_ae_soc_pt",
 }
 
 

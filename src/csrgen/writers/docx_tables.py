@@ -241,7 +241,7 @@ def _cap(natural: list[float], available: float) -> list[float]:
 
 
 #: Advance widths of Arial / Liberation Sans in ems, by character class.
-_NARROW = set(" .,:;'!|il")
+_NARROW = set(" \u00a0.,:;'!|il")
 _PAREN = set("()[]{}-/ft")
 
 
