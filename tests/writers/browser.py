@@ -4,6 +4,7 @@ console errors, uncaught exceptions, network requests, script results and a scre
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import shutil
 import subprocess
@@ -107,10 +108,8 @@ def load_page(path: Path, profile: Path, scripts: dict[str, str]) -> PageReport:
                 report.errors.append(params["entry"]["text"])
             elif method == "Network.requestWillBeSent":
                 report.requests.append(params["request"]["url"])
-        try:
+        with contextlib.suppress(websocket.WebSocketException, OSError, RuntimeError):
             session.call("Browser.close")
-        except (websocket.WebSocketException, OSError, RuntimeError):
-            pass
         return report
     finally:
         try:

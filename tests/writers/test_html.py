@@ -8,7 +8,7 @@ import pytest
 
 from csrgen.resources import template_dirs
 from csrgen.writers.html import render_html, split_link
-from tests.writers.sample import HOSTILE, TITLES, sample_document
+from tests.writers.sample import TITLES, sample_document
 
 
 @pytest.fixture(scope="module")
@@ -67,7 +67,7 @@ def test_accessible_tables_and_figures(page):
     table = page[page.index('id="t_ae"') :]
     table = table[: table.index("</table>")]
     assert (
-        '<caption><span class="output-title"><span class="number">Table 14.3.1</span> Adverse Events by Preferred Term</span>'
+        '<caption><span class="output-title"><span class="number">Table 14.3.1</span> Adverse Events by Preferred Term</span>'  # noqa: E501
         in table
     )
     assert '<th scope="colgroup" colspan="2">Treatment arm</th>' in table

@@ -74,18 +74,18 @@ def test_html_in_chromium(tmp_path):
         page,
         tmp_path / "chrome",
         {
-            "present": f"JSON.stringify({json.dumps(ids)}.filter(id => document.getElementById(id)))",
+            "present": f"JSON.stringify({json.dumps(ids)}.filter(id => document.getElementById(id)))",  # noqa: E501
             "tables": "document.querySelectorAll('table.csr').length",
             "tools": "document.querySelectorAll('.listing-tools input').length",
             "filtered": (
                 "(() => { document.querySelector('a[data-filter=\"Dizziness\"]').click();"
                 " const rows = [...document.querySelectorAll('#l_ae tbody tr')];"
-                " return rows.filter(r => !r.hidden).map(r => r.cells[2].textContent).join('|'); })()"
+                " return rows.filter(r => !r.hidden).map(r => r.cells[2].textContent).join('|'); })()"  # noqa: E501
             ),
             "sorted": (
                 "(() => { const th = document.querySelectorAll('#l_ae thead th')[3];"
                 " th.querySelector('button').click(); th.querySelector('button').click();"
-                " return th.getAttribute('aria-sort') + ':' + document.querySelector('#l_ae tbody tr').cells[3].textContent; })()"
+                " return th.getAttribute('aria-sort') + ':' + document.querySelector('#l_ae tbody tr').cells[3].textContent; })()"  # noqa: E501
             ),
             "hostile": "document.querySelectorAll('script').length",
         },

@@ -89,6 +89,10 @@ FIGURE_ALLOWANCE = Inches(1.6)
 class _Writer:
     def __init__(self, doc: Document, reference: Path | None) -> None:
         self.doc = doc
+        if reference is None:  # the project's styles
+            from csrgen.resources import find_template
+
+            reference = find_template("reference.docx")
         self.word = open_docx(str(reference)) if reference and reference.exists() else open_docx()
         self.st = tables.find_style_ids(self.word.styles)
         missing = [name for name in REQUIRED_STYLES if name not in self.st]
@@ -357,7 +361,8 @@ class _Writer:
 
 
 def write_docx(doc: Document, path: Path, reference: Path | None = None) -> None:
-    """Write ``doc`` to ``path`` (.docx). ``reference`` is a styles template (reference.docx)."""
+    """Write ``doc`` to ``path`` (.docx). ``reference`` is a styles template (reference.docx;
+    default the project's)."""
     _Writer(doc, reference).write(path)
 
 
