@@ -18,8 +18,14 @@ def docx_tables(path):
 
 
 def table_with(path, text):
+    """The first numbered output table (Table 14.x) whose header mentions ``text``; the
+    narrative's in-text tables come earlier in the document."""
+    from docx.oxml.ns import qn
+
     for table in docx_tables(path):
-        if any(text in cell.text for cell in table.rows[0].cells):
+        caption = table._tbl.tblPr.find(qn("w:tblCaption"))
+        numbered = caption is not None and caption.get(qn("w:val")).startswith("Table 14")
+        if numbered and any(text in cell.text for cell in table.rows[0].cells):
             return table
     raise AssertionError(f"no table headed {text!r} in {path}")
 

@@ -36,6 +36,17 @@ class StudyInfo(_Strict):
     treatments: str = ""
     #: When true every page and the title page say the data are synthetic.
     synthetic: bool = False
+    # Facts for the synopsis and the narrative sections (free text; empty = writer placeholder).
+    centres: str = ""
+    study_period: str = ""
+    publication: str = ""
+    #: Diagnosis and main criteria for inclusion, as in the synopsis.
+    inclusion: str = ""
+    planned_subjects: str = ""
+    objectives_primary: list[str] = Field(default_factory=list)
+    objectives_secondary: list[str] = Field(default_factory=list)
+    endpoints_primary: list[str] = Field(default_factory=list)
+    endpoints_secondary: list[str] = Field(default_factory=list)
 
 
 class DataSettings(_Strict):
@@ -247,6 +258,24 @@ class OutputSpec(_Strict):
         return ".".join(digits[:2])
 
 
+#: The narrative templates (``templates/narrative/<name>.md.j2``) in ICH E3 order. Sections 14
+#: and 16 (tables, figures, listings) are added from the outputs.
+DEFAULT_NARRATIVE = (
+    "synopsis",
+    "contents",
+    "abbreviations",
+    "05_ethics",
+    "06_investigators",
+    "07_introduction",
+    "08_objectives",
+    "09_investigational_plan",
+    "10_study_patients",
+    "11_efficacy",
+    "12_safety",
+    "13_discussion",
+)
+
+
 class DocumentSettings(_Strict):
     #: DRAFT or FINAL, shown in the page header.
     status: Literal["DRAFT", "FINAL"] = "DRAFT"
@@ -254,7 +283,16 @@ class DocumentSettings(_Strict):
     templates: str = ""
     #: Listings longer than this go to CSV/XLSX files beside the documents.
     listing_max_rows: int = Field(default=500, ge=1)
+    #: Abbreviation -> meaning, added to the standard list of the abbreviations template.
     abbreviations: dict[str, str] = Field(default_factory=dict)
+    #: Paper size of the Word document (A4 outside the US; Letter for US submissions).
+    paper: Literal["A4", "Letter"] = "A4"
+    #: Narrative templates in document order (names in ``narrative/``, without ``.md.j2``).
+    narrative: list[str] = Field(default_factory=lambda: list(DEFAULT_NARRATIVE))
+    #: How the narrative names parameters (PARAMCD -> "serum albumin"); default the PARAMCD.
+    labels: dict[str, str] = Field(default_factory=dict)
+    #: Units of parameters for the narrative (PARAMCD -> "g/L").
+    units: dict[str, str] = Field(default_factory=dict)
 
 
 class StudyConfig(_Strict):

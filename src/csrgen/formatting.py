@@ -119,6 +119,22 @@ def fmt_header_n(label: str, n: float) -> str:
     return f"{label}\n(N={fmt_int(n)})"
 
 
+def fmt_prob_pct(p: float | None, digits: int = 1) -> str:
+    """A probability (0-1, e.g. a KM survival estimate) as a percentage without the sign:
+    ``0.8423`` -> ``84.2``. Scaled on the decimal value, then rounded half-up."""
+    if _missing(p) or (isinstance(p, float) and math.isinf(p)):
+        return NE
+    scaled = Decimal(repr(float(p))) * 100
+    return fmt_num(float(scaled), digits)
+
+
+def fmt_g(x: float | None) -> str:
+    """A time or level written as the ARD writes it (``12``, ``0.5``; ``%g``); ``NE`` if missing."""
+    if _missing(x):
+        return NE
+    return f"{float(x):g}"
+
+
 def fmt_nowrap(text: str) -> str:
     """``text`` with no-break spaces, so that a cell like ``65 (75.6) [281]`` never wraps
     between its parts (HTML and Word both honour U+00A0)."""

@@ -80,6 +80,8 @@ def assemble(prep: Prepared, results: list[OutputResult]) -> Document:
         prep.config,
         prep.lock,
         [(spec.section, by_id[spec.id].blocks) for spec in prep.config.outputs],
+        ard=concat_ard(r.ard for r in results),
+        template_dirs=template_dirs(prep.config),
     )
 
 

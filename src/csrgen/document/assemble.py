@@ -1,16 +1,26 @@
 """Assemble the CSR: outputs and narrative into sections in ICH E3 order.
 
 Output numbers, titles and order come from the study file; an output sits in the section its
-number names (Table 14.2.1 in 14.2, Listing 16.2.7 in 16.2).
+number names (Table 14.2.1 in 14.2, Listing 16.2.7 in 16.2). The narrative (synopsis, contents,
+abbreviations, sections 5-13) comes from the templates the study file lists
+(``document.narrative``), rendered with the run's ARD; unnumbered parts stay in template order
+at the front, numbered sections follow in numeric order, and a narrative section with the number
+of an output section (say an introduction to 14) is merged into it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
 
 from csrgen import __version__
 from csrgen.config import StudyConfig
+from csrgen.document.context import narrative_environment, render_narrative, template_context
 from csrgen.document.model import Block, Document, Section
+from csrgen.document.narrative import NarrativeError, parse_narrative
+from csrgen.errors import ConfigError
 from csrgen.lock import LockInfo
 
 #: ICH E3 headings of the sections that hold outputs (generic; not study-specific).
@@ -83,13 +93,70 @@ def output_sections(blocks_by_output: Sequence[tuple[str, Sequence[Block]]]) -> 
     )
 
 
+def narrative_sections(
+    config: StudyConfig, lock: LockInfo, ard: pd.DataFrame | None, template_dirs: list[Path]
+) -> tuple[Section, ...]:
+    """Render and parse every narrative template of the study, in the study file's order."""
+    env = narrative_environment(template_dirs)
+    context = template_context(config, lock, ard)
+    sections: list[Section] = []
+    for name in config.document.narrative:
+        text = render_narrative(env, name, context)
+        try:
+            blocks = parse_narrative(text, source=f"narrative/{name}.md.j2")
+        except NarrativeError as exc:
+            raise ConfigError(str(exc)) from None
+        loose = [b for b in blocks if not isinstance(b, Section)]
+        if loose:  # text before the first heading: an untitled part of its own
+            sections.append(Section("", "", f"sec-{name}", tuple(loose)))
+        sections.extend(b for b in blocks if isinstance(b, Section))
+    return tuple(sections)
+
+
+def _key(number: str) -> list[int]:
+    return [int(p) for p in number.split(".")]
+
+
+def merge_sections(*groups: Sequence[Section]) -> tuple[Section, ...]:
+    """Unnumbered sections first (in the order given), then numbered ones in numeric order;
+    sections with the same number are merged (blocks of the earlier first, subsections merged)."""
+    front: list[Section] = []
+    numbered: dict[str, Section] = {}
+    for group in groups:
+        for sec in group:
+            if not sec.number:
+                front.append(sec)
+            elif sec.number in numbered:
+                numbered[sec.number] = _merge(numbered[sec.number], sec)
+            else:
+                numbered[sec.number] = sec
+    return tuple(front) + tuple(numbered[n] for n in sorted(numbered, key=_key))
+
+
+def _merge(a: Section, b: Section) -> Section:
+    plain = [x for x in a.blocks + b.blocks if not (isinstance(x, Section) and x.number)]
+    subs = [x for x in a.blocks + b.blocks if isinstance(x, Section) and x.number]
+    return Section(a.number, a.title or b.title, a.anchor, tuple(plain) + merge_sections(subs))
+
+
 def build_document(
     config: StudyConfig,
     lock: LockInfo,
     blocks_by_output: Sequence[tuple[str, Sequence[Block]]],
+    ard: pd.DataFrame | None = None,
+    template_dirs: list[Path] | None = None,
 ) -> Document:
+    """The whole CSR. ``ard`` is the run's concatenated ARD (the narrative's numbers);
+    ``template_dirs`` default to the study's own folder, then the project's templates."""
+    if template_dirs is None:
+        from csrgen.resources import template_dirs as default_dirs
+
+        template_dirs = default_dirs(config)
     s = config.study
     lock_text = f"data lock {lock.lock_id} ({lock.lock_date})" if lock.locked else UNLOCKED_BANNER
+    sections = merge_sections(
+        narrative_sections(config, lock, ard, template_dirs), output_sections(blocks_by_output)
+    )
     return Document(
         study_id=s.id,
         title=s.title,
@@ -97,6 +164,7 @@ def build_document(
         footer=f"{s.id} Clinical Study Report | {lock_text} | csrgen {__version__}",
         banners=banners(config, lock),
         title_page=title_page(config, lock),
-        sections=output_sections(blocks_by_output),
+        sections=sections,
+        paper=config.document.paper,
         meta={"sponsor": s.sponsor, "lock_date": lock.lock_date if lock.locked else ""},
     )

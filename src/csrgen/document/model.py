@@ -33,6 +33,8 @@ class Paragraph:
 
     runs: tuple[Run, ...]
     style: Literal["body", "bullet", "placeholder", "note"] = "body"
+    #: Nesting level of a bullet (0 = top level).
+    level: int = 0
 
     @classmethod
     def of(cls, text: str, style: str = "body") -> Paragraph:
@@ -112,7 +114,8 @@ class _Tabular:
 
     @property
     def caption(self) -> str:
-        return f"{self.number} {self.title}"
+        """ "Table 14.1.1 Title"; an unnumbered in-text table has its title only."""
+        return f"{self.number} {self.title}" if self.number else self.title
 
 
 @dataclass(frozen=True)
@@ -154,10 +157,22 @@ class Figure:
 
     @property
     def caption(self) -> str:
-        return f"{self.number} {self.title}"
+        """ "Table 14.1.1 Title"; an unnumbered in-text table has its title only."""
+        return f"{self.number} {self.title}" if self.number else self.title
 
 
-Block = Union[Paragraph, Table, Listing, Figure, "Section"]
+@dataclass(frozen=True)
+class Contents:
+    """Where a generated list goes: the table of contents or the list of tables, figures or
+    listings. The writers fill it from the document (DOCX: a TOC field or entries with page
+    references; HTML: links)."""
+
+    kind: Literal["sections", "Table", "Figure", "Listing"] = "sections"
+    #: Heading levels the table of contents shows.
+    depth: int = 3
+
+
+Block = Union[Paragraph, Table, Listing, Figure, Contents, "Section"]
 
 
 @dataclass(frozen=True)
@@ -188,6 +203,8 @@ class Document:
     sections: tuple[Section, ...]
     #: Document language for HTML ``lang`` and DOCX proofing.
     language: str = "en"
+    #: Paper size of the DOCX pages.
+    paper: Literal["A4", "Letter"] = "A4"
     meta: dict[str, str] = field(default_factory=dict, compare=False)
 
 
@@ -197,6 +214,13 @@ def iter_blocks(blocks: tuple[Block, ...]):
         yield block
         if isinstance(block, Section):
             yield from iter_blocks(block.blocks)
+
+
+def iter_outputs(blocks: tuple[Block, ...]):
+    """Every numbered table, figure and listing, in document order."""
+    for block in iter_blocks(blocks):
+        if isinstance(block, Table | Listing | Figure) and block.number:
+            yield block
 
 
 def null_table(

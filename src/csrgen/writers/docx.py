@@ -1,9 +1,11 @@
 """Word writer: lays the document model out with python-docx; computes and rounds nothing.
 
-Parts mirror the HTML writer: ``_heading`` (number, title, population), ``_column_labels``
-(spanners + labels, repeated on every page), ``_body`` (rows never split across pages),
-``_notes`` (footnotes and source). Wide tables, figures marked landscape and listings go into
-landscape sections that keep the page header and footer.
+Styles come from ``templates/reference.docx`` (made by ``tools/make_reference_docx.py``; a
+sponsor's own may replace it if it defines :data:`REQUIRED_STYLES`). Parts mirror the HTML
+writer: title page, contents (a TOC field that Word refreshes on opening; lists of tables,
+figures and listings with page references), sections with bookmarked numbered headings,
+tables/listings (``docx_tables``), figures. Tables too wide for portrait, figures marked
+landscape and every listing go into landscape sections that keep the page header and footer.
 
 Output is byte-identical for the same model: document properties carry the data-lock date, and
 the zip is rewritten with fixed timestamps and a fixed member order.
@@ -13,137 +15,391 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import zipfile
 from pathlib import Path
 
 from docx import Document as open_docx
 from docx.enum.section import WD_ORIENT, WD_SECTION
-from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK, WD_TAB_ALIGNMENT
-from docx.oxml import OxmlElement
+from docx.enum.text import WD_TAB_ALIGNMENT
 from docx.oxml.ns import qn
-from docx.shared import Emu, Inches, Pt
+from docx.shared import Emu, Inches
 
 from csrgen.document.model import (
+    Contents,
     Document,
     Figure,
     Listing,
     Paragraph,
     Section,
     _Tabular,
+    iter_blocks,
+)
+from csrgen.errors import ConfigError
+from csrgen.writers import docx_tables as tables
+from csrgen.writers.docx_xml import (
+    add_bookmark,
+    bookmark_name,
+    el,
+    field,
+    field_begin,
+    field_end,
+    hyperlink,
+    normalise_zip,
+    run,
 )
 
-FONT = "Arial"
-BODY_PT = 10
-TABLE_PT = 9
-LISTING_PT = 8
-NOTE_PT = 8
-#: Left/right cell padding; narrower than Word's 0.08" so that four arm columns fit portrait.
-CELL_MARGIN_PT = 3
-_ALIGN = {
-    "left": WD_ALIGN_PARAGRAPH.LEFT,
-    "center": WD_ALIGN_PARAGRAPH.CENTER,
-    "right": WD_ALIGN_PARAGRAPH.RIGHT,
-}
-#: A4 portrait, 2.5 cm margins (ICH E3 leaves paper size to the region; A4 outside the US).
-PAGE_W, PAGE_H, MARGIN = Inches(8.27), Inches(11.69), Inches(1.0)
-_FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+#: Paragraph and character styles the writer uses; reference.docx must define them.
+REQUIRED_STYLES = (
+    "Normal",
+    "Title",
+    "Subtitle",
+    "Heading 1",
+    "Heading 2",
+    "Heading 3",
+    "Heading 4",
+    "TOC Heading",
+    "TOC 1",
+    "TOC 2",
+    "TOC 3",
+    "Table of Figures",
+    "Caption",
+    "Population",
+    "Table Text",
+    "Table Heading",
+    "Listing Text",
+    "Listing Heading",
+    "Table Note",
+    "Source Note",
+    "Placeholder",
+    "Note",
+    "Banner",
+    "Title Page Text",
+    "Header",
+    "Footer",
+    "List Bullet",
+    "List Bullet 2",
+    "Hyperlink",
+)
+#: Paper sizes (portrait width, height) with 1-inch margins all round.
+PAPER = {"A4": (Inches(8.27), Inches(11.69)), "Letter": (Inches(8.5), Inches(11))}
+MARGIN = Inches(1.0)
+#: Room under a figure for its caption, population line and notes.
+FIGURE_ALLOWANCE = Inches(1.6)
+
+
+class _Writer:
+    def __init__(self, doc: Document, reference: Path | None) -> None:
+        self.doc = doc
+        if reference is None:  # the project's styles
+            from csrgen.resources import find_template
+
+            reference = find_template("reference.docx")
+        self.word = open_docx(str(reference)) if reference and reference.exists() else open_docx()
+        self.st = tables.find_style_ids(self.word.styles)
+        missing = [name for name in REQUIRED_STYLES if name not in self.st]
+        if missing:
+            raise ConfigError(f"{reference}: reference.docx lacks the styles {', '.join(missing)}")
+        self.page_w, self.page_h = PAPER.get(doc.paper, PAPER["A4"])
+        self.landscape = False
+        self.bookmarks: dict[str, int] = {}
+        body = self.word.element.body
+        for child in list(body):
+            if child.tag != qn("w:sectPr"):
+                body.remove(child)
+        self.final_sectpr = body.find(qn("w:sectPr"))
+
+    # -- plumbing -------------------------------------------------------------------------------
+    def append(self, element) -> None:
+        self.word.element.body.find(qn("w:sectPr")).addprevious(element)
+
+    def para(self, style: str, runs=(), **kw):
+        p = tables.para(self.st[style], runs, **kw)
+        self.append(p)
+        return p
+
+    def text_width(self) -> int:
+        sec = self.word.sections[-1]
+        return int(sec.page_width - sec.left_margin - sec.right_margin)
+
+    def text_height(self) -> int:
+        sec = self.word.sections[-1]
+        return int(sec.page_height - sec.top_margin - sec.bottom_margin)
+
+    # -- document -------------------------------------------------------------------------------
+    def write(self, path: Path) -> None:
+        self._setup_first_section()
+        self._properties()
+        self._title_page()
+        for section in self.doc.sections:
+            self._section(section, level=1)
+        for sec in self.word.sections:
+            self._page_header(sec)
+            self._page_footer(sec)
+        settings = self.word.settings.element
+        if settings.find(qn("w:updateFields")) is None:
+            # Word refreshes the table of contents and page references when it opens the file.
+            settings.append(el("w:updateFields", val="true"))
+        buffer = io.BytesIO()
+        self.word.save(buffer)
+        path.write_bytes(normalise_zip(buffer.getvalue()))
+
+    def _setup_first_section(self) -> None:
+        sec = self.word.sections[0]
+        sec.orientation = WD_ORIENT.PORTRAIT
+        sec.page_width, sec.page_height = self.page_w, self.page_h
+        for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
+            setattr(sec, side, MARGIN)
+        sec.header_distance = sec.footer_distance = Inches(0.5)
+
+    def _properties(self) -> None:
+        props = self.word.core_properties
+        doc = self.doc
+        props.title = doc.title
+        props.subject = doc.study_id
+        props.author = doc.meta.get("sponsor", "")
+        props.last_modified_by = "csrgen"
+        props.revision = 1
+        props.keywords = "CSR; " + doc.study_id
+        props.comments = ""
+        props.language = doc.language
+        stamp = _doc_datetime(doc)
+        props.created = props.modified = props.last_printed = stamp
+
+    # -- page header and footer -----------------------------------------------------------------
+    def _page_header(self, sec) -> None:
+        sec.header.is_linked_to_previous = False
+        par = sec.header.paragraphs[0]
+        par.text = ""
+        par.style = self.word.styles["Header"]
+        width = Emu(sec.page_width - sec.left_margin - sec.right_margin)
+        _tab_right(par, width)
+        left = " | ".join(self.doc.header[:2])
+        right = " | ".join(list(self.doc.header[2:]) + list(self.doc.banners))
+        par.add_run(left)
+        par.add_run("\t" + right).bold = True
+        _border(par, "bottom")
+
+    def _page_footer(self, sec) -> None:
+        sec.footer.is_linked_to_previous = False
+        par = sec.footer.paragraphs[0]
+        par.text = ""
+        par.style = self.word.styles["Footer"]
+        width = Emu(sec.page_width - sec.left_margin - sec.right_margin)
+        _tab_right(par, width)
+        p = par._p
+        p.append(run(self.doc.footer + "\tPage "))
+        for r in field("PAGE", "1"):
+            p.append(r)
+        p.append(run(" of "))
+        for r in field("NUMPAGES", "1"):
+            p.append(r)
+        _border(par, "top")
+
+    # -- title page and sections ----------------------------------------------------------------
+    def _title_page(self) -> None:
+        doc = self.doc
+        for banner in doc.banners:
+            self.para("Banner", [run(banner)])
+        self.para("Title", [run("CLINICAL STUDY REPORT")])
+        self.para("Subtitle", [run(doc.title)])
+        tbl = tables.table(_title_table(doc), self.text_width(), self.st)
+        self.append(tbl)
+        self.para("Normal").append(_page_break())
+
+    def _section(self, section: Section, level: int) -> None:
+        if section.title:
+            # A heading goes onto the page of the block it introduces (a landscape listing).
+            self._orient(self._first_landscape(section))
+            is_contents = any(
+                isinstance(b, Contents) and b.kind == "sections" for b in section.blocks
+            )
+            style = "TOC Heading" if is_contents else f"Heading {min(level, 4)}"
+            p = self.para(style, [run(section.heading)])
+            add_bookmark(p, section.anchor, self.bookmarks)
+        for block in section.blocks:
+            if isinstance(block, Section):
+                self._section(block, level + 1)
+            elif isinstance(block, Paragraph):
+                self._orient(False)
+                self._paragraph(block)
+            elif isinstance(block, Contents):
+                self._contents(block)
+            elif isinstance(block, Figure):
+                self._orient(block.landscape)
+                self._figure(block)
+            elif isinstance(block, _Tabular):
+                self._orient(self._wants_landscape(block))
+                self._tabular(block)
+
+    def _first_landscape(self, section: Section) -> bool:
+        for block in section.blocks:
+            if isinstance(block, Section):
+                return self._first_landscape(block)
+            if isinstance(block, Figure):
+                return block.landscape
+            if isinstance(block, _Tabular):
+                return self._wants_landscape(block)
+            return False
+        return False
+
+    def _wants_landscape(self, block: _Tabular) -> bool:
+        """Listings, tables marked landscape, and tables wider than a portrait page."""
+        if isinstance(block, Listing) or block.landscape:
+            return True
+        if block.null_reason or not block.rows or not block.number:
+            return False
+        portrait = int(self.page_w - 2 * MARGIN)
+        return tables.natural_width(block, tables.text_styles(block)[2]) > portrait
+
+    def _orient(self, landscape: bool) -> None:
+        """Start a new section when the orientation changes; headers are written per section."""
+        if self.landscape == landscape:
+            return
+        sec = self.word.add_section(WD_SECTION.NEW_PAGE)
+        sec.orientation = WD_ORIENT.LANDSCAPE if landscape else WD_ORIENT.PORTRAIT
+        w, h = self.page_w, self.page_h
+        sec.page_width, sec.page_height = (h, w) if landscape else (w, h)
+        self.landscape = landscape
+
+    def _runs(self, block: Paragraph) -> list:
+        out = []
+        for r in block.runs:
+            if r.link:
+                target = r.link.split("?", 1)[0]
+                if target.startswith("#"):
+                    out.append(
+                        hyperlink(target[1:], [run(r.text, self.st["Hyperlink"], r.bold, r.italic)])
+                    )
+                    continue
+            out.append(run(r.text, bold=r.bold, italic=r.italic))
+        return out
+
+    def _paragraph(self, block: Paragraph) -> None:
+        if block.style == "bullet":
+            style = "List Bullet 2" if block.level else "List Bullet"
+        else:
+            style = {"placeholder": "Placeholder", "note": "Note"}.get(block.style, "Normal")
+        self.para(style, self._runs(block))
+
+    # -- contents -------------------------------------------------------------------------------
+    def _contents(self, block: Contents) -> None:
+        if block.kind == "sections":
+            entries = [
+                (f"TOC {min(level, 3)}", s.anchor, s.heading)
+                for s, level in _headings(self.doc.sections)
+                if level <= block.depth
+                and not any(isinstance(b, Contents) and b.kind == "sections" for b in s.blocks)
+            ]
+            if not entries:
+                return
+            # One TOC field around pre-filled entries: Word rebuilds it on opening (updateFields);
+            # other readers show the entries as written.
+            for i, (style, anchor, text) in enumerate(entries):
+                p = self.para(style)
+                if i == 0:
+                    for r in field_begin('TOC \\o "1-3" \\h \\z \\u'):
+                        p.append(r)
+                p.append(hyperlink(anchor, [run(text)]))
+                if i == len(entries) - 1:
+                    for r in field_end():
+                        p.append(r)
+            return
+        outputs = [b for b in iter_blocks(self.doc.sections) if _is_output(b, block.kind)]
+        for out in outputs:
+            # Entries with page references (fields that Word and LibreOffice compute).
+            p = self.para("Table of Figures")
+            p.append(hyperlink(out.id, [run(out.caption + "\t")]))
+            for r in field(f"PAGEREF {bookmark_name(out.id)} \\h"):
+                p.append(r)
+
+    # -- tables, listings, figures --------------------------------------------------------------
+    def _tabular(self, block: _Tabular) -> None:
+        for p in tables.heading(block, self.bookmarks, self.st):
+            self.append(p)
+        size_style = tables.text_styles(block)[0]
+        if block.null_reason:
+            self.para(size_style, [run(block.null_reason, italic=True)])
+        elif isinstance(block, Listing) and block.external:
+            files = " and ".join(block.external)
+            self.para(
+                size_style,
+                [
+                    run(
+                        f"This listing has {block.total_rows} rows; it is provided as {files} "
+                        "beside this document.",
+                        italic=True,
+                    )
+                ],
+            )
+        elif block.rows:
+            self.append(tables.table(block, self.text_width(), self.st))
+        for p in tables.notes(block.footnotes, block.source, self.st):
+            self.append(p)
+
+    def _figure(self, block: Figure) -> None:
+        for p in tables.heading(block, self.bookmarks, self.st):
+            self.append(p)
+        if block.null_reason:
+            self.para("Table Text", [run(block.null_reason, italic=True)])
+        else:
+            scale = min(
+                1.0,
+                self.text_width() / Inches(block.width_in),
+                (self.text_height() - FIGURE_ALLOWANCE) / Inches(block.height_in),
+            )
+            par = self.word.add_paragraph()
+            par.alignment = 1
+            par.paragraph_format.keep_with_next = True
+            par.add_run().add_picture(
+                io.BytesIO(block.png), width=Emu(int(Inches(block.width_in) * scale))
+            )
+            pic = par._p.xpath(".//wp:docPr")
+            if pic:
+                pic[0].set("descr", block.alt)
+                pic[0].set("name", block.id)
+        for p in tables.notes(block.footnotes, block.source, self.st):
+            self.append(p)
 
 
 def write_docx(doc: Document, path: Path, reference: Path | None = None) -> None:
-    """Write ``doc`` to ``path`` (.docx). ``reference`` is a styles template (reference.docx)."""
-    word = open_docx(str(reference)) if reference and reference.exists() else open_docx()
-    _clear_body(word)
-    _setup_styles(word)
-    _setup_first_section(word)
-    _properties(word, doc)
-    _title_page(word, doc)
-    state = {"landscape": False}
-    for section in doc.sections:
-        _section(word, section, level=1, state=state)
-    for sec in word.sections:
-        _page_header(sec, doc)
-        _page_footer(sec, doc)
-    buffer = io.BytesIO()
-    word.save(buffer)
-    path.write_bytes(_normalise_zip(buffer.getvalue()))
+    """Write ``doc`` to ``path`` (.docx). ``reference`` is a styles template (reference.docx;
+    default the project's)."""
+    _Writer(doc, reference).write(path)
 
 
-# -- document set-up ------------------------------------------------------------------------------
-def _clear_body(word) -> None:
-    body = word.element.body
-    for child in list(body):
-        if child.tag != qn("w:sectPr"):
-            body.remove(child)
+# -- helpers ------------------------------------------------------------------------------------
+def _headings(sections, level: int = 1):
+    for s in sections:
+        if isinstance(s, Section):
+            if s.title:
+                yield s, level
+            yield from _headings([b for b in s.blocks if isinstance(b, Section)], level + 1)
 
 
-def _setup_styles(word) -> None:
-    styles = word.styles
-    normal = styles["Normal"]
-    normal.font.name = FONT
-    normal.font.size = Pt(BODY_PT)
-    rpr = normal.element.get_or_add_rPr()
-    fonts = rpr.find(qn("w:rFonts"))
-    if fonts is None:
-        fonts = OxmlElement("w:rFonts")
-        rpr.append(fonts)
-    for attr in ("w:ascii", "w:hAnsi", "w:cs", "w:eastAsia"):
-        fonts.set(qn(attr), FONT)
-    normal.paragraph_format.space_after = Pt(4)
-    for level, size in ((1, 14), (2, 12), (3, 11)):
-        style = styles[f"Heading {level}"]
-        _font_family(style)
-        style.font.size = Pt(size)
-        style.font.bold = True
-        style.font.color.rgb = None
-        style.paragraph_format.space_before = Pt(12)
-        style.paragraph_format.space_after = Pt(6)
-        style.paragraph_format.keep_with_next = True
-    caption = styles["Caption"]
-    _font_family(caption)
-    caption.font.size = Pt(BODY_PT)
-    caption.font.bold = True
-    caption.font.italic = False
-    caption.font.color.rgb = None
-    caption.paragraph_format.keep_with_next = True
-    caption.paragraph_format.space_before = Pt(6)
-    caption.paragraph_format.space_after = Pt(2)
+def _is_output(block, kind: str) -> bool:
+    return (
+        isinstance(block, Figure | _Tabular)
+        and bool(block.number)
+        and block.number.startswith(kind + " ")
+    )
 
 
-def _font_family(style) -> None:
-    """One font family: set it explicitly and drop theme fonts that would override it."""
-    style.font.name = FONT
-    fonts = style.element.get_or_add_rPr().find(qn("w:rFonts"))
-    if fonts is None:
-        return
-    for attr in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
-        fonts.attrib.pop(qn(attr), None)
-    for attr in ("w:ascii", "w:hAnsi", "w:cs", "w:eastAsia"):
-        fonts.set(qn(attr), FONT)
+def _title_table(doc: Document):
+    from csrgen.document.model import Cell, Column, Row, Table
+
+    return Table(
+        id="title-page",
+        number="",
+        title="",
+        population="",
+        columns=(Column("", align="left", width=1.0), Column("", align="left", width=2.2)),
+        rows=tuple(Row((Cell(k, bold=True), Cell(v))) for k, v in doc.title_page),
+    )
 
 
-def _setup_first_section(word) -> None:
-    sec = word.sections[0]
-    sec.orientation = WD_ORIENT.PORTRAIT
-    sec.page_width, sec.page_height = PAGE_W, PAGE_H
-    for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
-        setattr(sec, side, MARGIN)
-    sec.header_distance = sec.footer_distance = Inches(0.5)
-
-
-def _properties(word, doc: Document) -> None:
-    props = word.core_properties
-    props.title = doc.title
-    props.subject = doc.study_id
-    props.author = doc.meta.get("sponsor", "")
-    props.last_modified_by = "csrgen"
-    props.revision = 1
-    props.keywords = "CSR; " + doc.study_id
-    props.comments = ""
-    stamp = _doc_datetime(doc)
-    props.created = stamp
-    props.modified = stamp
-    props.last_printed = stamp
+def _page_break():
+    r = el("w:r")
+    r.append(el("w:br", type="page"))
+    return r
 
 
 def _doc_datetime(doc: Document) -> dt.datetime:
@@ -155,37 +411,6 @@ def _doc_datetime(doc: Document) -> dt.datetime:
     return dt.datetime(day.year, day.month, day.day)
 
 
-def _text_width(sec) -> Emu:
-    return Emu(sec.page_width - sec.left_margin - sec.right_margin)
-
-
-# -- page header and footer -----------------------------------------------------------------------
-def _page_header(sec, doc: Document) -> None:
-    sec.header.is_linked_to_previous = False
-    header = sec.header
-    left = " | ".join(doc.header[:2])
-    right = " | ".join(list(doc.header[2:]) + list(doc.banners))
-    par = header.paragraphs[0]
-    par.text = ""
-    _tab_right(par, _text_width(sec))
-    _run(par, left, size=NOTE_PT)
-    _run(par, "\t" + right, size=NOTE_PT, bold=True)
-    _border(par, "bottom")
-
-
-def _page_footer(sec, doc: Document) -> None:
-    sec.footer.is_linked_to_previous = False
-    par = sec.footer.paragraphs[0]
-    par.text = ""
-    _tab_right(par, _text_width(sec))
-    _run(par, doc.footer, size=NOTE_PT)
-    _run(par, "\tPage ", size=NOTE_PT)
-    _field(par, "PAGE", "1")
-    _run(par, " of ", size=NOTE_PT)
-    _field(par, "NUMPAGES", "1")
-    _border(par, "top")
-
-
 def _tab_right(par, position) -> None:
     """One right tab at the text edge; the Header/Footer styles' own tab stops are cleared."""
     stops = par.paragraph_format.tab_stops
@@ -194,376 +419,13 @@ def _tab_right(par, position) -> None:
     stops.add_tab_stop(position, WD_TAB_ALIGNMENT.RIGHT)
 
 
-def _field(par, instruction: str, placeholder: str) -> None:
-    """A complex field (PAGE, NUMPAGES, TOC); Word and LibreOffice fill it in when laid out."""
-
-    def fld(kind):
-        run = par.add_run()
-        el = OxmlElement("w:fldChar")
-        el.set(qn("w:fldCharType"), kind)
-        if kind == "begin":
-            el.set(qn("w:dirty"), "true")
-        run._r.append(el)
-        run.font.size = Pt(NOTE_PT)
-
-    fld("begin")
-    run = par.add_run()
-    instr = OxmlElement("w:instrText")
-    instr.set(qn("xml:space"), "preserve")
-    instr.text = f" {instruction} "
-    run._r.append(instr)
-    fld("separate")
-    _run(par, placeholder, size=NOTE_PT)
-    fld("end")
-
-
 def _border(par, side: str) -> None:
     ppr = par._p.get_or_add_pPr()
-    borders = OxmlElement("w:pBdr")
-    edge = OxmlElement(f"w:{side}")
-    for key, value in (("w:val", "single"), ("w:sz", "4"), ("w:space", "1"), ("w:color", "000000")):
-        edge.set(qn(key), value)
-    borders.append(edge)
-    ppr.append(borders)
-
-
-def _run(par, text: str, size: float | None = None, bold: bool = False, italic: bool = False):
-    run = par.add_run(text)
-    if size:
-        run.font.size = Pt(size)
-    run.bold = bold or None
-    run.italic = italic or None
-    return run
-
-
-# -- title page and sections ---------------------------------------------------------------------
-def _title_page(word, doc: Document) -> None:
-    for banner in doc.banners:
-        par = word.add_paragraph()
-        par.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        _run(par, banner, size=14, bold=True)
-    par = word.add_paragraph()
-    par.paragraph_format.space_before = Pt(72)
-    par.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    _run(par, "CLINICAL STUDY REPORT", size=16, bold=True)
-    par = word.add_paragraph()
-    par.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    par.paragraph_format.space_after = Pt(36)
-    _run(par, doc.title, size=14, bold=True)
-    table = word.add_table(rows=0, cols=2)
-    table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    for label, value in doc.title_page:
-        cells = table.add_row().cells
-        _cell_text(cells[0], label, bold=True, size=BODY_PT)
-        _cell_text(cells[1], value, size=BODY_PT)
-    _set_widths(table, [Inches(2.0), Inches(4.2)])
-    word.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
-
-
-def _section(word, section: Section, level: int, state: dict) -> None:
-    if section.title:
-        word.add_heading(section.heading, level=min(level, 3))
-    for block in section.blocks:
-        if isinstance(block, Section):
-            _section(word, block, level + 1, state)
-        elif isinstance(block, Paragraph):
-            _paragraph(word, block)
-        else:
-            _orient(word, state, landscape=block.landscape)
-            if isinstance(block, Figure):
-                _figure(word, block)
-            else:
-                _tabular(word, block)
-
-
-def _orient(word, state: dict, landscape: bool) -> None:
-    """Start a new section when the orientation changes; headers are re-written per section."""
-    if state["landscape"] == landscape:
-        return
-    sec = word.add_section(WD_SECTION.NEW_PAGE)
-    sec.orientation = WD_ORIENT.LANDSCAPE if landscape else WD_ORIENT.PORTRAIT
-    sec.page_width, sec.page_height = (PAGE_H, PAGE_W) if landscape else (PAGE_W, PAGE_H)
-    state["landscape"] = landscape
-
-
-def _paragraph(word, block: Paragraph) -> None:
-    style = "List Bullet" if block.style == "bullet" else None
-    par = word.add_paragraph(style=style)
-    for run in block.runs:
-        _run(par, run.text, bold=run.bold, italic=run.italic or block.style == "placeholder")
-    if block.style == "placeholder":
-        _shade(par._p.get_or_add_pPr(), "FFF2CC")
-    elif block.style == "note":
-        for run in par.runs:
-            run.font.size = Pt(NOTE_PT)
-
-
-def _shade(parent, fill: str) -> None:
-    shd = OxmlElement("w:shd")
-    shd.set(qn("w:val"), "clear")
-    shd.set(qn("w:color"), "auto")
-    shd.set(qn("w:fill"), fill)
-    parent.append(shd)
-
-
-# -- tables and listings ---------------------------------------------------------------------------
-def _tabular(word, block: _Tabular) -> None:
-    _heading(word, block)
-    size = LISTING_PT if isinstance(block, Listing) else TABLE_PT
-    if block.null_reason:
-        par = word.add_paragraph()
-        _run(par, block.null_reason, size=size, italic=True)
-        par.paragraph_format.space_before = Pt(12)
-        par.paragraph_format.space_after = Pt(12)
-    elif isinstance(block, Listing) and block.external:
-        par = word.add_paragraph()
-        _run(
-            par,
-            f"This listing has {block.total_rows} rows; it is provided as "
-            + " and ".join(block.external)
-            + " beside this document.",
-            size=size,
-            italic=True,
-        )
+    borders = el("w:pBdr")
+    borders.append(el(f"w:{side}", val="single", sz="4", space="1", color="000000"))
+    # pBdr must come before tabs/spacing in pPr (schema order); insert after pStyle.
+    style = ppr.find(qn("w:pStyle"))
+    if style is not None:
+        style.addnext(borders)
     else:
-        table = word.add_table(rows=0, cols=len(block.columns))
-        table.alignment = WD_TABLE_ALIGNMENT.CENTER
-        table.autofit = False
-        _column_labels(table, block, size)
-        _body(table, block, size)
-        _set_widths(table, fit_widths(block, _text_width(word.sections[-1]), size))
-        _rules(table)
-    _notes(word, block.footnotes, block.source)
-
-
-def _heading(word, block) -> None:
-    par = word.add_paragraph(style="Caption")
-    _bookmark(par, block.id)
-    _run(par, f"{block.number}  {block.title}")
-    if block.population:
-        par = word.add_paragraph()
-        par.paragraph_format.keep_with_next = True
-        par.paragraph_format.space_after = Pt(4)
-        _run(par, block.population, size=TABLE_PT)
-
-
-def _bookmark(par, name: str) -> None:
-    # Bookmark ids only need to be unique in the document: number them in document order.
-    body = par._p.getparent()
-    bid = str(len(body.xpath("//w:bookmarkStart")) + 1)
-    start = OxmlElement("w:bookmarkStart")
-    start.set(qn("w:id"), bid)
-    start.set(qn("w:name"), name[:40])
-    end = OxmlElement("w:bookmarkEnd")
-    end.set(qn("w:id"), bid)
-    par._p.insert(0, start)
-    par._p.append(end)
-
-
-def _column_labels(table, block: _Tabular, size: float) -> None:
-    if block.spanners:
-        row = table.add_row()
-        _row_props(row, header=True)
-        covered = {}
-        for sp in block.spanners:
-            covered[sp.first] = sp
-        i = 0
-        while i < len(block.columns):
-            sp = covered.get(i)
-            if sp:
-                cell = (
-                    row.cells[sp.first].merge(row.cells[sp.last])
-                    if sp.last > sp.first
-                    else row.cells[i]
-                )
-                _cell_text(cell, sp.label, size=size, bold=True, align="center")
-                _cell_border(cell, "bottom")
-                i = sp.last + 1
-            else:
-                i += 1
-    row = table.add_row()
-    _row_props(row, header=True)
-    for cell, col in zip(row.cells, block.columns, strict=True):
-        _cell_text(cell, col.label, size=size, bold=True, align=col.align)
-        _cell_border(cell, "bottom")
-
-
-def _body(table, block: _Tabular, size: float) -> None:
-    for row_model in block.rows:
-        row = table.add_row()
-        _row_props(row, header=False, keep_next=row_model.kind == "group")
-        for cell, col, model in zip(row.cells, block.columns, row_model.cells, strict=True):
-            align = col.align if model.indent == 0 or col.align != "left" else "left"
-            _cell_text(
-                cell, model.text, size=size, bold=model.bold, align=align, indent=model.indent
-            )
-
-
-def _row_props(row, header: bool, keep_next: bool = False) -> None:
-    trpr = row._tr.get_or_add_trPr()
-    cant = OxmlElement("w:cantSplit")
-    trpr.append(cant)
-    if header:
-        trpr.append(OxmlElement("w:tblHeader"))
-    if keep_next:
-        for cell in row.cells:
-            for par in cell.paragraphs:
-                par.paragraph_format.keep_with_next = True
-
-
-def _cell_text(
-    cell, text: str, size: float, bold: bool = False, align: str = "left", indent: int = 0
-) -> None:
-    lines = text.split("\n")
-    par = cell.paragraphs[0]
-    par.paragraph_format.space_after = Pt(0)
-    par.paragraph_format.space_before = Pt(1)
-    par.alignment = _ALIGN.get(align, WD_ALIGN_PARAGRAPH.LEFT)
-    if indent:
-        par.paragraph_format.left_indent = Pt(10 * indent)
-    for i, line in enumerate(lines):
-        run = _run(par, line, size=size, bold=bold)
-        if i < len(lines) - 1:
-            run.add_break()
-
-
-def _cell_border(cell, side: str) -> None:
-    tcpr = cell._tc.get_or_add_tcPr()
-    borders = tcpr.find(qn("w:tcBorders"))
-    if borders is None:
-        borders = OxmlElement("w:tcBorders")
-        tcpr.append(borders)
-    edge = OxmlElement(f"w:{side}")
-    for key, value in (("w:val", "single"), ("w:sz", "6"), ("w:space", "0"), ("w:color", "000000")):
-        edge.set(qn(key), value)
-    borders.append(edge)
-
-
-def _rules(table) -> None:
-    """Top and bottom rules only (no vertical lines), as in most CSR table shells."""
-    tblpr = table._tbl.tblPr
-    margins = OxmlElement("w:tblCellMar")
-    for side in ("left", "right"):
-        edge = OxmlElement(f"w:{side}")
-        edge.set(qn("w:w"), str(CELL_MARGIN_PT * 20))
-        edge.set(qn("w:type"), "dxa")
-        margins.append(edge)
-    tblpr.append(margins)
-    borders = OxmlElement("w:tblBorders")
-    for side in ("top", "bottom"):
-        edge = OxmlElement(f"w:{side}")
-        for key, value in (
-            ("w:val", "single"),
-            ("w:sz", "8"),
-            ("w:space", "0"),
-            ("w:color", "000000"),
-        ):
-            edge.set(qn(key), value)
-        borders.append(edge)
-    tblpr.append(borders)
-
-
-def fit_widths(block: _Tabular, available: int, size: float) -> list[Emu]:
-    """Column widths from content: every number column as wide as its longest cell (so that
-    "42.65 (30.242)" never wraps), headers by their longest word, the stub column taking what is
-    left; when even that does not fit, all columns shrink in proportion (text then wraps).
-    """
-    pad = Pt(2 * CELL_MARGIN_PT + 2)
-    natural = []
-    for i, col in enumerate(block.columns):
-        longest = max((_text_pt(w, size) * 1.08 for w in col.label.split()), default=0.0)  # bold
-        for row in block.rows:
-            cell = row.cells[i]
-            longest = max(longest, _text_pt(cell.text, size) + 10 * cell.indent)
-        natural.append(Pt(longest) + pad)
-    hints = [c.width for c in block.columns]
-    total = sum(natural)
-    if total <= available:
-        spare = available - total
-        return [Emu(int(n + spare * h / sum(hints))) for n, h in zip(natural, hints, strict=True)]
-    others = total - natural[0]
-    stub_min = Inches(1.1)
-    if block.columns[0].align == "left" and others + stub_min <= available:
-        return [Emu(int(available - others))] + [Emu(int(n)) for n in natural[1:]]
-    return [Emu(int(available * n / total)) for n in natural]
-
-
-#: Advance widths of Arial / Liberation Sans in ems, by character class.
-_NARROW = set(" .,:;'!|il")
-_PAREN = set("()[]{}-/ft")
-
-
-def _text_pt(text: str, size: float) -> float:
-    """Approximate printed width of ``text`` in points (longest line)."""
-    best = 0.0
-    for line in text.split("\n"):
-        ems = 0.0
-        for ch in line:
-            if ch in _NARROW:
-                ems += 0.278
-            elif ch in _PAREN:
-                ems += 0.333
-            elif ch.isupper() or ch in "mw%@":
-                ems += 0.70
-            else:
-                ems += 0.556
-        best = max(best, ems * size)
-    return best
-
-
-def _set_widths(table, widths) -> None:
-    table.autofit = False
-    grid = table._tbl.tblGrid
-    for col, width in zip(grid.findall(qn("w:gridCol")), widths, strict=False):
-        col.set(qn("w:w"), str(int(width / 635)))  # EMU -> twentieths of a point
-    for row in table.rows:
-        for cell, width in zip(row.cells, widths, strict=False):
-            cell.width = width
-
-
-def _notes(word, footnotes, source: str) -> None:
-    for note in footnotes:
-        par = word.add_paragraph()
-        par.paragraph_format.space_after = Pt(0)
-        _run(par, note, size=NOTE_PT)
-    if source:
-        par = word.add_paragraph()
-        par.paragraph_format.space_after = Pt(10)
-        _run(par, source, size=NOTE_PT, italic=True)
-
-
-# -- figures ------------------------------------------------------------------------------------
-def _figure(word, block: Figure) -> None:
-    _heading(word, block)
-    if block.null_reason:
-        par = word.add_paragraph()
-        _run(par, block.null_reason, size=TABLE_PT, italic=True)
-    else:
-        width = _text_width(word.sections[-1])
-        scale = min(1.0, width / Inches(block.width_in))
-        par = word.add_paragraph()
-        par.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        par.paragraph_format.keep_with_next = True
-        par.add_run().add_picture(
-            io.BytesIO(block.png), width=Emu(int(Inches(block.width_in) * scale))
-        )
-        pic = par._p.xpath(".//wp:docPr")
-        if pic:
-            pic[0].set("descr", block.alt)
-            pic[0].set("name", block.id)
-    _notes(word, block.footnotes, block.source)
-
-
-# -- reproducible packaging ----------------------------------------------------------------------
-def _normalise_zip(data: bytes) -> bytes:
-    """Re-pack the DOCX with fixed timestamps and sorted members ([Content_Types].xml first)."""
-    src = zipfile.ZipFile(io.BytesIO(data))
-    names = sorted(src.namelist(), key=lambda n: (n != "[Content_Types].xml", n))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for name in names:
-            info = zipfile.ZipInfo(name, date_time=_FIXED_ZIP_TIME)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
-            dst.writestr(info, src.read(name))
-    return out.getvalue()
+        ppr.insert(0, borders)

@@ -2,18 +2,92 @@
 
 Laid out by Jinja2 templates (``templates/html/``) whose macros mirror the DOCX writer's parts:
 ``heading``, ``column_labels``, ``body``, ``notes``. Autoescaping is on: every value from the
-data renders as text. Figures are csrgen's own SVG, inserted as markup.
+data renders as text. Figures are csrgen's own SVG, inserted as markup. The page reads fully
+without its script; the script adds sorting and filtering of listings and makes links of the
+form ``#<listing id>?q=<text>`` filter the listing they jump to.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import unquote
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
 
 from csrgen import __version__
-from csrgen.document.model import Document
+from csrgen.document.model import (
+    Contents,
+    Document,
+    Figure,
+    Listing,
+    Paragraph,
+    Section,
+    Table,
+    iter_blocks,
+)
+
+
+@dataclass(frozen=True)
+class Bullets:
+    """Consecutive bullet paragraphs, laid out as one list."""
+
+    items: tuple[Paragraph, ...]
+
+
+def block_kind(block) -> str:
+    if isinstance(block, Section):
+        return "section"
+    if isinstance(block, Bullets):
+        return "bullets"
+    if isinstance(block, Paragraph):
+        return "paragraph"
+    if isinstance(block, Contents):
+        return "contents"
+    if isinstance(block, Figure):
+        return "figure"
+    if isinstance(block, Listing):
+        return "listing"
+    if isinstance(block, Table):
+        return "table"
+    raise TypeError(f"unknown block {type(block).__name__}")
+
+
+def bullet_groups(blocks) -> list:
+    """``blocks`` with runs of bullet paragraphs gathered into :class:`Bullets`."""
+    out: list = []
+    for block in blocks:
+        if isinstance(block, Paragraph) and block.style == "bullet":
+            if out and isinstance(out[-1], Bullets):
+                out[-1] = Bullets(out[-1].items + (block,))
+            else:
+                out.append(Bullets((block,)))
+        else:
+            out.append(block)
+    return out
+
+
+def split_link(link: str) -> tuple[str, str]:
+    """``#l_ae?q=Head%20ache`` -> (``#l_ae``, ``Head ache``): the anchor works without script;
+    the filter text goes into ``data-filter`` for the page script."""
+    target, _, query = link.partition("?")
+    text = ""
+    for part in query.split("&"):
+        if part.startswith("q="):
+            text = unquote(part[2:])
+    return target, text
+
+
+def _is_output(block) -> bool:
+    return isinstance(block, Table | Listing | Figure) and bool(block.number)
+
+
+def outputs_of_kind(sections, kind: str) -> list:
+    """Numbered tables, figures or listings (``kind`` as in their numbers), in document order."""
+    return [
+        b for b in iter_blocks(tuple(sections)) if _is_output(b) and b.number.startswith(kind + " ")
+    ]
 
 
 def _lines(text: str) -> Markup:
@@ -31,6 +105,12 @@ def html_environment(template_dirs: list[Path]) -> Environment:
         keep_trailing_newline=True,
     )
     env.filters["lines"] = _lines
+    env.filters["kind"] = block_kind
+    env.filters["bullet_groups"] = bullet_groups
+    env.filters["split_link"] = split_link
+    env.filters["outputs_of_kind"] = outputs_of_kind
+    env.tests["kind"] = lambda block, name: block_kind(block) == name
+    env.tests["output"] = _is_output
     return env
 
 

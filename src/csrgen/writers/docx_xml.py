@@ -1,0 +1,130 @@
+"""Low-level WordprocessingML pieces python-docx has no API for: fields, bookmarks, internal
+hyperlinks, shading, reproducible zip packaging. Used by the DOCX writer only."""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+
+_FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+
+
+def el(tag: str, **attrs: str):
+    """``w:tag`` with ``w:`` attributes (``el("w:jc", val="center")``)."""
+    node = OxmlElement(tag)
+    for key, value in attrs.items():
+        node.set(qn(f"w:{key}"), value)
+    return node
+
+
+def bookmark_name(anchor: str) -> str:
+    """A valid Word bookmark name for an anchor: letters, digits, ``_``; at most 40 characters;
+    starting with a letter (``sec-9-1`` -> ``sec_9_1``)."""
+    name = re.sub(r"[^A-Za-z0-9_]", "_", anchor)
+    if not name[:1].isalpha():
+        name = "b" + name
+    return name[:40]
+
+
+def add_bookmark(p, anchor: str, ids: dict[str, int]) -> None:
+    """Wrap paragraph ``p``'s content in a bookmark; ``ids`` numbers them in document order."""
+    name = bookmark_name(anchor)
+    if name in ids:
+        return  # first occurrence wins; Word rejects duplicate names
+    ids[name] = len(ids) + 1
+    start = el("w:bookmarkStart", id=str(ids[name]), name=name)
+    end = el("w:bookmarkEnd", id=str(ids[name]))
+    ppr = p.find(qn("w:pPr"))
+    p.insert(p.index(ppr) + 1 if ppr is not None else 0, start)
+    p.append(end)
+
+
+def run(text: str, style: str = "", bold: bool = False, italic: bool = False, size_half_pt=0):
+    """A ``w:r`` with text (tabs become ``w:tab``, line breaks ``w:br``)."""
+    r = el("w:r")
+    if style or bold or italic or size_half_pt:
+        rpr = el("w:rPr")
+        if style:
+            rpr.append(el("w:rStyle", val=style))
+        if bold:
+            rpr.append(el("w:b"))
+        if italic:
+            rpr.append(el("w:i"))
+        if size_half_pt:
+            rpr.append(el("w:sz", val=str(size_half_pt)))
+        r.append(rpr)
+    for i, line in enumerate(text.split("\n")):
+        if i:
+            r.append(el("w:br"))
+        for j, part in enumerate(line.split("\t")):
+            if j:
+                r.append(el("w:tab"))
+            if part:
+                t = el("w:t")
+                t.text = part
+                t.set(qn("xml:space"), "preserve")
+                r.append(t)
+    return r
+
+
+def field(instruction: str, placeholder: str = "", dirty: bool = True) -> list:
+    """The runs of a complex field (PAGE, NUMPAGES, PAGEREF x, TOC ...); Word recomputes a
+    dirty field when the document is opened, LibreOffice computes page fields when laid out."""
+    begin = el("w:r")
+    char = el("w:fldChar", fldCharType="begin")
+    if dirty:
+        char.set(qn("w:dirty"), "true")
+    begin.append(char)
+    instr_run = el("w:r")
+    instr = el("w:instrText")
+    instr.set(qn("xml:space"), "preserve")
+    instr.text = f" {instruction} "
+    instr_run.append(instr)
+    sep = el("w:r")
+    sep.append(el("w:fldChar", fldCharType="separate"))
+    end = el("w:r")
+    end.append(el("w:fldChar", fldCharType="end"))
+    middle = [run(placeholder)] if placeholder else []
+    return [begin, instr_run, sep, *middle, end]
+
+
+def field_begin(instruction: str) -> list:
+    """Begin and separator of a field whose result spans several paragraphs (TOC)."""
+    runs = field(instruction)
+    return runs[:3]
+
+
+def field_end() -> list:
+    end = el("w:r")
+    end.append(el("w:fldChar", fldCharType="end"))
+    return [end]
+
+
+def hyperlink(anchor: str, runs: list):
+    """An internal hyperlink to a bookmark."""
+    link = el("w:hyperlink", anchor=bookmark_name(anchor), history="1")
+    for r in runs:
+        link.append(r)
+    return link
+
+
+def shade(ppr_or_tcpr, fill: str) -> None:
+    ppr_or_tcpr.append(el("w:shd", val="clear", color="auto", fill=fill))
+
+
+def normalise_zip(data: bytes) -> bytes:
+    """Re-pack the DOCX with fixed timestamps and sorted members ([Content_Types].xml first)."""
+    src = zipfile.ZipFile(io.BytesIO(data))
+    names = sorted(src.namelist(), key=lambda n: (n != "[Content_Types].xml", n))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for name in names:
+            info = zipfile.ZipInfo(name, date_time=_FIXED_ZIP_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            dst.writestr(info, src.read(name))
+    return out.getvalue()

@@ -1,0 +1,185 @@
+"""The Word writer, checked by reopening its file with python-docx and reading the XML."""
+
+import docx
+import pytest
+from docx.enum.section import WD_ORIENT
+from docx.oxml.ns import qn
+
+from csrgen.resources import PROJECT_TEMPLATES
+from csrgen.writers.docx import write_docx
+from tests.writers.sample import HOSTILE, LISTING_ROWS, TITLES, sample_document
+
+REFERENCE = PROJECT_TEMPLATES / "reference.docx"
+
+
+@pytest.fixture(scope="module")
+def written(tmp_path_factory):
+    path = tmp_path_factory.mktemp("docx") / "csr.docx"
+    write_docx(sample_document(), path, REFERENCE)
+    return path
+
+
+@pytest.fixture(scope="module")
+def word(written):
+    return docx.Document(str(written))
+
+
+def body_text(word):
+    return "\n".join(p.text for p in word.paragraphs)
+
+
+def test_headings_are_numbered_with_heading_styles(word):
+    headings = [
+        (p.style.name, p.text) for p in word.paragraphs if p.style.name.startswith("Heading")
+    ]
+    assert ("Heading 1", "12 Safety Evaluation") in headings
+    assert ("Heading 2", "12.1 Adverse Events") in headings
+    assert ("Heading 2", "16.2 Patient Data Listings") in headings
+    assert ("Heading 1", "Synopsis") in headings
+    toc_heading = [p.text for p in word.paragraphs if p.style.name == "TOC Heading"]
+    assert toc_heading == ["Table of Contents"]
+
+
+def test_header_and_footer_on_every_section(word):
+    assert len(word.sections) >= 3  # portrait, landscape figure/listings, ...
+    for sec in word.sections:
+        header = sec.header.paragraphs[0].text
+        assert header == "tiny | Protocol TINY-01\tCONFIDENTIAL | DRAFT | SYNTHETIC DATA"
+        footer = sec.footer.paragraphs[0]
+        instructions = [t.text.strip() for t in footer._p.iter(qn("w:instrText"))]
+        assert instructions == ["PAGE", "NUMPAGES"]
+        assert footer.text.startswith("tiny Clinical Study Report | data lock L-1 (2024-01-31)")
+        assert "Page 1 of 1" in footer.text  # field results until a reader lays the pages out
+
+
+def test_toc_field_and_lists_with_page_references(word):
+    instr = [t.text.strip() for t in word.element.body.iter(qn("w:instrText"))]
+    assert 'TOC \\o "1-3" \\h \\z \\u' in instr
+    for output_id in ("t_ae", "t_null", "f_km", "l_ae", "l_big"):
+        assert f"PAGEREF {output_id} \\h" in instr
+    entries = [p.text for p in word.paragraphs if p.style.name == "Table of Figures"]
+    assert [e.split("\t")[0] for e in entries] == [
+        "Table 14.3.1 Adverse Events by Preferred Term",
+        "Table 14.3.2 Deaths",
+        "Figure 14.2.1 Kaplan-Meier Plot of Overall Survival",
+        "Listing 16.2.7 Adverse Events",
+        "Listing 16.2.8 Laboratory Values",
+        "Listing 16.2.9 All Laboratory Records",
+    ]
+    settings = word.settings.element
+    assert settings.find(qn("w:updateFields")).get(qn("w:val")) == "true"
+
+
+def test_bookmarks_for_sections_and_outputs(word):
+    names = {b.get(qn("w:name")) for b in word.element.body.iter(qn("w:bookmarkStart"))}
+    assert {"sec_12", "sec_12_1", "sec_synopsis", "t_ae", "f_km", "l_ae", "l_big", "l_ext"} <= names
+    ids = [b.get(qn("w:id")) for b in word.element.body.iter(qn("w:bookmarkStart"))]
+    assert len(ids) == len(set(ids))
+    links = {h.get(qn("w:anchor")) for h in word.element.body.iter(qn("w:hyperlink"))}
+    assert "t_ae" in links and "sec_12_1" in links
+
+
+def test_every_output_title_and_notes(word):
+    captions = [p.text.replace("\u00a0", " ") for p in word.paragraphs if p.style.name == "Caption"]
+    for title in TITLES.values():
+        assert title in captions
+    text = body_text(word)
+    assert "Population: Safety population (N=8)" in text
+    assert "Subjects are counted once per term." in text
+    assert "Source: adae.csv; output t_ae; data lock L-1 (2024-01-31)." in text
+    assert "No data to report" in text
+    assert (
+        "This listing has 123456 rows; it is provided as l_ext.csv and l_ext.xlsx beside this document."  # noqa: E501
+        in text
+    )
+
+
+def table_by_first_header(word, text):
+    for table in word.tables:
+        if table.rows and table.rows[0].cells[0].text == text:
+            return table
+    raise AssertionError(text)
+
+
+def test_table_header_rows_repeat_and_rows_never_split(word):
+    table = table_by_first_header(word, "")  # the AE table starts with its spanner row
+    rows = table._tbl.findall(qn("w:tr"))
+    header = [r for r in rows if r.find(qn("w:trPr")).find(qn("w:tblHeader")) is not None]
+    assert len(header) == 2  # spanner row and column labels
+    assert all(r.find(qn("w:trPr")).find(qn("w:cantSplit")) is not None for r in rows)
+    assert (
+        table.rows[0].cells[1].text == "Treatment arm"
+        and table.rows[0].cells[2].text == "Treatment arm"
+    )
+    assert [c.text for c in table.rows[1].cells] == [
+        "System organ class\n  Preferred term",
+        "Placebo\n(N=4)",
+        "Drug\n(N=4)",
+        "p-value",
+    ]
+    hostile = table.rows[4].cells[0].paragraphs[0]
+    assert hostile.text == HOSTILE
+    assert hostile.paragraph_format.left_indent == 10 * 12700  # one indent level = 10 pt
+    assert table.rows[1].cells[1].paragraphs[0].alignment == 1  # centred number columns
+
+
+def section_of(element):
+    """The sectPr that governs a body element: the next section break after it, or the last."""
+    node = element.getnext()
+    while node is not None:
+        ppr = node.find(qn("w:pPr"))
+        if ppr is not None and ppr.find(qn("w:sectPr")) is not None:
+            return ppr.find(qn("w:sectPr"))
+        if node.tag == qn("w:sectPr"):
+            return node
+        node = node.getnext()
+    raise AssertionError("no section")
+
+
+def test_listings_are_landscape_and_complete(word):
+    listings = [t for t in word.tables if t.rows and t.rows[0].cells[0].text == "Subject"]
+    assert len(listings) == 2
+    assert len(listings[1].rows) == LISTING_ROWS + 1
+    assert listings[1].rows[5].cells[4].paragraphs[0].alignment == 2  # right-aligned numbers
+    for listing in listings:
+        size = section_of(listing._tbl).find(qn("w:pgSz"))
+        assert int(size.get(qn("w:w"))) > int(size.get(qn("w:h")))  # landscape
+        assert size.get(qn("w:orient")) == "landscape"
+    first = word.tables[1]  # the synopsis-free sample: title page table, then the AE table
+    size = section_of(first._tbl).find(qn("w:pgSz"))
+    assert int(size.get(qn("w:w"))) < int(size.get(qn("w:h")))  # the AE table stays portrait
+
+
+def test_figure_fits_the_landscape_page(word):
+    inline = word.inline_shapes[0]
+    assert inline._inline.docPr.get("descr") == "Kaplan-Meier curves of overall survival by arm"
+    landscape = [s for s in word.sections if s.orientation == WD_ORIENT.LANDSCAPE][0]
+    assert inline.width <= landscape.page_width - landscape.left_margin - landscape.right_margin
+    assert inline.height <= landscape.page_height - landscape.top_margin - landscape.bottom_margin
+
+
+def test_placeholder_style_and_one_font_family(written, word):
+    placeholders = [p.text for p in word.paragraphs if p.style.name == "Placeholder"]
+    assert placeholders == ["[Medical writer: summarise.]"]
+    fonts = set()
+    for node in word.styles.element.iter(qn("w:rFonts")):
+        fonts.update(
+            v
+            for k, v in node.attrib.items()
+            if not k.endswith("Theme") and not k.endswith("cstheme")
+        )
+    assert fonts == {"Arial"}
+
+
+def test_same_document_same_bytes(written, tmp_path):
+    again = tmp_path / "again.docx"
+    write_docx(sample_document(), again, REFERENCE)
+    assert again.read_bytes() == written.read_bytes()
+
+
+def test_reference_docx_is_reproducible(tmp_path):
+    import runpy
+
+    tool = runpy.run_path(str(PROJECT_TEMPLATES.parent / "tools" / "make_reference_docx.py"))
+    out = tool["build"](tmp_path / "reference.docx")
+    assert out.read_bytes() == REFERENCE.read_bytes(), "run tools/make_reference_docx.py and commit"

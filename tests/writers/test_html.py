@@ -1,0 +1,97 @@
+"""The HTML writer: fragments of the page, escaping, anchors, links into listings, no external
+requests, byte-identical output."""
+
+import re
+from html.parser import HTMLParser
+
+import pytest
+
+from csrgen.resources import template_dirs
+from csrgen.writers.html import render_html, split_link
+from tests.writers.sample import TITLES, sample_document
+
+
+@pytest.fixture(scope="module")
+def page():
+    return render_html(sample_document(listing_rows=50), template_dirs())
+
+
+class Collector(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.ids, self.tags, self.scripts, self.urls = [], [], 0, []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        self.tags.append(tag)
+        if "id" in attrs:
+            self.ids.append(attrs["id"])
+        if tag == "script":
+            self.scripts += 1
+        for key in ("src", "href", "action", "data", "poster"):
+            if attrs.get(key):
+                self.urls.append(attrs[key])
+
+
+def parsed(page):
+    collector = Collector()
+    collector.feed(page)
+    return collector
+
+
+def test_hostile_term_renders_as_text(page):
+    assert "<script>alert" not in page
+    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &#34;Headache&#34;" in page
+    assert parsed(page).scripts == 1  # only the page's own script
+
+
+def test_every_output_and_section_has_a_unique_anchor(page):
+    ids = parsed(page).ids
+    assert len(ids) == len(set(ids))
+    for anchor in (*TITLES, "l_ext", "sec-12", "sec-12-1", "sec-synopsis", "sec-16-2", "l_ae-r1"):
+        assert anchor in ids
+    toc = page[page.index('<nav id="toc"') : page.index("</nav>")]
+    for anchor in ("#sec-12-1", "#t_ae", "#l_big", "#f_km"):
+        assert f'href="{anchor}"' in toc
+
+
+def test_summary_rows_link_to_their_listing(page):
+    # the link jumps to the listing without script; the script filters it by data-filter
+    assert '<a href="#l_ae" data-filter="Dizziness">Dizziness</a>' in page
+    assert '<a href="#l_ae" data-filter="&lt;script&gt;">' in page
+    assert split_link("#l_ae?q=Head%20ache%3F") == ("#l_ae", "Head ache?")
+    assert split_link("#t_os") == ("#t_os", "")
+
+
+def test_accessible_tables_and_figures(page):
+    table = page[page.index('id="t_ae"') :]
+    table = table[: table.index("</table>")]
+    assert (
+        '<caption><span class="output-title"><span class="number">Table 14.3.1</span> Adverse Events by Preferred Term</span>'  # noqa: E501
+        in table
+    )
+    assert '<th scope="colgroup" colspan="2">Treatment arm</th>' in table
+    assert '<th scope="col" class="a-center" data-key="Placebo">Placebo<br>(N=4)</th>' in table
+    assert '<th scope="row" class="a-left indent-1">' in table
+    assert 'role="img" aria-label="Kaplan-Meier curves of overall survival by arm"' in page
+    assert '<table class="csr sortable">' in page  # listings
+    assert '<p class="placeholder">[Medical writer: summarise.]</p>' in page
+    assert '<ul class="bullets">\n<li>first point</li>\n<li>second point</li>\n</ul>' in page
+
+
+def test_lists_of_outputs(page):
+    lot = page[page.index('id="sec-list-table"') :]
+    lot = lot[: lot.index("</section>")]
+    assert re.findall(r'<li><a href="#(\w+)">', lot) == ["t_ae", "t_null"]
+
+
+def test_no_external_requests(page):
+    urls = parsed(page).urls
+    # only in-page anchors and the listing files that sit beside the document
+    assert all(u.startswith("#") or u in ("l_ext.csv", "l_ext.xlsx") for u in urls), urls
+    assert not re.search(r"(src|href)=\"(https?:)?//", page)
+    assert "@import" not in page and "url(http" not in page
+
+
+def test_same_document_same_bytes(page):
+    assert render_html(sample_document(listing_rows=50), template_dirs()) == page
