@@ -22,6 +22,16 @@ from csrgen.outputs.base import OutputContext
 #: slug -> module path. Add new outputs here.
 CATALOG: dict[str, str] = {
     "t_demog": "csrgen.outputs.t_demog",
+    # disposition, exposure, deaths, lab shifts and the section 16.2 listings
+    "t_disp": "csrgen.outputs.t_disp",
+    "t_exposure": "csrgen.outputs.t_exposure",
+    "t_deaths": "csrgen.outputs.t_deaths",
+    "t_lab_shift": "csrgen.outputs.t_lab_shift",
+    "l_deaths": "csrgen.outputs.l_deaths",
+    "l_sae": "csrgen.outputs.l_sae",
+    "l_ae": "csrgen.outputs.l_ae",
+    "l_disc": "csrgen.outputs.l_disc",
+    "l_lab_abn": "csrgen.outputs.l_lab_abn",
 }
 
 
