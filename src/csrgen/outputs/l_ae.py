@@ -28,8 +28,8 @@ from csrgen.outputs.listing_common import (
 ROLE = "adae"
 
 
-def _c(label: str, *names: str, width: float = 1.0, sep: str = "/") -> ListingColumn:
-    return ListingColumn(label=label, vars=list(names), width=width, sep=sep)
+def _c(label: str, *names: str, width: float = 1.0, blanks: str = "drop") -> ListingColumn:
+    return ListingColumn(label=label, vars=list(names), width=width, blanks=blanks)
 
 
 #: CDISC ADaM ADAE names; a study file may replace the list.
@@ -38,8 +38,7 @@ DEFAULT_COLUMNS = [
     _c("Verbatim term", "AETERM", width=1.8),
     _c("System organ class", "AEBODSYS", width=1.8),
     _c("Preferred term", "AEDECOD", width=1.5),
-    _c("Start\nday", "ASTDY", width=0.6),
-    _c("End\nday", "AENDY", width=0.6),
+    _c("Start/\nend day", "ASTDY", "AENDY", width=0.7, blanks="keep"),
     _c("Duration\n(days)", "ADURN", width=0.7),
     _c("Severity", "AESEV", width=0.9),
     _c("Serious", "AESER", width=0.6),
@@ -50,7 +49,8 @@ DEFAULT_COLUMNS = [
 ]
 
 FOOTNOTE = (
-    "Start and end day: study day relative to the first dose (day 1 = first dose; no day 0). "
+    "Start/end day: study days relative to the first dose (day 1 = first dose; no day 0); "
+    "no end day: ongoing or not recorded. "
     "Duration in days as recorded (ADURN). TE: treatment-emergent (Y). Blank: not recorded. "
     "Sorted by treatment arm, subject and start date."
 )

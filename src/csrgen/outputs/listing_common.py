@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -38,6 +39,9 @@ class ListingColumn(OptionsModel):
     decimals: int | None = Field(default=None, ge=0, le=6)
     #: Relative width hint for the page layout.
     width: float = Field(default=1.0, gt=0)
+    #: ``keep``: a blank part keeps its place ("12/" = start day 12, no end day); ``drop``:
+    #: blank parts are left out ("DEATH", not "DEATH: "). All parts blank print blank.
+    blanks: Literal["keep", "drop"] = "drop"
 
 
 class ListingOptions(OptionsModel):
@@ -121,11 +125,9 @@ def column_texts(frame: pd.DataFrame, col: ListingColumn) -> list[str]:
         else [""] * len(frame)
         for var in col.vars
     ]
-    out = []
-    for values in zip(*parts, strict=True):
-        shown = [v for v in values if v != ""]
-        out.append(col.sep.join(shown))
-    return out
+    if col.blanks == "keep":
+        return [col.sep.join(v) if any(v) else "" for v in zip(*parts, strict=True)]
+    return [col.sep.join(p for p in v if p) for v in zip(*parts, strict=True)]
 
 
 def anchor_id(listing_id: str, subject: str, k: int) -> str:
