@@ -170,3 +170,22 @@ def test_death_date_and_cause_from_the_fatal_adverse_event(safety):
     assert by.loc["D1", "DTHDT"] == pd.Timestamp("2020-01-20")
     assert by.loc["D3", "ONTRT"] == "Y"  # one day after the last dose, window + 1 day
     assert by.loc["D4", "DTHCAUS"] == "" and pd.isna(by.loc["D4", "DTHDT"])  # no fatal AE
+
+
+def test_two_fatal_events_count_one_death_under_the_earliest(safety):
+    adsl = safety.drop(columns=["DTHDT", "DTHCAUS"])
+    adae = pd.DataFrame(
+        {
+            "USUBJID": ["D1", "D1"],
+            "AESDTH": ["Y", "Y"],
+            "AENDT": pd.to_datetime(["2020-01-25", "2020-01-20"]),
+            "AEDECOD": ["SEPSIS", "HEPATIC FAILURE"],
+        }
+    )
+    deaths = death_records(adsl, DeathSource(date_var="", cause_var=""), adae)
+    assert (deaths.USUBJID == "D1").sum() == 1
+    assert deaths.set_index("USUBJID").loc["D1", "DTHCAUS"] == "HEPATIC FAILURE"
+    ard = ard_deaths(adsl, deaths, "ARM", ["Placebo", "Drug"], "TRT01A")
+    assert s(ard, "Placebo", "DEATH", "n") == 1
+    # the later fatal event is not a second cause
+    assert "SEPSIS" not in set(ard.loc[ard.variable == "DTHCAUS", "variable_level"])

@@ -285,3 +285,13 @@ def test_lab_shift_on_locked_but_labless_data_is_null():
     ctx = OutputContext(prep.config, spec, prep.options[spec.id], data, LockInfo("L", "", {}))
     block = run_output(ctx).blocks[0]
     assert block.null_reason == "No data to report"
+
+
+@pytest.mark.parametrize("study", ["seed", "pilot"])
+@pytest.mark.parametrize("output_id", ["t_disp", "t_exposure", "t_deaths", "t_lab_shift"])
+def test_percentages_within_0_100_and_counts_whole(study, output_id):
+    ard = result(study, output_id).ard
+    pct = ard.loc[ard.stat_name == "pct", "stat"].dropna()
+    assert ((pct >= 0) & (pct <= 100)).all()
+    counts = ard.loc[ard.stat_name.isin(["N", "n", "n_miss"]), "stat"]
+    assert (counts == counts.round()).all() and (counts >= 0).all()

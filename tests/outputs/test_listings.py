@@ -13,6 +13,7 @@ from csrgen.document.model import Listing
 from csrgen.lock import LockInfo
 from csrgen.outputs.base import OutputContext
 from csrgen.outputs.catalog import get_module, run_output
+from csrgen.outputs.listing_common import cell_text
 from csrgen.report import prepare_study
 from tests.studies import PILOT_STUDY, SEED_STUDY
 
@@ -162,3 +163,25 @@ def test_empty_listing_says_no_data_to_report():
     assert isinstance(block, Listing)
     assert block.null_reason == "No data to report"
     assert block.population.endswith("(N=254)")
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (39.33, "39.33"),  # as recorded, never rounded
+        (140.0, "140"),
+        (2.27045, "2.27045"),
+        (-0.0, "0"),
+        (float("nan"), ""),  # a missing value is a blank cell, not "NE"
+        (pd.Timestamp("2013-01-14"), "2013-01-14"),
+        (pd.NaT, ""),
+        ("  MILD ", "MILD"),
+        (None, ""),
+    ],
+)
+def test_listing_cell_text(value, text):
+    assert cell_text(value) == text
+
+
+def test_listing_numbers_with_fixed_decimals_round_half_up():
+    assert cell_text(2.675, 2) == "2.68"
