@@ -123,20 +123,79 @@ class LabSettings(_Strict):
     arm_var: str = ""
 
 
+class AeRule(_Strict):
+    """ADAE records meet the rule when ``var`` holds one of ``values`` (or is blank and
+    ``missing`` is true). A category given as a list of rules is met when any rule is met."""
+
+    var: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+    values: list[str] = Field(min_length=1)
+    #: Count blank values as meeting the rule (conservative: e.g. missing relationship = related).
+    missing: bool = False
+
+
+#: Relationship values that mean "related" in the common controlled terminologies (CDISC
+#: SDTM "Y"; sponsor scales RELATED / POSSIBLY / PROBABLY / DEFINITELY RELATED, the CDISC pilot's
+#: POSSIBLE / PROBABLE). Study files should name their own scale.
+DEFAULT_RELATED = [
+    "Y",
+    "RELATED",
+    "POSSIBLY RELATED",
+    "PROBABLY RELATED",
+    "DEFINITELY RELATED",
+    "POSSIBLE",
+    "PROBABLE",
+    "DEFINITE",
+]
+
+
 class SafetySettings(_Strict):
+    """``[safety]``: which adverse events are treatment-emergent and what the AE categories mean.
+
+    The rules are stated in the footnotes of every AE table, so that a reader sees exactly what
+    was counted.
+    """
+
     population: str
-    #: How treatment-emergence is decided: a flag variable in ADAE, or a window in study days.
+    dataset: str = "adae"
+    #: How treatment-emergence is decided: a flag variable in ADAE ('Y' = emergent), or a window
+    #: of study days (day 1 = TRTSDT, no day 0) in which the onset (ASTDT) must fall.
     te_flag: str = ""
     te_window_days: tuple[int, int] | None = None
+    #: Window rule: a record with no onset date (and no ASTDY) counts as treatment-emergent
+    #: (the conservative convention of most SAPs).
+    te_missing_onset: bool = True
     #: Fisher exact p of each active arm against the reference in AE tables.
     fisher: bool = False
-    #: Severity levels in increasing order.
-    severity_levels: list[str] = Field(default_factory=lambda: ["MILD", "MODERATE", "SEVERE"])
+    #: Severity variable and its levels in increasing order; "severe" = the last level. A record
+    #: with blank severity counts at the highest level (conservative; stated in the footnotes).
+    severity_var: str = "AESEV"
+    severity_levels: list[str] = Field(
+        default_factory=lambda: ["MILD", "MODERATE", "SEVERE"], min_length=1
+    )
+    related: list[AeRule] = Field(
+        default_factory=lambda: [AeRule(var="AEREL", values=DEFAULT_RELATED, missing=True)]
+    )
+    serious: list[AeRule] = Field(default_factory=lambda: [AeRule(var="AESER", values=["Y"])])
+    #: TEAE leading to discontinuation of study treatment.
+    discontinuation: list[AeRule] = Field(
+        default_factory=lambda: [AeRule(var="AEACN", values=["DRUG WITHDRAWN"])]
+    )
+    #: TEAE leading to death.
+    death: list[AeRule] = Field(
+        default_factory=lambda: [
+            AeRule(var="AEOUT", values=["FATAL"]),
+            AeRule(var="AESDTH", values=["Y"]),
+        ]
+    )
 
     @model_validator(mode="after")
     def _one_te_rule(self) -> SafetySettings:
         if bool(self.te_flag) == (self.te_window_days is not None):
             raise ValueError("give exactly one of te_flag or te_window_days")
+        if self.te_window_days is not None and self.te_window_days[0] > self.te_window_days[1]:
+            raise ValueError(f"te_window_days {list(self.te_window_days)}: start after end")
+        if len(set(self.severity_levels)) != len(self.severity_levels):
+            raise ValueError("severity_levels must be unique")
         return self
 
 

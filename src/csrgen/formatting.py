@@ -119,6 +119,12 @@ def fmt_header_n(label: str, n: float) -> str:
     return f"{label}\n(N={fmt_int(n)})"
 
 
+def fmt_nowrap(text: str) -> str:
+    """``text`` with no-break spaces, so that a cell like ``65 (75.6) [281]`` never wraps
+    between its parts (HTML and Word both honour U+00A0)."""
+    return text.replace(" ", "\u00a0")
+
+
 def fmt_value(x: float | None) -> str:
     """A stored value as recorded, unrounded (listings): ``39.33``, ``140``; blank if missing.
 

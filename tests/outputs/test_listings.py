@@ -2,6 +2,7 @@
 pandas), sort order, anchors, the external-file rule, and "No data to report" when empty."""
 
 from functools import cache
+from urllib.parse import unquote
 
 import numpy as np
 import pandas as pd
@@ -185,3 +186,17 @@ def test_listing_cell_text(value, text):
 
 def test_listing_numbers_with_fixed_decimals_round_half_up():
     assert cell_text(2.675, 2) == "2.68"
+
+
+@pytest.mark.parametrize("study", STUDIES)
+def test_every_pt_link_of_the_ae_table_finds_rows_of_the_ae_listing(study):
+    (table,) = run_output(context(study, "t_ae_soc_pt")).blocks
+    links = [c.link for r in table.rows for c in r.cells if c.link]
+    assert links
+    block = listing(study, "l_ae")
+    pt = [c.key for c in block.columns].index("AEDECOD")
+    listed = {r.cells[pt].text for r in block.rows}
+    for link in links:
+        target, _, query = link.partition("?q=")
+        assert target == f"#{block.id}"
+        assert unquote(query) in listed

@@ -22,6 +22,8 @@ from csrgen.outputs.base import OutputContext
 #: slug -> module path. Add new outputs here.
 CATALOG: dict[str, str] = {
     "t_demog": "csrgen.outputs.t_demog",
+    "t_ae_overview": "csrgen.outputs.t_ae_overview",
+    "t_ae_soc_pt": "csrgen.outputs.t_ae_soc_pt",
     # disposition, exposure, deaths, lab shifts and the section 16.2 listings
     "t_disp": "csrgen.outputs.t_disp",
     "t_exposure": "csrgen.outputs.t_exposure",

@@ -1,0 +1,121 @@
+"""Table 14.3.1 Overview of treatment-emergent adverse events.
+
+pre-processing: :func:`ae_common.prepare_ae` (population, treatment emergence, arm from ADSL,
+the study file's category rules).
+analysis: :func:`csrgen.analyses.safety.ard_ae_overview`: subjects n (%) and events per
+category and arm; optional Fisher exact p of each arm vs the reference.
+build: one row per category, ``n (%) [E]`` per arm, p-value columns when tested.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import pandas as pd
+from pydantic import Field
+
+from csrgen import formatting as fmt
+from csrgen.analyses.safety import ard_ae_overview
+from csrgen.ard import stat_lookup
+from csrgen.datasets import ARM
+from csrgen.document.model import Cell, Column, Row, Spanner, Table
+from csrgen.outputs import ae_common
+from csrgen.outputs.ae_common import CATEGORIES, AeData
+from csrgen.outputs.base import OptionsModel, OutputContext, arm_header_columns, arm_levels
+
+Category = Literal[
+    "TEAE", "TEAE_RELATED", "TEAE_SERIOUS", "TEAE_SEVERE", "TEAE_DISCONT", "TEAE_DEATH"
+]
+
+
+class Options(OptionsModel):
+    #: Rows, in order.
+    rows: list[Category] = Field(default_factory=lambda: list(CATEGORIES), min_length=1)
+    #: Fisher exact p vs the reference arm; default the study file's ``safety.fisher``.
+    fisher: bool | None = None
+    #: Total column; default the study file's ``arms.total``.
+    total: bool | None = None
+    #: Landscape page; default: when the table has more than four number columns.
+    landscape: bool | None = None
+    stub_header: str = ""
+
+
+def requires(config, spec, options: Options) -> dict[str, set[str]]:
+    return ae_common.ae_requires(config, spec.id)
+
+
+def prepare(ctx: OutputContext) -> AeData:
+    return ae_common.prepare_ae(ctx)
+
+
+def analyze(ctx: OutputContext, ae: AeData) -> pd.DataFrame:
+    opts: Options = ctx.options
+    return ard_ae_overview(
+        ae.subjects,
+        ae.events,
+        arm=ARM,
+        arms=ctx.arms,
+        categories=[(v, CATEGORIES[v][0]) for v in opts.rows],
+        group_var=ctx.arm_var,
+        total_label=ctx.config.arms.total_label,
+        total=_total(ctx),
+        reference=ae_common.fisher_reference(ctx, opts.fisher),
+    )
+
+
+def _total(ctx: OutputContext) -> bool:
+    return ctx.config.arms.total if ctx.options.total is None else ctx.options.total
+
+
+def build(ctx: OutputContext, ae: AeData, ard: pd.DataFrame) -> list[Table]:
+    if ae.subjects.empty:
+        return [ctx.null()]
+    opts: Options = ctx.options
+    levels = arm_levels(ctx, _total(ctx))
+    reference = ae_common.fisher_reference(ctx, opts.fisher)
+    compared = [a for a in ctx.arms if reference and a != reference]
+
+    columns = [Column(opts.stub_header, align="left", width=2.6, key="stub")]
+    columns += arm_header_columns(ard, ctx, _total(ctx))
+    columns += [Column(f"{a}\nvs {reference}", width=0.8, key=f"p:{a}") for a in compared]
+    spanners = ()
+    if compared:
+        first = len(columns) - len(compared)
+        spanners = (Spanner("Fisher's exact p-value", first, len(columns) - 1),)
+
+    rows = []
+    for variable in opts.rows:
+
+        def stat(level: str, name: str, variable: str = variable) -> float:
+            return stat_lookup(ard, group_level=level, variable=variable, stat_name=name)
+
+        cells = [Cell(CATEGORIES[variable][1])]
+        cells += [
+            Cell(ae_common.n_pct_events(stat(lv, "n"), stat(lv, "pct"), stat(lv, "n_records")))
+            for lv in levels
+        ]
+        cells += [Cell(fmt.fmt_pvalue(stat(a, "p_value"))) for a in compared]
+        rows.append(Row(tuple(cells)))
+
+    footnotes = list(ctx.spec.footnotes)
+    footnotes.append(ae_common.counts_footnote())
+    # one paragraph for all the category rules keeps the table and its notes on one page
+    footnotes.append(" ".join(ae.rules[v] for v in opts.rows))
+    if compared:
+        footnotes.append(ae_common.fisher_footnote(ctx))
+    n_numbers = len(levels) + len(compared)
+    n_total = sum(stat_lookup(ard, group_level=a, variable="", stat_name="N") for a in ctx.arms)
+    return [
+        Table(
+            id=ctx.spec.id,
+            number=ctx.spec.number,
+            title=ctx.spec.title,
+            population=ctx.population_line(n_total),
+            columns=tuple(columns),
+            rows=tuple(rows),
+            spanners=spanners,
+            footnotes=tuple(footnotes),
+            source=ctx.source_line(["adsl", ae_common.safety_settings(ctx.config).dataset]),
+            landscape=opts.landscape if opts.landscape is not None else n_numbers > 4,
+        )
+    ]
