@@ -176,7 +176,7 @@ def build(ctx: OutputContext, prepared, ard: pd.DataFrame) -> list[Table]:
             raise LookupError(f"no ARD row {dict(zip(key, where, strict=True))}")
         return index[where]
 
-    columns = [Column("Parameter\n  Treatment arm\n    Baseline category", align="left", width=2.6)]
+    columns = [Column("Parameter\n  Treatment arm\n    Baseline category", align="left", width=1.6)]
     columns += [Column(LABELS[w], key=w) for w in WORST_LEVELS] + [Column("Total", key="TOTAL")]
     spanners = (Spanner("Worst post-baseline category, n (%)", 1, len(WORST_LEVELS) + 1),)
     blank = [Cell("")] * (len(columns) - 1)
