@@ -139,3 +139,36 @@ def fmt_nowrap(text: str) -> str:
     """``text`` with no-break spaces, so that a cell like ``65 (75.6) [281]`` never wraps
     between its parts (HTML and Word both honour U+00A0)."""
     return text.replace(" ", "\u00a0")
+
+
+def fmt_value(x: float | None) -> str:
+    """A stored value as recorded, unrounded (listings): ``39.33``, ``140``; blank if missing.
+
+    The shortest decimal that round-trips to the float (as :func:`round_half_up` reads values),
+    without exponent or trailing zeros.
+    """
+    if _missing(x) or (isinstance(x, float) and math.isinf(x)):
+        return ""
+    text = f"{Decimal(repr(float(x))).normalize():f}"
+    return "0" if text in ("-0", "0") else text
+
+
+def fmt_listing_num(x: float | None, digits: int | None = None) -> str:
+    """A number in a listing cell: blank when missing, else :func:`fmt_num` (or as recorded)."""
+    if _missing(x):
+        return ""
+    return fmt_value(x) if digits is None else fmt_num(x, digits)
+
+
+def fmt_date(value) -> str:
+    """An ISO 8601 date (``2013-01-14``) from a date or timestamp; blank when missing."""
+    if value is None:
+        return ""
+    try:
+        import pandas as pd  # formatting is imported everywhere; pandas only when dates print
+
+        if pd.isna(value):
+            return ""
+        return pd.Timestamp(value).date().isoformat()
+    except (TypeError, ValueError):
+        return str(value)

@@ -88,12 +88,16 @@ def assemble(prep: Prepared, results: list[OutputResult]) -> Document:
 def write_report(prep: Prepared, results: list[OutputResult], doc: Document, out: Path) -> Path:
     from csrgen.writers.docx import write_docx
     from csrgen.writers.html import write_html
+    from csrgen.writers.listings import external_listings, lock_stamp, write_listing_files
 
     ard = concat_ard(r.ard for r in results)
     with staging(out) as tmp:
         write_ard(ard, tmp / "ard.csv")
         write_docx(doc, tmp / "csr.docx", find_template("reference.docx", prep.config))
         write_html(doc, tmp / "csr.html", template_dirs(prep.config))
+        # Long listings as CSV/XLSX beside the documents (before the manifest, which lists them).
+        for listing in external_listings(doc.sections):
+            write_listing_files(listing, tmp, lock_stamp(doc))
         write_manifest(prep, tmp)
     return out
 

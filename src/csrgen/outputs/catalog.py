@@ -27,6 +27,16 @@ CATALOG: dict[str, str] = {
     "t_lab_summary": "csrgen.outputs.t_lab_summary",
     "t_lab_ancova": "csrgen.outputs.t_lab_ancova",
     "f_lab_mean": "csrgen.outputs.f_lab_mean",
+    # disposition, exposure, deaths, lab shifts and the section 16.2 listings
+    "t_disp": "csrgen.outputs.t_disp",
+    "t_exposure": "csrgen.outputs.t_exposure",
+    "t_deaths": "csrgen.outputs.t_deaths",
+    "t_lab_shift": "csrgen.outputs.t_lab_shift",
+    "l_deaths": "csrgen.outputs.l_deaths",
+    "l_sae": "csrgen.outputs.l_sae",
+    "l_ae": "csrgen.outputs.l_ae",
+    "l_disc": "csrgen.outputs.l_disc",
+    "l_lab_abn": "csrgen.outputs.l_lab_abn",
 }
 
 

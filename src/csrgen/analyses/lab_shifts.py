@@ -1,0 +1,165 @@
+"""Laboratory shift tables: baseline reference-range category against the worst post-baseline one.
+
+Categories are LOW / NORMAL / HIGH relative to the reference range. They are read from an
+indicator variable (ANRIND/BNRIND) or derived from the value and the range limits
+(:func:`range_category`), as the study file says: in the CDISC pilot's ADLBC, ANRIND holds a
+threshold category (above 1.5 x ULN), not the reference-range category, so there the category is
+derived from AVAL, A1LO and A1HI.
+
+"Worst" post-baseline category (the rule the footnote states):
+
+* HIGH if any post-baseline value is high and none is low; LOW if any is low and none is high;
+* LOW AND HIGH if the subject has both low and high post-baseline values (its own column, so that
+  no subject is hidden under one direction and each subject is counted exactly once);
+* NORMAL when every post-baseline value is within the range.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from csrgen.ard import ard_frame
+
+LOW, NORMAL, HIGH = "LOW", "NORMAL", "HIGH"
+BOTH = "LOW AND HIGH"
+MISSING = "MISSING"
+#: Baseline rows and worst post-baseline columns, in display order.
+BASELINE_LEVELS = (LOW, NORMAL, HIGH, MISSING)
+WORST_LEVELS = (LOW, NORMAL, HIGH, BOTH)
+
+
+def range_category(value: pd.Series, low: pd.Series, high: pd.Series) -> pd.Series:
+    """LOW below ``low``, HIGH above ``high``, NORMAL within (limits inclusive); '' if unknown.
+
+    A missing limit leaves that side open (a range with only an upper limit, e.g. bilirubin,
+    can still be HIGH); a missing value gives ''.
+    """
+    value = pd.to_numeric(value, errors="coerce")
+    low = pd.to_numeric(low, errors="coerce")
+    high = pd.to_numeric(high, errors="coerce")
+    is_low = (value < low).to_numpy()
+    is_high = (value > high).to_numpy()
+    both_limits_missing = (low.isna() & high.isna()).to_numpy()
+    out = np.where(is_low, LOW, np.where(is_high, HIGH, NORMAL))
+    out = np.where(value.isna().to_numpy() | both_limits_missing, "", out)
+    return pd.Series(out, index=value.index, dtype=object)
+
+
+def indicator_category(indicator: pd.Series, mapping: dict[str, str]) -> pd.Series:
+    """An indicator variable's values mapped to LOW/NORMAL/HIGH ('' for anything else)."""
+    text = indicator.fillna("").astype(str).str.strip().str.upper()
+    full = {LOW: LOW, NORMAL: NORMAL, HIGH: HIGH, "L": LOW, "N": NORMAL, "H": HIGH}
+    full.update({k.upper(): v for k, v in mapping.items()})
+    return text.map(lambda v: full.get(v, "")).astype(object)
+
+
+def worst_category(categories: pd.Series) -> str:
+    """The worst of a subject's post-baseline categories by the module rule ('' if none)."""
+    seen = set(categories) - {""}
+    if LOW in seen and HIGH in seen:
+        return BOTH
+    for level in (HIGH, LOW, NORMAL):
+        if level in seen:
+            return level
+    return ""
+
+
+def subject_shifts(baseline: pd.DataFrame, post: pd.DataFrame) -> pd.DataFrame:
+    """One row per subject and parameter with a categorised post-baseline value.
+
+    ``baseline`` and ``post`` hold ``USUBJID``, ``PARAMCD`` and ``CAT``. Returns ``USUBJID``,
+    ``PARAMCD``, ``BASE_CAT`` (MISSING without a categorised baseline) and ``WORST``.
+    """
+    post = post.loc[post["CAT"] != ""]
+    if post.empty:
+        return pd.DataFrame(columns=["USUBJID", "PARAMCD", "BASE_CAT", "WORST"])
+    worst = (
+        post.groupby(["USUBJID", "PARAMCD"], sort=True)["CAT"]
+        .agg(worst_category)
+        .rename("WORST")
+        .reset_index()
+    )
+    base = baseline.loc[baseline["CAT"] != ""].drop_duplicates(["USUBJID", "PARAMCD"])
+    out = worst.merge(
+        base[["USUBJID", "PARAMCD", "CAT"]], on=["USUBJID", "PARAMCD"], how="left"
+    ).rename(columns={"CAT": "BASE_CAT"})
+    out["BASE_CAT"] = out["BASE_CAT"].fillna(MISSING)
+    return out[["USUBJID", "PARAMCD", "BASE_CAT", "WORST"]]
+
+
+def ard_lab_shift(
+    shifts: pd.DataFrame,
+    subjects: pd.DataFrame,
+    arm: str,
+    arms: Sequence[str],
+    params: Sequence[str],
+    group_var: str,
+) -> pd.DataFrame:
+    """Shift counts: baseline category by worst post-baseline category, per parameter and arm.
+
+    Parameters
+    ----------
+    shifts : :func:`subject_shifts` rows (one per subject and parameter).
+    subjects : ADSL rows of the population (safety), arm in ``arm``; defines ``N``.
+    params : PARAMCDs in display order (a parameter without data still gets zero rows).
+
+    Returns
+    -------
+    ARD rows, ``param`` = PARAMCD. ``N`` per arm (population, ``param=""``). Per parameter and
+    arm: ``variable="WORST"``, ``variable_level=""``: ``n`` evaluable subjects (at least one
+    categorised post-baseline value), the denominator of every percentage of that parameter and
+    arm; ``variable="WORST"``, level = worst category: ``n``, ``pct``; ``variable="BNRIND"``,
+    level = baseline category (MISSING: no categorised baseline value): ``n``, ``pct``;
+    ``variable="SHIFT"``, level ``"<baseline>/<worst>"``: ``n``, ``pct``. A subject is counted
+    once per parameter. Subjects without post-baseline values are not evaluable (not counted).
+
+    Method: counts. Reference: ICH E3 section 12.4.2.2 (shift tables); the worst-category rule is
+    the module docstring's.
+    """
+    rows: list[dict] = []
+
+    def add(level, variable, stat_name, stat, variable_level="", param=""):
+        rows.append(
+            dict(
+                group_var=group_var,
+                group_level=level,
+                variable=variable,
+                variable_level=variable_level,
+                param=param,
+                stat_name=stat_name,
+                stat=stat,
+                method="count",
+            )
+        )
+
+    for level in arms:
+        add(level, "", "N", float((subjects[arm] == level).sum()))
+    arm_of = subjects.set_index("USUBJID")[arm]
+    data = shifts.assign(_A=shifts["USUBJID"].map(arm_of))
+    for param in params:
+        mine = data.loc[data["PARAMCD"] == param]
+        for level in arms:
+            block = mine.loc[mine["_A"] == level]
+            n_eval = float(len(block))
+            add(level, "WORST", "n", n_eval, param=param)
+
+            def pct(k: float, n_eval: float = n_eval) -> float:
+                return 100.0 * k / n_eval if n_eval else float("nan")
+
+            for w in WORST_LEVELS:
+                k = float((block["WORST"] == w).sum())
+                add(level, "WORST", "n", k, w, param)
+                add(level, "WORST", "pct", pct(k), w, param)
+            for b in BASELINE_LEVELS:
+                at_b = block["BASE_CAT"] == b
+                k = float(at_b.sum())
+                add(level, "BNRIND", "n", k, b, param)
+                add(level, "BNRIND", "pct", pct(k), b, param)
+                for w in WORST_LEVELS:
+                    k = float((at_b & (block["WORST"] == w)).sum())
+                    add(level, "SHIFT", "n", k, f"{b}/{w}", param)
+                    add(level, "SHIFT", "pct", pct(k), f"{b}/{w}", param)
+    return ard_frame(rows)

@@ -1,0 +1,194 @@
+"""Table 14.3.3 Deaths: number and cause by arm, in the whole study and in the treatment period.
+
+pre-processing: ADSL subjects of the output's population (safety) and their deaths
+(:func:`csrgen.analyses.disposition.death_records`): who died from the ADSL death flag; date and
+cause from ADSL (DTHDT, DTHCAUS) or, where ADSL has none, from the fatal adverse event.
+analysis: :func:`csrgen.analyses.disposition.ard_deaths`.
+build: "All deaths" and "Deaths in the treatment period", each with its causes indented.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+from pydantic import Field
+
+from csrgen import formatting as fmt
+from csrgen.analyses.disposition import DeathSource, ard_deaths, death_records
+from csrgen.ard import stat_lookup
+from csrgen.datasets import ARM
+from csrgen.document.model import Cell, Column, Row, Table
+from csrgen.outputs.base import OptionsModel, OutputContext, arm_header_columns, arm_levels
+
+
+class DeathOptions(OptionsModel):
+    """Where the study records deaths (shared with the deaths listing ``l_deaths``)."""
+
+    #: ADSL flag of subjects who died ('Y').
+    flag: str = "DTHFL"
+    #: ADSL date and cause of death; empty: taken from the fatal adverse event (ADAE).
+    date_var: str = "DTHDT"
+    cause_var: str = "DTHCAUS"
+    #: ADAE flag of the fatal event and its date and cause (used when the above are empty).
+    ae_flag: str = "AESDTH"
+    ae_date_var: str = "AENDT"
+    ae_cause_var: str = "AEDECOD"
+    #: The treatment period: first dose (start_var) to last dose (end_var) + this many days.
+    start_var: str = "TRTSDT"
+    end_var: str = "TRTEDT"
+    days_after_treatment: int = Field(default=0, ge=0)
+
+    def source(self) -> DeathSource:
+        return DeathSource(
+            flag=self.flag,
+            date_var=self.date_var,
+            cause_var=self.cause_var,
+            ae_flag=self.ae_flag,
+            ae_date_var=self.ae_date_var,
+            ae_cause_var=self.ae_cause_var,
+            days_after_treatment=self.days_after_treatment,
+            start_var=self.start_var,
+            end_var=self.end_var,
+        )
+
+
+class Options(DeathOptions):
+    #: Cause order (values as recorded); other causes follow alphabetically.
+    causes: list[str] = Field(default_factory=list)
+    cause_labels: dict[str, str] = Field(default_factory=dict)
+    all_label: str = "All deaths"
+    treatment_label: str = "Deaths during the treatment period"
+    missing_cause_label: str = "Cause not recorded"
+
+
+def death_requires(options: DeathOptions) -> dict[str, set[str]]:
+    adsl = {"USUBJID", options.flag, options.start_var, options.end_var}
+    adsl |= {v for v in (options.date_var, options.cause_var) if v}
+    need = {"adsl": adsl}
+    if not options.date_var or not options.cause_var:
+        need["adae"] = {"USUBJID", options.ae_flag, options.ae_date_var, options.ae_cause_var}
+    return need
+
+
+def requires(config, spec, options: Options) -> dict[str, set[str]]:
+    return death_requires(options)
+
+
+def subject_deaths(ctx: OutputContext) -> pd.DataFrame:
+    source = ctx.options.source()
+    adae = ctx.data["adae"] if source.needs_adae and "adae" in ctx.data else None
+    return death_records(ctx.subjects, source, adae)
+
+
+def treatment_period_note(options: DeathOptions) -> str:
+    extra = f" + {options.days_after_treatment} days" if options.days_after_treatment else ""
+    return (
+        f"Treatment period: from the first dose ({options.start_var}) to the last dose "
+        f"({options.end_var}){extra}."
+    )
+
+
+def source_note(options: DeathOptions) -> str:
+    if options.date_var and options.cause_var:
+        return ""
+    return (
+        f"Date and cause of death from the fatal adverse event ({options.ae_flag} = 'Y': "
+        f"{options.ae_date_var}, {options.ae_cause_var}); the study's ADSL records neither."
+    )
+
+
+def prepare(ctx: OutputContext):
+    return ctx.subjects, subject_deaths(ctx)
+
+
+def analyze(ctx: OutputContext, prepared) -> pd.DataFrame:
+    subjects, deaths = prepared
+    return ard_deaths(
+        subjects,
+        deaths,
+        arm=ARM,
+        arms=ctx.arms,
+        group_var=ctx.arm_var,
+        causes=ctx.options.causes,
+        total=ctx.config.arms.total,
+        total_label=ctx.config.arms.total_label,
+    )
+
+
+def build(ctx: OutputContext, prepared, ard: pd.DataFrame) -> list[Table]:
+    subjects, deaths = prepared
+    if subjects.empty:
+        return [ctx.null()]
+    opts: Options = ctx.options
+    levels = arm_levels(ctx)
+    columns = [Column("", align="left", width=2.6, key="stub")]
+    columns += arm_header_columns(ard, ctx)
+
+    def stat(level, variable, name, variable_level="", timepoint=""):
+        return stat_lookup(
+            ard,
+            group_level=level,
+            variable=variable,
+            stat_name=name,
+            variable_level=variable_level,
+            timepoint=timepoint,
+        )
+
+    causes = ard.loc[
+        (ard["variable"] == "DTHCAUS") & (ard["stat_name"] == "n") & (ard["variable_level"] != "")
+    ]
+    causes = list(dict.fromkeys(causes["variable_level"]))
+    rows: list[Row] = []
+    for timepoint, label in (("", opts.all_label), ("treatment", opts.treatment_label)):
+        texts = [
+            fmt.fmt_n_pct(
+                stat(lv, "DEATH", "n", "", timepoint), stat(lv, "DEATH", "pct", "", timepoint)
+            )
+            for lv in levels
+        ]
+        rows.append(Row((Cell(label, bold=True), *(Cell(t) for t in texts)), kind="group"))
+        for cause in causes:
+            texts = [
+                fmt.fmt_n_pct(
+                    stat(lv, "DTHCAUS", "n", cause, timepoint),
+                    stat(lv, "DTHCAUS", "pct", cause, timepoint),
+                )
+                for lv in levels
+            ]
+            label_c = opts.cause_labels.get(cause, cause)
+            rows.append(Row((Cell(label_c, indent=1), *(Cell(t) for t in texts))))
+        missing = [stat(lv, "DTHCAUS", "n_miss", "", timepoint) for lv in levels]
+        if any(m > 0 for m in missing):
+            cells = (
+                Cell(opts.missing_cause_label, indent=1),
+                *(Cell(fmt.fmt_int(m)) for m in missing),
+            )
+            rows.append(Row(cells))
+
+    footnotes = list(ctx.spec.footnotes)
+    footnotes.append(
+        "N = number of subjects in the population; percentages are based on N. "
+        "Causes as recorded; each subject is counted once."
+    )
+    footnotes.append(treatment_period_note(opts))
+    undated = int((deaths["DTHDT"].isna()).sum())
+    if undated:
+        footnotes.append(
+            f"{undated} death(s) without a known date are counted under all deaths only."
+        )
+    note = source_note(opts)
+    if note:
+        footnotes.append(note)
+    roles = ["adsl"] + (["adae"] if opts.source().needs_adae else [])
+    n_all = sum(stat_lookup(ard, group_level=a, variable="", stat_name="N") for a in ctx.arms)
+    return [
+        Table(
+            id=ctx.spec.id,
+            number=ctx.spec.number,
+            title=ctx.spec.title,
+            population=ctx.population_line(n_all),
+            columns=tuple(columns),
+            rows=tuple(rows),
+            footnotes=tuple(footnotes),
+            source=ctx.source_line(roles),
+        )
+    ]

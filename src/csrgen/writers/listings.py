@@ -1,0 +1,145 @@
+"""Listing files: a long listing's rows as ``<listing id>.csv`` and ``.xlsx`` beside the documents.
+
+Lays out what the :class:`~csrgen.document.model.Listing` holds (column labels, cell texts) and
+nothing else: no value is computed, rounded or re-parsed (cells stay text, as printed).
+The bytes depend only on the listing: the XLSX carries a fixed creation time (the data-lock date
+when given) and its zip members fixed timestamps, in a fixed order.
+
+CSV: RFC 4180 (comma, double quotes, CRLF), UTF-8 with a byte-order mark so that spreadsheet
+programs read the accents right; one header row of column labels, then the rows.
+XLSX: sheet ``Listing`` (header row bold and frozen, auto-filter, column widths) and sheet
+``About`` (number, title, population, footnotes, source).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import zipfile
+from collections.abc import Iterable
+from pathlib import Path
+
+from csrgen.document.model import Block, Document, Listing, iter_blocks
+
+_FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+_DEFAULT_STAMP = dt.datetime(2000, 1, 1)
+#: Excel's limit on a sheet column's width (characters) and a reasonable one for listings.
+_MAX_WIDTH = 60
+
+
+def header_text(label: str) -> str:
+    """A label on one line: ``"Age/\\nSex"`` -> ``"Age/Sex"``; other lines joined by a space."""
+    lines = label.split("\n")
+    out = lines[0]
+    for line in lines[1:]:
+        out += line if out.endswith(("/", "-")) else " " + line
+    return out
+
+
+def lock_stamp(doc: Document) -> dt.datetime:
+    """The data-lock date as the files' creation time (never the run time); fixed if unlocked."""
+    try:
+        day = dt.date.fromisoformat(doc.meta.get("lock_date", ""))
+    except ValueError:
+        return _DEFAULT_STAMP
+    return dt.datetime(day.year, day.month, day.day)
+
+
+def external_listings(blocks: Iterable[Block]) -> list[Listing]:
+    """Every listing in the document that names external files."""
+    return [b for b in iter_blocks(tuple(blocks)) if isinstance(b, Listing) and b.external]
+
+
+def write_listing_files(
+    listing: Listing, folder: Path, stamp: dt.datetime | None = None
+) -> list[Path]:
+    """Write the files ``listing.external`` names (``.csv`` and/or ``.xlsx``) into ``folder``."""
+    written = []
+    for name in listing.external:
+        path = folder / name
+        if name.lower().endswith(".csv"):
+            path.write_bytes(listing_csv(listing))
+        elif name.lower().endswith(".xlsx"):
+            path.write_bytes(listing_xlsx(listing, stamp))
+        else:
+            raise ValueError(f"{listing.number}: no writer for external file {name!r}")
+        written.append(path)
+    return written
+
+
+def _table(listing: Listing) -> tuple[list[str], list[list[str]]]:
+    header = [header_text(c.label) for c in listing.columns]
+    rows = [[cell.text for cell in row.cells] for row in listing.rows]
+    return header, rows
+
+
+def listing_csv(listing: Listing) -> bytes:
+    header, rows = _table(listing)
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def listing_xlsx(listing: Listing, stamp: dt.datetime | None = None) -> bytes:
+    from openpyxl import Workbook  # only when a listing is long enough to need it
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+    from openpyxl.writer.excel import ExcelWriter
+
+    header, rows = _table(listing)
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Listing"
+    sheet.append(header)
+    for row in rows:
+        sheet.append(row)
+    bold = Font(bold=True)
+    for cell in sheet[1]:
+        cell.font = bold
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    sheet.freeze_panes = "A2"
+    if rows:
+        sheet.auto_filter.ref = f"A1:{get_column_letter(len(header))}{len(rows) + 1}"
+    for i, name in enumerate(header):
+        longest = max([len(name)] + [len(r[i]) for r in rows])
+        sheet.column_dimensions[get_column_letter(i + 1)].width = min(longest + 2, _MAX_WIDTH)
+
+    about = book.create_sheet("About")
+    for line in (
+        [listing.number, listing.title, listing.population]
+        + list(listing.footnotes)
+        + [listing.source, f"Rows: {listing.total_rows or len(rows)}"]
+    ):
+        about.append([line])
+    about.column_dimensions["A"].width = 120
+
+    when = stamp or _DEFAULT_STAMP
+    props = book.properties
+    props.title = f"{listing.number} {listing.title}"
+    props.creator = "csrgen"
+    props.lastModifiedBy = "csrgen"
+    props.created = when
+    props.modified = when
+
+    # ExcelWriter directly: openpyxl's save() would stamp the current time as "modified".
+    raw = io.BytesIO()
+    with zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED) as archive:
+        ExcelWriter(book, archive).write_data()
+    return _normalise_zip(raw.getvalue())
+
+
+def _normalise_zip(data: bytes) -> bytes:
+    """Re-pack with fixed member timestamps and order ([Content_Types].xml first)."""
+    src = zipfile.ZipFile(io.BytesIO(data))
+    names = sorted(src.namelist(), key=lambda n: (n != "[Content_Types].xml", n))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for name in names:
+            info = zipfile.ZipInfo(name, date_time=_FIXED_ZIP_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            dst.writestr(info, src.read(name))
+    return out.getvalue()

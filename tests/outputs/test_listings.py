@@ -1,0 +1,202 @@
+"""Section 16.2 listings on both studies: row counts equal the source records (counted here with
+pandas), sort order, anchors, the external-file rule, and "No data to report" when empty."""
+
+from functools import cache
+from urllib.parse import unquote
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from csrgen.ard import stat_lookup
+from csrgen.datasets import ARM, StudyData
+from csrgen.document.model import Listing
+from csrgen.lock import LockInfo
+from csrgen.outputs.base import OutputContext
+from csrgen.outputs.catalog import get_module, run_output
+from csrgen.outputs.listing_common import cell_text
+from csrgen.report import prepare_study
+from tests.studies import PILOT_STUDY, SEED_STUDY
+
+STUDIES = {"seed": SEED_STUDY, "pilot": PILOT_STUDY}
+
+
+@cache
+def prepared(name):
+    return prepare_study(STUDIES[name])
+
+
+def context(name, output_id, data=None):
+    prep = prepared(name)
+    spec = prep.config.output(output_id)
+    return OutputContext(
+        prep.config, spec, prep.options[spec.id], data or prep.data, LockInfo("L", "", {})
+    )
+
+
+@cache
+def listing(name, output_id) -> Listing:
+    (block,) = run_output(context(name, output_id)).blocks
+    assert isinstance(block, Listing)
+    return block
+
+
+@cache
+def frame(name, output_id) -> pd.DataFrame:
+    """The sorted rows the listing prints (its pre-processing result)."""
+    ctx = context(name, output_id)
+    return get_module(ctx.spec.slug).prepare(ctx)
+
+
+def saf(name):
+    adsl = prepared(name).data["adsl"]
+    return adsl.loc[adsl.SAFFL == "Y", "USUBJID"]
+
+
+def expected_rows(name, output_id) -> int:
+    """Source records the listing must show, counted independently."""
+    data = prepared(name).data
+    adsl, adae = data["adsl"], data["adae"]
+    in_saf = adae.USUBJID.isin(saf(name))
+    if output_id == "l_ae":
+        return int(in_saf.sum())
+    if output_id == "l_sae":
+        return int((in_saf & (adae.AESER == "Y")).sum())
+    if output_id == "l_deaths":
+        return int(((adsl.SAFFL == "Y") & (adsl.DTHFL == "Y")).sum())
+    if output_id == "l_disc":
+        n = int((adsl.EOSSTT == "DISCONTINUED").sum())
+        return n + (int((adsl.EOTSTT == "DISCONTINUED").sum()) if "EOTSTT" in adsl else 0)
+    if output_id == "l_lab_abn":
+        lab = data["adlb"]
+        lab = lab.loc[lab.USUBJID.isin(saf(name))]
+        if name == "pilot":  # reference range from AVAL, A1LO, A1HI; EOT copies not listed
+            lab = lab.loc[~lab.PARAMCD.str.startswith("_") & (lab.AVISIT != "End of Treatment")]
+            return int(((lab.AVAL < lab.A1LO) | (lab.AVAL > lab.A1HI)).sum())
+        return int(lab.ANRIND.isin(["LOW", "HIGH"]).sum())
+    raise KeyError(output_id)
+
+
+CASES = [
+    (study, oid)
+    for study in STUDIES
+    for oid in ("l_ae", "l_sae", "l_deaths", "l_disc", "l_lab_abn")
+]
+
+
+@pytest.mark.parametrize(("study", "output_id"), CASES)
+def test_rows_equal_source_records(study, output_id):
+    block = listing(study, output_id)
+    n = expected_rows(study, output_id)
+    assert n > 0
+    assert len(block.rows) == n == block.total_rows  # every row kept, also when external
+    ard = run_output(context(study, output_id)).ard
+    assert stat_lookup(ard, group_level="Total", variable="LISTED", stat_name="n_records") == n
+
+
+@pytest.mark.parametrize(("study", "output_id"), CASES)
+def test_external_files_exactly_when_over_the_limit(study, output_id):
+    block = listing(study, output_id)
+    limit = prepared(study).config.document.listing_max_rows
+    if len(block.rows) > limit:
+        assert block.external == (f"{output_id}.csv", f"{output_id}.xlsx")
+    else:
+        assert block.external == ()
+    assert block.landscape
+
+
+@pytest.mark.parametrize(("study", "output_id"), CASES)
+def test_sorted_by_arm_subject_then_date(study, output_id):
+    rows = frame(study, output_id)
+    date = {"l_ae": "ASTDT", "l_sae": "ASTDT", "l_deaths": "DTHDT", "l_lab_abn": "ADT"}.get(
+        output_id
+    )
+    arms = prepared(study).config.arms.levels
+    arm_pos = rows[ARM].map({a: i for i, a in enumerate(arms)}).to_numpy()
+    assert (np.diff(arm_pos) >= 0).all()
+    for _, part in rows.groupby(arm_pos):
+        subjects = part["USUBJID"].tolist()
+        assert subjects == sorted(subjects)
+        if date:
+            for _, one in part.groupby("USUBJID"):
+                days = one[date].to_numpy(dtype="datetime64[ns]")
+                seen = days[~np.isnat(days)]
+                assert (np.diff(seen) >= np.timedelta64(0)).all()
+                # missing dates come last within the subject
+                assert not np.isnat(days[: len(seen)]).any()
+    block = listing(study, output_id)
+    assert [r.cells[0].text for r in block.rows] == rows["USUBJID"].tolist()
+    assert [r.cells[1].text for r in block.rows] == rows[ARM].astype(str).tolist()
+
+
+@pytest.mark.parametrize("study", STUDIES)
+def test_ae_listing_rows_have_unique_anchors_and_the_pt(study):
+    block = listing(study, "l_ae")
+    assert block.id == "l_ae"
+    anchors = [r.anchor for r in block.rows]
+    assert all(a.startswith("l_ae-") for a in anchors)
+    assert len(set(anchors)) == len(anchors)
+    pt = [c.key for c in block.columns].index("AEDECOD")
+    adae = prepared(study).data["adae"]
+    listed = sorted(r.cells[pt].text for r in block.rows)
+    assert listed == sorted(adae.loc[adae.USUBJID.isin(saf(study)), "AEDECOD"])
+
+
+def test_seed_ae_listing_duration_and_days_as_recorded():
+    block = listing("seed", "l_ae")
+    keys = [c.key for c in block.columns]
+    days, dur = keys.index("ASTDY+AENDY"), keys.index("ADURN")
+    adae = prepared("seed").data["adae"]
+    ongoing = int(adae.AENDY.isna().sum())
+    assert ongoing > 0
+    # An open-ended event keeps its start day and an empty end ("12/"), no duration.
+    open_rows = [r for r in block.rows if r.cells[days].text.endswith("/")]
+    assert len(open_rows) == ongoing
+    assert all(r.cells[dur].text == "" for r in open_rows)
+
+
+def test_empty_listing_says_no_data_to_report():
+    prep = prepared("pilot")
+    frames = dict(prep.data.frames)
+    frames["adae"] = frames["adae"].head(0)  # subjects, but no adverse event at all
+    data = StudyData(frames, prep.data.files, prep.data.labels)
+    (block,) = run_output(context("pilot", "l_sae", data)).blocks
+    assert isinstance(block, Listing)
+    assert block.null_reason == "No data to report"
+    assert block.population.endswith("(N=254)")
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (39.33, "39.33"),  # as recorded, never rounded
+        (140.0, "140"),
+        (2.27045, "2.27045"),
+        (-0.0, "0"),
+        (float("nan"), ""),  # a missing value is a blank cell, not "NE"
+        (pd.Timestamp("2013-01-14"), "2013-01-14"),
+        (pd.NaT, ""),
+        ("  MILD ", "MILD"),
+        (None, ""),
+    ],
+)
+def test_listing_cell_text(value, text):
+    assert cell_text(value) == text
+
+
+def test_listing_numbers_with_fixed_decimals_round_half_up():
+    assert cell_text(2.675, 2) == "2.68"
+
+
+@pytest.mark.parametrize("study", STUDIES)
+def test_every_pt_link_of_the_ae_table_finds_rows_of_the_ae_listing(study):
+    (table,) = run_output(context(study, "t_ae_soc_pt")).blocks
+    links = [c.link for r in table.rows for c in r.cells if c.link]
+    assert links
+    block = listing(study, "l_ae")
+    pt = [c.key for c in block.columns].index("AEDECOD")
+    listed = {r.cells[pt].text for r in block.rows}
+    for link in links:
+        target, _, query = link.partition("?q=")
+        assert target == f"#{block.id}"
+        assert unquote(query) in listed

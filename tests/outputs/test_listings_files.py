@@ -1,0 +1,174 @@
+"""Long listings as CSV/XLSX beside the documents: written by ``csrgen report``, listed in the
+manifest, the same bytes on a rerun, the same content as the listing; DOCX shows the reference,
+HTML the rows with their anchors."""
+
+import csv
+import datetime as dt
+import io
+import json
+import zipfile
+
+import docx
+import openpyxl
+import pandas as pd
+import pytest
+
+from csrgen.cli import main
+from csrgen.document.model import Cell, Column, Listing, Row
+from csrgen.writers.listings import header_text, listing_csv, listing_xlsx
+from tests.studies import tiny_adsl, write_tiny_study
+
+TINY_AE = """
+[[outputs]]
+id = "l_ae"
+number = "Listing 16.2.7.1"
+title = "All Adverse Events"
+population = "SAF"
+
+[[outputs]]
+id = "l_sae"
+number = "Listing 16.2.7.2"
+title = "Serious Adverse Events"
+population = "SAF"
+
+[document]
+listing_max_rows = 3
+"""
+
+
+def tiny_adae() -> pd.DataFrame:
+    """Five events of four safety subjects, one of T-08 (not in the safety population)."""
+    return pd.DataFrame(
+        {
+            "STUDYID": ["TINY"] * 6,
+            "USUBJID": ["T-03", "T-01", "T-01", "T-02", "T-08", "T-04"],
+            "AETERM": ["Headache", "rash, itchy", 'said "dizzy"', "Nausea", "Fever", "Fall"],
+            "AEBODSYS": ["NERV", "SKIN", "NERV", "GI", "GEN", "INJ"],
+            "AEDECOD": ["Headache", "Rash", "Dizziness", "Nausea", "Pyrexia", "Fall"],
+            "AESEV": ["MILD", "MODERATE", "MILD", "SEVERE", "MILD", "MILD"],
+            "AESER": ["N", "N", "N", "Y", "N", "N"],
+            "AEREL": ["RELATED", "NOT RELATED", "RELATED", "NOT RELATED", "RELATED", ""],
+            "AEACN": ["NOT APPLICABLE"] * 6,
+            "AEOUT": ["RECOVERED/RESOLVED"] * 5 + ["NOT RECOVERED/NOT RESOLVED"],
+            "ASTDT": ["2020-01-05", "2020-01-09", "2020-01-03", "2020-01-02", "2020-01-02", ""],
+            "AENDT": ["2020-01-06", "2020-01-10", "2020-01-03", "2020-01-04", "2020-01-02", ""],
+            "ASTDY": ["5", "9", "3", "2", "2", ""],
+            "AENDY": ["6", "10", "3", "4", "2", ""],
+            "ADURN": ["2", "2", "1", "3", "1", ""],
+            "TRTEMFL": ["Y"] * 5 + [""],
+        }
+    )
+
+
+@pytest.fixture(scope="module")
+def reports(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("tiny")
+    study = write_tiny_study(folder, {"adsl": tiny_adsl(), "adae": tiny_adae()}, extra=TINY_AE)
+    outs = []
+    for name in ("one", "two"):
+        out = folder / name
+        assert main(["report", str(study), "--out", str(out)]) == 0
+        outs.append(out)
+    return outs
+
+
+def test_files_beside_the_documents_and_in_the_manifest(reports):
+    out = reports[0]
+    names = sorted(p.name for p in out.iterdir())
+    # l_ae has 5 rows (over the limit of 3); l_sae has 1 row: no files for it.
+    assert names == [
+        "ard.csv",
+        "csr.docx",
+        "csr.html",
+        "l_ae.csv",
+        "l_ae.xlsx",
+        "manifest.json",
+    ]
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert {"l_ae.csv", "l_ae.xlsx"} <= set(manifest["outputs"])
+
+
+def test_rerun_gives_the_same_bytes(reports):
+    one, two = reports
+    for name in ("l_ae.csv", "l_ae.xlsx", "csr.docx", "csr.html", "ard.csv", "manifest.json"):
+        assert (one / name).read_bytes() == (two / name).read_bytes(), name
+
+
+def test_csv_and_xlsx_hold_the_listing_sorted(reports):
+    out = reports[0]
+    text = (out / "l_ae.csv").read_bytes().decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0][:4] == ["Subject", "Treatment", "Age/Sex", "Verbatim term"]
+    # Safety population only (T-08 is not), arm order Placebo then Drug, subject, start date;
+    # the event without a start date last within its subject.
+    assert [(r[0], r[3]) for r in rows[1:]] == [
+        ("T-02", "Nausea"),
+        ("T-04", "Fall"),
+        ("T-01", 'said "dizzy"'),
+        ("T-01", "rash, itchy"),
+        ("T-03", "Headache"),
+    ]
+    book = openpyxl.load_workbook(out / "l_ae.xlsx")
+    sheet = [
+        [c if c is not None else "" for c in r] for r in book["Listing"].iter_rows(values_only=True)
+    ]
+    assert sheet == rows
+    about = [r[0] for r in book["About"].iter_rows(values_only=True)]
+    assert about[:2] == ["Listing 16.2.7.1", "All Adverse Events"]
+    assert book.properties.created == dt.datetime(2024, 1, 31)  # the lock date, not the run
+
+
+def test_docx_refers_to_the_files_html_shows_rows(reports):
+    out = reports[0]
+    text = "\n".join(p.text for p in docx.Document(str(out / "csr.docx")).paragraphs)
+    assert "This listing has 5 rows; it is provided as l_ae.csv and l_ae.xlsx" in text
+    html = (out / "csr.html").read_text()
+    assert 'href="l_ae.csv"' in html and 'id="l_ae-T-01-1"' in html and 'id="l_ae-T-01-2"' in html
+    assert html.count('id="l_ae-') == 5
+
+
+def test_short_listing_is_printed_in_the_docx(reports):
+    doc = docx.Document(str(reports[0] / "csr.docx"))
+    sae = [t for t in doc.tables if any("Nausea" in c.text for c in t.rows[-1].cells)]
+    assert sae, "the one-row SAE listing is a table in the DOCX"
+    header = sae[-1].rows[0]
+    assert (
+        header._tr.trPr.find(
+            "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}tblHeader"
+        )
+        is not None
+    )
+
+
+def _listing(rows):
+    return Listing(
+        id="l_x",
+        number="Listing 16.2.9",
+        title="X",
+        population="Population: P (N=2)",
+        columns=(Column("Age/\nSex"), Column("Start\nday")),
+        rows=tuple(Row((Cell(a), Cell(b))) for a, b in rows),
+        external=("l_x.csv", "l_x.xlsx"),
+        total_rows=len(rows),
+    )
+
+
+def test_header_text_joins_label_lines():
+    assert header_text("Age/\nSex") == "Age/Sex"
+    assert header_text("Start\nday") == "Start day"
+
+
+def test_csv_quotes_and_bom():
+    data = listing_csv(_listing([("a,b", 'x"y'), ("line\nbreak", "")]))
+    assert data.startswith("\ufeff".encode())
+    assert data.decode("utf-8-sig") == ('Age/Sex,Start day\r\n"a,b","x""y"\r\n"line\nbreak",\r\n')
+
+
+def test_xlsx_bytes_depend_only_on_the_listing_and_stamp():
+    first = listing_xlsx(_listing([("1", "2")]), dt.datetime(2021, 5, 1))
+    again = listing_xlsx(_listing([("1", "2")]), dt.datetime(2021, 5, 1))
+    assert first == again
+    members = zipfile.ZipFile(io.BytesIO(first)).infolist()
+    assert {m.date_time for m in members} == {(1980, 1, 1, 0, 0, 0)}
+    core = zipfile.ZipFile(io.BytesIO(first)).read("docProps/core.xml").decode()
+    assert "2021-05-01T00:00:00Z" in core
