@@ -22,6 +22,8 @@ from csrgen.outputs.base import OutputContext
 #: slug -> module path. Add new outputs here.
 CATALOG: dict[str, str] = {
     "t_demog": "csrgen.outputs.t_demog",
+    "t_tte": "csrgen.outputs.t_tte",
+    "f_km": "csrgen.outputs.f_km",
 }
 
 
