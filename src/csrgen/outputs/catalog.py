@@ -24,6 +24,8 @@ CATALOG: dict[str, str] = {
     "t_demog": "csrgen.outputs.t_demog",
     "t_tte": "csrgen.outputs.t_tte",
     "f_km": "csrgen.outputs.f_km",
+    "t_cif": "csrgen.outputs.t_cif",
+    "f_cif": "csrgen.outputs.f_cif",
 }
 
 

@@ -153,8 +153,10 @@ def risk_rows(ctx: OutputContext, prep: TtePrepared, ard: pd.DataFrame):
     ]
 
 
-def hr_lines(ctx: OutputContext, ard: pd.DataFrame, variable: str = "cox") -> list[str]:
-    """The note in the plot: hazard ratio (CI) of each compared arm, then the log-rank p."""
+def hr_lines(
+    ctx: OutputContext, ard: pd.DataFrame, variable: str = "cox", with_p: bool = False
+) -> list[str]:
+    """The note in the plot: the hazard ratio (CI) of each compared arm, with its Wald p."""
     reference = ctx.config.arms.reference
     ci = f"{fmt.fmt_prob_pct(ctx.config.survival.conf_level, 0)}% CI"
     lines = [f"Hazard ratio vs {reference} ({ci})"]
@@ -171,7 +173,11 @@ def hr_lines(ctx: OutputContext, ard: pd.DataFrame, variable: str = "cox") -> li
                 stat_name=name,
             )
 
-        lines.append(f"{arm}: {fmt.fmt_est_ci(s('hr'), s('hr_lcl'), s('hr_ucl'))}")
+        text = f"{arm}: {fmt.fmt_est_ci(s('hr'), s('hr_lcl'), s('hr_ucl'))}"
+        if with_p:
+            p = fmt.fmt_pvalue(s("p_value"))
+            text += f", p {p}" if p[0] in "<>" else f", p = {p}"
+        lines.append(text)
     return lines
 
 
