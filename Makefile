@@ -27,6 +27,7 @@ test: $(STAMP)  ## the whole suite
 
 data: $(STAMP)  ## regenerate the committed synthetic data and their lock
 	$(BIN)/csrgen simulate --out data/ucmsc-dlc
+	$(BIN)/python -c "from csrgen.simulate.readme import write_data_readme; write_data_readme('data/ucmsc-dlc')"
 	$(BIN)/csrgen lock $(SEED) --date $(SEED_LOCK_DATE)
 
 bench: $(STAMP)  ## timings: report vs bare imports, and scale (see README)

@@ -1,0 +1,186 @@
+"""`make bench`: how long a report takes, measured, not asserted.
+
+1. Seed study: median wall time of cold `csrgen report` runs against the median time of a bare
+   `python -c "import ..."` of the same third-party libraries the report imports, run alternately
+   (so that both see the same machine state). The ratio is the headline figure.
+2. Scale: studies simulated with `csrgen simulate --subjects N` (N = 1,000, 10,000, 100,000 by
+   default), each reported with `--draft`: wall time, peak RSS, time per input row, and the growth
+   exponent fitted to time ~ rows^k (k <= 1 means no worse than linear).
+
+Usage: ``python bench/bench.py [--runs 5] [--sizes 1000 10000 100000] [--skip-scale]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+SEED = ROOT / "report" / "ucmsc-dlc.toml"
+GNU_TIME = shutil.which("time") or "/usr/bin/time"
+
+_PROBE = """
+import sys, sysconfig, json
+from csrgen.report import run_report
+run_report(sys.argv[1], out=sys.argv[2], draft=True)
+std = sysconfig.get_paths()["stdlib"]
+names = set()
+for name, mod in list(sys.modules.items()):
+    path = getattr(mod, "__file__", None) or ""
+    if "site-packages" in path and "." not in name and not name.startswith("_"):
+        names.add(name)
+names.discard("csrgen")
+print(json.dumps(sorted(names)))
+"""
+
+
+def report_libraries(tmp: Path) -> list[str]:
+    """The top-level third-party packages a seed-study report imports."""
+    out = subprocess.run(
+        [sys.executable, "-c", _PROBE, str(SEED), str(tmp / "probe")],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    ).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def timed(cmd: list[str], cwd: Path = ROOT) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MB) of one command, via GNU time."""
+    with tempfile.NamedTemporaryFile("r", suffix=".time") as handle:
+        start = time.perf_counter()
+        subprocess.run(
+            [GNU_TIME, "-f", "%M", "-o", handle.name, *cmd],
+            check=True,
+            cwd=cwd,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        wall = time.perf_counter() - start
+        rss_kb = float(handle.read().strip().splitlines()[-1])
+    return wall, rss_kb / 1024
+
+
+def seed_ratio(runs: int, tmp: Path) -> dict:
+    libs = report_libraries(tmp)
+    bare = [sys.executable, "-c", "import " + ", ".join(libs)]
+    report = [str(BIN / "csrgen"), "report", str(SEED), "--out", str(tmp / "seed")]
+    t_report, t_import = [], []
+    for _ in range(runs):
+        t_import.append(timed(bare)[0])
+        t_report.append(timed(report)[0])
+    med_r, med_i = statistics.median(t_report), statistics.median(t_import)
+    return {
+        "libraries": libs,
+        "report_s": med_r,
+        "imports_s": med_i,
+        "ratio": med_r / med_i,
+        "report_runs": t_report,
+        "import_runs": t_import,
+    }
+
+
+def scale(sizes: list[int], tmp: Path) -> list[dict]:
+    rows = []
+    for n in sizes:
+        data = tmp / f"sim{n}"
+        subprocess.run(
+            [
+                str(BIN / "csrgen"),
+                "simulate",
+                "--subjects",
+                str(n),
+                "--out",
+                str(data),
+                "--format",
+                "parquet",
+            ],
+            check=True,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+        )
+        study = tmp / f"sim{n}.toml"
+        text = SEED.read_text(encoding="utf-8")
+        text = re.sub(r'(?m)^dir = ".*"$', f'dir = "{data.as_posix()}"', text, count=1)
+        text = text.replace('.csv"', '.parquet"')
+        study.write_text(text, encoding="utf-8")
+        n_rows = sum(_rows(p) for p in data.glob("*.parquet"))
+        wall, rss = timed(
+            [str(BIN / "csrgen"), "report", str(study), "--draft", "--out", str(tmp / f"out{n}")]
+        )
+        rows.append(
+            {
+                "subjects": n,
+                "input_rows": n_rows,
+                "wall_s": wall,
+                "peak_rss_mb": rss,
+                "us_per_row": 1e6 * wall / n_rows,
+            }
+        )
+    return rows
+
+
+def _rows(path: Path) -> int:
+    import pyarrow.parquet as pq
+
+    return pq.ParquetFile(path).metadata.num_rows
+
+
+def growth_exponent(rows: list[dict]) -> float:
+    """Slope of log(time) on log(input rows) between the two largest sizes.
+
+    The small sizes are dominated by the fixed cost (imports, document); the step between the
+    largest two shows how the cost grows with the data.
+    """
+    if len(rows) < 2:
+        return float("nan")
+    a, b = rows[-2], rows[-1]
+    return math.log(b["wall_s"] / a["wall_s"]) / math.log(b["input_rows"] / a["input_rows"])
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--sizes", type=int, nargs="*", default=[1_000, 10_000, 100_000])
+    parser.add_argument("--skip-scale", action="store_true")
+    args = parser.parse_args()
+    print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}")
+    with tempfile.TemporaryDirectory(prefix="csrgen-bench-") as name:
+        tmp = Path(name)
+        seed = seed_ratio(args.runs, tmp)
+        print(f"\n1. seed study ({args.runs} alternating cold runs, medians)")
+        print(f"   libraries imported by the report: {', '.join(seed['libraries'])}")
+        print(f"   bare import   {seed['imports_s']:6.2f} s")
+        print(f"   csrgen report {seed['report_s']:6.2f} s")
+        print(f"   ratio         {seed['ratio']:6.2f}   (target <= 1.5)")
+        if not args.skip_scale:
+            print("\n2. scale (csrgen simulate --format parquet; csrgen report --draft)")
+            head = ("subjects", "input rows", "wall s", "peak RSS MB", "us/row")
+            print("   {:>9} {:>11} {:>8} {:>12} {:>8}".format(*head))
+            rows = scale(args.sizes, tmp)
+            for r in rows:
+                print(
+                    f"   {r['subjects']:9,d} {r['input_rows']:11,d} {r['wall_s']:8.1f} "
+                    f"{r['peak_rss_mb']:12.0f} {r['us_per_row']:8.1f}"
+                )
+            print(
+                f"   growth exponent (time ~ rows^k): k = {growth_exponent(rows):.2f}"
+                "   (targets: 100,000 subjects <= 60 s and <= 4096 MB; k <= 1)"
+            )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
