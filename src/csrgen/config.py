@@ -130,6 +130,9 @@ class SurvivalSettings(_Strict):
     covariates: list[str] = Field(default_factory=list)
     #: Stratification variables (ADSL) for the stratified log-rank test.
     strata: list[str] = Field(default_factory=list)
+    #: Footnote names of covariates and strata ({MELDBL = "MELD score"}); default: the
+    #: variable's label in the data, else its name.
+    labels: dict[str, str] = Field(default_factory=dict)
     #: Decimals of times (medians, quartiles) in tables.
     time_decimals: int = Field(default=1, ge=0, le=4)
     #: Confidence level of every interval.

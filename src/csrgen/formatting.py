@@ -132,9 +132,7 @@ def fmt_prob_pct(p: float | None, digits: int = 1) -> str:
     return text[1:] if text.startswith("-") and Decimal(text) == 0 else text
 
 
-def fmt_prob_pct_ci(
-    p: float | None, lcl: float | None, ucl: float | None, digits: int = 1
-) -> str:
+def fmt_prob_pct_ci(p: float | None, lcl: float | None, ucl: float | None, digits: int = 1) -> str:
     """``est (lcl, ucl)`` of probabilities printed as percentages (KM, cumulative incidence)."""
     return f"{fmt_prob_pct(p, digits)} ({fmt_prob_pct(lcl, digits)}, {fmt_prob_pct(ucl, digits)})"
 

@@ -31,11 +31,7 @@ def test_every_catalogued_output_is_used_by_a_shipped_study():
     assert set(CATALOG) <= used, f"not exercised by any study file: {set(CATALOG) - used}"
 
 
-CASES = [
-    (name, spec.id)
-    for name, path in STUDIES.items()
-    for spec in load_study(path).outputs
-]
+CASES = [(name, spec.id) for name, path in STUDIES.items() for spec in load_study(path).outputs]
 
 
 @pytest.mark.parametrize(("study", "output_id"), CASES)

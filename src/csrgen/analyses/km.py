@@ -97,7 +97,9 @@ def km_curve(time: np.ndarray, event: np.ndarray, conf_level: float = 0.95) -> K
     times = table.index.to_numpy(dtype=float)
     n_risk = table["at_risk"].to_numpy(dtype=float)
     n_event = table["observed"].to_numpy(dtype=float)
-    surv = kmf.survival_function_.iloc[:, 0].reindex(times).to_numpy(dtype=float)
+    # R multiplies the factors (1 - d/n); lifelines sums their logs, which leaves float noise
+    # (0.8124999... for 13/16) that can flip a half-up rounding. Same estimator, R's arithmetic.
+    surv = np.cumprod(1 - n_event / n_risk)
     with np.errstate(divide="ignore", invalid="ignore"):
         # Greenwood: var(-log S(t)) = sum d / (n (n - d)); infinite once everyone has failed.
         std_err = np.sqrt(np.cumsum(n_event / (n_risk * (n_risk - n_event))))

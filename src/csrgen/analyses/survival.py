@@ -204,7 +204,10 @@ def _comparison_rows(add, data: pd.DataFrame, spec: TteAnalysis, timepoint: str)
     if whole and spec.strata:
         complete = data.dropna(subset=list(spec.strata))
         complete = complete.loc[(complete[list(spec.strata)].astype(str) != "").all(axis=1)]
-        stratum = complete[list(spec.strata)].astype(str).agg(" / ".join, axis=1).to_numpy()
+        stratum = np.array(
+            [" / ".join(map(str, r)) for r in complete[list(spec.strata)].itertuples(False)],
+            dtype=object,
+        )
         test = logrank(
             complete[TIME], complete[EVENT], complete[spec.arm].to_numpy(), spec.arms, stratum
         )

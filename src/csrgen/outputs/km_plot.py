@@ -62,6 +62,8 @@ def draw_survival_figure(
 
     ``risk`` holds, per arm in curve order, its row label and one text per tick.
     """
+    from matplotlib.ticker import MaxNLocator
+
     with style():
         fig = new_figure(width_in, height_in)
         k = len(curves)
@@ -100,6 +102,7 @@ def draw_survival_figure(
         else:
             ax.set_xlim(left=0)
         ax.set_ylim(0, y_max)
+        ax.yaxis.set_major_locator(MaxNLocator(nbins=5, steps=[1, 2, 2.5, 5, 10]))
         ax.set_xlabel(x_label)
         ax.set_ylabel(y_label)
         ax.grid(axis="y", color="#dddddd", linewidth=0.5)

@@ -94,9 +94,9 @@ def build(ctx: OutputContext, prep: TtePrepared, ard: pd.DataFrame) -> list[Tabl
 
     line("Subjects analysed, n", {a: fmt.fmt_int(stat(a, "n")) for a in arms}, indent=0)
     for variable, what, label in (
-        ("", "event", f"Subjects with {endpoint.event_label}"),
-        ("competing", "event", f"Subjects with {endpoint.competing_label}"),
-        ("", "censor", "Censored"),
+        ("", "event", f"Subjects with an event ({endpoint.event_label})"),
+        ("competing", "event", f"Subjects with a competing event ({endpoint.competing_label})"),
+        ("", "censor", "Subjects censored"),
     ):
         line(
             f"{label}, n (%)",

@@ -19,7 +19,13 @@ from csrgen.analyses.survival import window_label
 from csrgen.ard import stat_lookup
 from csrgen.document.model import Cell, Column, Row, Table
 from csrgen.outputs.base import OptionsModel, OutputContext, arm_header_columns
-from csrgen.outputs.tte_data import TtePrepared, prepare_tte, tte_requires, variable_label
+from csrgen.outputs.tte_data import (
+    TtePrepared,
+    in_sentence,
+    prepare_tte,
+    tte_requires,
+    variable_label,
+)
 
 OVERALL = "Overall"
 
@@ -53,7 +59,7 @@ def build(ctx: OutputContext, prep: TtePrepared, ard: pd.DataFrame) -> list[Tabl
         return [ctx.null()]
     columns = [Column("", align="left", width=2.8, key="stub")]
     columns += arm_header_columns(ard, ctx, total=False)
-    columns.append(Column("Test across arms", align="center", width=1.0, key=OVERALL))
+    columns.append(Column("Test across arms", align="center", width=1.3, key=OVERALL))
     rows = _Rows(ctx, prep, ard)
     rows.counts()
     rows.km()
@@ -115,7 +121,10 @@ class _Rows:
         self.line(
             "Subjects analysed, n", {a: fmt.fmt_int(self.stat(a, "n")) for a in self.arms}, indent=0
         )
-        for what, label in (("event", f"Subjects with {ep.event_label}"), ("censor", "Censored")):
+        for what, label in (
+            ("event", f"Subjects with an event ({ep.event_label})"),
+            ("censor", "Subjects censored"),
+        ):
             self.line(
                 f"{label}, n (%)",
                 {
@@ -220,7 +229,7 @@ class _Rows:
             {a: fmt.fmt_int(self.stat(a, "n_risk", "window", timepoint=tp)) for a in self.arms},
         )
         self.line(
-            f"Subjects with {self.prep.endpoint.event_label}, n",
+            f"Subjects with an event ({self.prep.endpoint.event_label}), n",
             {a: fmt.fmt_int(self.stat(a, "n_event", "window", timepoint=tp)) for a in self.arms},
         )
         self.line(
@@ -241,8 +250,8 @@ class _Rows:
         ]
         notes.append(
             f"Kaplan-Meier estimates. {self.ci}s of the median and percentiles by Brookmeyer "
-            f"and Crowley, of the {prep.endpoint.curve_label.lower()} from Greenwood's variance, "
-            "both with the log-log transform (as SAS PROC LIFETEST and R survfit with "
+            f"and Crowley, of the {in_sentence(prep.endpoint.curve_label)} from Greenwood's "
+            "variance, both with the log-log transform (as SAS PROC LIFETEST and R survfit with "
             'conf.type = "log-log"). The 25th percentile is the time by which 25% of subjects '
             "had the event. Subjects at risk: followed without the event up to that time."
         )

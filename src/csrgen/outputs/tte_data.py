@@ -126,6 +126,14 @@ def prepare_tte(ctx: OutputContext, paramcd: str) -> TtePrepared:
 
 
 def variable_label(ctx: OutputContext, var: str) -> str:
-    """An ADSL variable's label from the data (``var`` itself when the data have none)."""
+    """A covariate's name for footnotes: the study file's, else the data label, else ``var``."""
+    settings = ctx.config.survival
+    if settings is not None and var in settings.labels:
+        return settings.labels[var]
     label = ctx.data.labels.get("adsl", {}).get(var, "") if ctx.data.labels else ""
     return label or var
+
+
+def in_sentence(label: str) -> str:
+    """A label inside a sentence: first letter lower-cased unless it starts an acronym."""
+    return label if label[:2].isupper() else label[:1].lower() + label[1:]
