@@ -157,7 +157,7 @@ def test_arm_without_events_is_not_estimable_but_reported():
     assert stat(ard, "B", "surv", timepoint="2.5") == 1.0
     assert np.isnan(stat(ard, "B", "hr", "cox", "unadjusted"))
     assert np.isfinite(stat(ard, "Overall", "statistic", "logrank"))  # B is still at risk
-    assert np.isnan(stat(ard, "Overall", "statistic", "ph_test", "unadjusted"))
+    assert np.isnan(stat(ard, "Overall", "statistic", "ph_test"))
 
 
 def test_empty_and_one_subject_frames_do_not_crash():

@@ -127,7 +127,7 @@ def test_tte_table_by_hand(tmp_path):
         "",
         "Placebo\n(N=4)",
         "Drug\n(N=4)",
-        "Test across arms",
+        "Across arms",
     ]
     rows = texts(table)
     # Placebo: deaths at 1, 2, 3, censored at 4 -> 3 of 4 (75%); Drug: no deaths

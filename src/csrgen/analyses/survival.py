@@ -248,14 +248,8 @@ def _comparison_rows(add, data: pd.DataFrame, spec: TteAnalysis, timepoint: str)
         if whole and label == "unadjusted":
             statistic, df, p = cox_zph(fit)
             for name, value in (("statistic", statistic), ("df", df), ("p_value", p)):
-                add(
-                    "Overall",
-                    "ph_test",
-                    name,
-                    value,
-                    variable_level="unadjusted",
-                    method="schoenfeld",
-                )
+                # of the unadjusted model; variable_level "" as in the ARD conventions
+                add("Overall", "ph_test", name, value, method="schoenfeld")
 
 
 def _window_rows(add, data: pd.DataFrame, spec: TteAnalysis, window: tuple[float, float]):

@@ -140,7 +140,7 @@ def build(ctx: OutputContext, prep: TtePrepared, ard: pd.DataFrame) -> list[Tabl
 
     footnotes = list(ctx.spec.footnotes)
     footnotes.append(
-        f"N = subjects in the population; n = subjects with a {endpoint.paramcd} record "
+        f"N = subjects in the population; n = subjects with a record of {endpoint.paramcd} "
         "(percentages are of n). Censored: neither event observed."
     )
     footnotes.append(

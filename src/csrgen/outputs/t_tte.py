@@ -5,7 +5,7 @@ records, strata and covariates).
 analysis: :func:`csrgen.analyses.survival.ard_tte` (counts, KM median and quartiles with
 Brookmeyer-Crowley limits, KM estimates and numbers at risk at the landmarks, log-rank, Cox
 unadjusted and adjusted, PH test, landmark windows).
-build: one column per arm and a column for the tests across arms; methods in the footnotes.
+build: one column per arm and one ("Across arms") for the tests across arms; methods in footnotes.
 """
 
 from __future__ import annotations
@@ -59,7 +59,7 @@ def build(ctx: OutputContext, prep: TtePrepared, ard: pd.DataFrame) -> list[Tabl
         return [ctx.null()]
     columns = [Column("", align="left", width=2.8, key="stub")]
     columns += arm_header_columns(ard, ctx, total=False)
-    columns.append(Column("Test across arms", align="center", width=1.3, key=OVERALL))
+    columns.append(Column("Across arms", align="center", width=1.2, key=OVERALL))
     rows = _Rows(ctx, prep, ard)
     rows.counts()
     rows.km()
@@ -214,7 +214,7 @@ class _Rows:
             self.used.add("adjusted")
             self.hazard_ratio("Adjusted", "adjusted")
         self.group("Proportional-hazards test (unadjusted model)")
-        self.logrank("ph_test", "unadjusted")
+        self.logrank("ph_test")
 
     def window(self, window: tuple[float, float]) -> None:
         self.used.add("window")
@@ -245,8 +245,8 @@ class _Rows:
     def footnotes(self) -> list[str]:
         prep, settings = self.prep, self.prep.settings
         notes = [
-            f"N = subjects in the population; n = subjects with a {prep.endpoint.paramcd} record "
-            "(percentages are of n)."
+            "N = subjects in the population; n = subjects with a record of "
+            f"{prep.endpoint.paramcd} (percentages are of n)."
         ]
         notes.append(
             f"Kaplan-Meier estimates. {self.ci}s of the median and percentiles by Brookmeyer "
