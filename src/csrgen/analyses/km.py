@@ -3,8 +3,9 @@
 Every number equals R's ``survival`` package (3.x), the reference regulators know; the tests in
 ``tests/analyses/test_survival_against_R.py`` compare each statistic with R to 1e-6:
 
-* Kaplan-Meier estimate: lifelines' ``KaplanMeierFitter`` (product-limit; censorings at an event
-  time are at risk at that time), as ``survfit(Surv(time, status) ~ arm)``.
+* Kaplan-Meier estimate: the event table (at risk, events, censorings per time; censorings at
+  an event time are at risk at that time) from lifelines' ``KaplanMeierFitter``, the
+  product-limit multiplied out as ``survfit(Surv(time, status) ~ arm)`` does it.
 * its variance: Greenwood's formula on the cumulative-hazard scale, the ``std.err`` of
   ``survfit``; confidence limits with the log-log transform, ``conf.type = "log-log"``, written
   here because R's handling of the curve's ends (S = 1, S = 0) is part of the result.
