@@ -76,6 +76,12 @@ STAT_NAMES = frozenset(
         "cuminc_lcl",
         "cuminc_ucl",  # cumulative incidence (competing risks)
         "sum",  # a total (e.g. cumulative dose)
+        "pct_event",
+        "pct_censor",  # subjects with an event / censored, % of subjects analysed (0-100)
+        "q1_lcl",
+        "q1_ucl",
+        "q3_lcl",
+        "q3_ucl",  # confidence limits of the KM quartiles of event time (q1: 25% with event)
     }
 )
 

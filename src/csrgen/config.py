@@ -94,8 +94,15 @@ class Population(_Strict):
 
 
 class TteEndpoint(_Strict):
+    """One time-to-event parameter (ADTTE PARAMCD) and what to report for it."""
+
     paramcd: str
+    #: Name of the endpoint ("Overall survival").
     label: str
+    #: What an event is, for table rows ("death", "HCC", "dermatologic event").
+    event_label: str = "event"
+    #: y-axis of the KM figure and heading of the KM estimates ("Survival probability").
+    curve_label: str = "Event-free probability"
     #: Landmark times for KM estimates, in the unit of AVAL.
     landmarks: list[float] = Field(default_factory=list)
     #: x-axis ticks of the KM figure, where numbers at risk are shown.
@@ -106,17 +113,47 @@ class TteEndpoint(_Strict):
     #: Censored records whose ``variable`` equals one of ``values`` are competing events.
     competing_variable: str = ""
     competing_values: list[str] = Field(default_factory=list)
+    #: What a competing event is, for table rows ("death without HCC").
+    competing_label: str = "competing event"
+
+    @model_validator(mode="after")
+    def _consistent(self) -> TteEndpoint:
+        if any(t < 0 for t in self.landmarks + self.risk_ticks):
+            raise ValueError("landmarks and risk_ticks must not be negative")
+        if self.risk_ticks != sorted(set(self.risk_ticks)):
+            raise ValueError("risk_ticks must be increasing")
+        for start, end in self.windows:
+            if not 0 <= start < end:
+                raise ValueError(f"window [{start:g}, {end:g}]: need 0 <= start < end")
+        if bool(self.competing_variable) != bool(self.competing_values):
+            raise ValueError("give both competing_variable and competing_values, or neither")
+        return self
 
 
 class SurvivalSettings(_Strict):
     dataset: str = "adtte"
+    #: The population of every time-to-event output (their ``population`` must match).
     population: str
+    #: Unit of AVAL, plural ("months", "days").
     time_unit: str
     endpoints: list[TteEndpoint] = Field(min_length=1)
     #: Baseline covariates (ADSL variables) for the adjusted Cox model.
     covariates: list[str] = Field(default_factory=list)
     #: Stratification variables (ADSL) for the stratified log-rank test.
     strata: list[str] = Field(default_factory=list)
+    #: Footnote names of covariates and strata ({MELDBL = "MELD score"}); default: the
+    #: variable's label in the data, else its name.
+    labels: dict[str, str] = Field(default_factory=dict)
+    #: Decimals of times (medians, quartiles) in tables.
+    time_decimals: int = Field(default=1, ge=0, le=4)
+    #: Confidence level of every interval.
+    conf_level: float = Field(default=0.95, gt=0.5, lt=1)
+
+    def endpoint(self, paramcd: str) -> TteEndpoint:
+        for e in self.endpoints:
+            if e.paramcd == paramcd:
+                return e
+        raise KeyError(paramcd)
 
 
 class LabSettings(_Strict):

@@ -120,16 +120,33 @@ def fmt_header_n(label: str, n: float) -> str:
 
 
 def fmt_prob_pct(p: float | None, digits: int = 1) -> str:
-    """A probability (0-1, e.g. a KM survival estimate) as a percentage without the sign:
-    ``0.8423`` -> ``84.2``. Scaled on the decimal value, then rounded half-up."""
+    """A probability (0-1) printed as a percentage: ``0.8425`` -> ``84.3``; ``NE`` when missing.
+
+    The scaling is done on the decimal value (``Decimal(repr(p))``), so ``0.845`` prints ``84.5``
+    and not the ``84.4`` of the binary product ``0.845 * 100 = 84.49999...``.
+    """
     if _missing(p) or (isinstance(p, float) and math.isinf(p)):
         return NE
-    scaled = Decimal(repr(float(p))) * 100
-    return fmt_num(float(scaled), digits)
+    quantum = Decimal(1).scaleb(-digits)
+    text = f"{(Decimal(repr(float(p))).scaleb(2)).quantize(quantum, rounding=ROUND_HALF_UP):f}"
+    return text[1:] if text.startswith("-") and Decimal(text) == 0 else text
 
 
-def fmt_g(x: float | None) -> str:
-    """A time or level written as the ARD writes it (``12``, ``0.5``; ``%g``); ``NE`` if missing."""
+def fmt_prob_pct_ci(p: float | None, lcl: float | None, ucl: float | None, digits: int = 1) -> str:
+    """``est (lcl, ucl)`` of probabilities printed as percentages (KM, cumulative incidence)."""
+    return f"{fmt_prob_pct(p, digits)} ({fmt_prob_pct(lcl, digits)}, {fmt_prob_pct(ucl, digits)})"
+
+
+def fmt_stat_df(statistic: float | None, df: float | None, digits: int = 2) -> str:
+    """A test statistic with its degrees of freedom: ``5.23 (1)``; ``NE`` when not computed."""
+    if _missing(statistic):
+        return NE
+    return f"{fmt_num(statistic, digits)} ({fmt_int(df)})"
+
+
+def fmt_level(x: float | None) -> str:
+    """A number used as a label (landmark time, window bound, axis tick): ``12``, ``0.5``;
+    written as the ARD writes levels (``%g``); ``NE`` when missing."""
     if _missing(x):
         return NE
     return f"{float(x):g}"

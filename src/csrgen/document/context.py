@@ -273,7 +273,7 @@ def narrative_environment(template_dirs: list[Path]) -> Environment:
     )
     env.filters["and_join"] = and_join
     env.filters["md"] = lambda text: Markup(md_escape(text))
-    env.filters["join_times"] = lambda times: "-".join(formatting.fmt_g(t) for t in times)
+    env.filters["join_times"] = lambda times: "-".join(formatting.fmt_level(t) for t in times)
     return env
 
 

@@ -37,6 +37,10 @@ CATALOG: dict[str, str] = {
     "l_ae": "csrgen.outputs.l_ae",
     "l_disc": "csrgen.outputs.l_disc",
     "l_lab_abn": "csrgen.outputs.l_lab_abn",
+    "t_tte": "csrgen.outputs.t_tte",
+    "f_km": "csrgen.outputs.f_km",
+    "t_cif": "csrgen.outputs.t_cif",
+    "f_cif": "csrgen.outputs.f_cif",
 }
 
 
