@@ -136,9 +136,9 @@ def test_ae_listing_rows_have_unique_anchors_and_the_pt(study):
     anchors = [r.anchor for r in block.rows]
     assert all(a.startswith("l_ae-") for a in anchors)
     assert len(set(anchors)) == len(anchors)
-    pt = [c.key for c in block.columns].index("AEDECOD")
+    coding = [c.key for c in block.columns].index("AEBODSYS+AEDECOD")  # SOC above PT
     adae = prepared(study).data["adae"]
-    listed = sorted(r.cells[pt].text for r in block.rows)
+    listed = sorted(r.cells[coding].text.split("\n")[1] for r in block.rows)
     assert listed == sorted(adae.loc[adae.USUBJID.isin(saf(study)), "AEDECOD"])
 
 
@@ -194,8 +194,8 @@ def test_every_pt_link_of_the_ae_table_finds_rows_of_the_ae_listing(study):
     links = [c.link for r in table.rows for c in r.cells if c.link]
     assert links
     block = listing(study, "l_ae")
-    pt = [c.key for c in block.columns].index("AEDECOD")
-    listed = {r.cells[pt].text for r in block.rows}
+    coding = [c.key for c in block.columns].index("AEBODSYS+AEDECOD")  # SOC above PT
+    listed = {r.cells[coding].text.split("\n")[1] for r in block.rows}
     for link in links:
         target, _, query = link.partition("?q=")
         assert target == f"#{block.id}"

@@ -28,20 +28,22 @@ from csrgen.outputs.listing_common import (
 ROLE = "adae"
 
 
-def _c(label: str, *names: str, width: float = 1.0, blanks: str = "drop") -> ListingColumn:
-    return ListingColumn(label=label, vars=list(names), width=width, blanks=blanks)
+def _c(
+    label: str, *names: str, width: float = 1.0, blanks: str = "drop", sep: str = "/"
+) -> ListingColumn:
+    return ListingColumn(label=label, vars=list(names), width=width, blanks=blanks, sep=sep)
 
 
 #: CDISC ADaM ADAE names; a study file may replace the list.
 DEFAULT_COLUMNS = [
     _c("Age/\nSex", "AGE", "SEX", width=0.6),
     _c("Verbatim term", "AETERM", width=1.8),
-    _c("System organ class", "AEBODSYS", width=1.8),
-    _c("Preferred term", "AEDECOD", width=1.5),
+    # SOC above PT in one cell, as listings usually stack the coding: a dozen columns must fit
+    # a landscape page at 8 pt.
+    _c("System organ class/\nPreferred term", "AEBODSYS", "AEDECOD", width=2.2, sep="\n"),
     _c("Start/\nend day", "ASTDY", "AENDY", width=0.7, blanks="keep"),
     _c("Duration\n(days)", "ADURN", width=0.7),
-    _c("Severity", "AESEV", width=0.9),
-    _c("Serious", "AESER", width=0.6),
+    _c("Severity/\nserious", "AESEV", "AESER", width=1.0, blanks="keep"),
     _c("Relationship", "AEREL", width=1.0),
     _c("Action taken", "AEACN", width=1.0),
     _c("Outcome", "AEOUT", width=1.3),

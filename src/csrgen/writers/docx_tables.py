@@ -9,15 +9,23 @@ the row after them, column widths come from the content.
 
 from __future__ import annotations
 
-from docx.shared import Emu, Inches, Pt
+import re
+
+from docx.shared import Emu, Pt
 
 from csrgen.document.model import Listing, _Tabular
 from csrgen.writers.docx_xml import add_bookmark, el, run
 
 TABLE_PT = 9
 LISTING_PT = 8
-#: Left/right cell padding; narrower than Word's 0.08" so that four arm columns fit portrait.
+#: Left/right cell padding; narrower than Word's 0.08" so that four arm columns fit portrait,
+#: and narrower still in listings (a dozen text columns on a landscape page).
 CELL_MARGIN_PT = 3
+LISTING_MARGIN_PT = 2
+
+
+def cell_margin(block: _Tabular) -> int:
+    return LISTING_MARGIN_PT if isinstance(block, Listing) else CELL_MARGIN_PT
 _JC = {"left": "left", "center": "center", "right": "right"}
 
 
@@ -71,7 +79,7 @@ def table(block: _Tabular, available: int, st: dict[str, str]) -> object:
     widths = [int(w / 635) for w in fit_widths(block, available, size)]  # EMU -> twips
     boxed = all(not c.label for c in block.columns)
     tbl = el("w:tbl")
-    tbl.append(_tbl_pr(sum(widths), boxed, block.caption))
+    tbl.append(_tbl_pr(sum(widths), boxed, block.caption, cell_margin(block)))
     grid = el("w:tblGrid")
     for w in widths:
         grid.append(el("w:gridCol", w=str(w)))
@@ -84,7 +92,7 @@ def table(block: _Tabular, available: int, st: dict[str, str]) -> object:
     return tbl
 
 
-def _tbl_pr(width: int, boxed: bool, caption: str):
+def _tbl_pr(width: int, boxed: bool, caption: str, margin_pt: int):
     pr = el("w:tblPr")
     pr.append(el("w:tblW", w=str(width), type="dxa"))
     pr.append(el("w:jc", val="center"))
@@ -98,7 +106,7 @@ def _tbl_pr(width: int, boxed: bool, caption: str):
     pr.append(el("w:tblLayout", type="fixed"))
     margins = el("w:tblCellMar")
     for side in ("left", "right"):
-        margins.append(el(f"w:{side}", w=str(CELL_MARGIN_PT * 20), type="dxa"))
+        margins.append(el(f"w:{side}", w=str(margin_pt * 20), type="dxa"))
     pr.append(margins)
     pr.append(
         el(
@@ -184,83 +192,108 @@ def body(block: _Tabular, widths: list[int], style: str) -> list:
 
 
 def natural_width(block: _Tabular, size: float) -> int:
-    """Width (EMU) the table needs so that no number column wraps (a left-aligned stub column
-    counts with its minimum: its text may wrap)."""
-    natural = _natural(block, size)
-    if block.columns[0].align == "left":
-        natural[0] = min(natural[0], Inches(1.1))
-    return int(sum(natural))
+    """Width (EMU) the table needs with no cell wrapping except inside left-aligned text columns
+    (those count with their longest word)."""
+    return int(sum(_measure(block, size)[1]))
 
 
-def _natural(block: _Tabular, size: float) -> list[float]:
-    pad = Pt(2 * CELL_MARGIN_PT + 2)
-    natural = []
+def _measure(block: _Tabular, size: float) -> tuple[list[float], list[float], list[float]]:
+    """Per column, three widths (EMU, padding included):
+
+    * ``hard``: the narrowest without breaking inside a word, where a line may also break after
+      a slash or hyphen ("RECOVERED/" "RESOLVED");
+    * ``soft``: the narrowest breaking at spaces only ("UCMSC-DLC-01-0034" kept whole);
+    * ``high``: the longest line.
+
+    Number columns (centred or right-aligned) never wrap: all three are their longest cell.
+    Header labels wrap at spaces (bold: 8 % wider).
+    """
+    pad = Pt(2 * cell_margin(block) + 2)
+    hards, softs, highs = [], [], []
     for i, col in enumerate(block.columns):
-        longest = max((_text_pt(w, size) * 1.08 for w in col.label.split()), default=0.0)  # bold
+        soft = max((_text_pt(w, size) * 1.08 for w in col.label.split()), default=0.0)
+        high = max((_text_pt(line, size) * 1.08 for line in col.label.split("\n")), default=0.0)
+        hard = soft
+        wraps = col.align == "left"
         for row in block.rows:
             cell = row.cells[i]
-            longest = max(longest, _text_pt(cell.text, size) + 10 * cell.indent)
-        natural.append(Pt(longest) + pad)
-    return natural
+            indent = 10 * cell.indent
+            full = _text_pt(cell.text, size) + indent
+            high = max(high, full)
+            if wraps:
+                words = cell.text.split()
+                soft = max(soft, max((_text_pt(w, size) for w in words), default=0.0) + indent)
+                pieces = _pieces(cell.text)
+                hard = max(hard, max((_text_pt(w, size) for w in pieces), default=0.0) + indent)
+            else:
+                soft, hard = max(soft, full), max(hard, full)
+        # 4 % slack: renderers round glyph advances and kern differently from the AFM sums.
+        hards.append(Pt(hard * 1.04) + pad)
+        softs.append(Pt(soft * 1.04) + pad)
+        highs.append(Pt(max(high, soft) * 1.04) + pad)
+    return hards, softs, highs
 
 
 def fit_widths(block: _Tabular, available: int, size: float) -> list[Emu]:
-    """Column widths from content: every number column as wide as its longest cell (so that
-    "42.65 (30.242)" never wraps), headers by their longest word, the stub column taking what is
-    left; when even that does not fit, all columns shrink in proportion (text then wraps).
-    Listings (long free text in several columns) share the page in proportion to their needs.
+    """Column widths from content, as browsers lay out automatic tables (CSS 2.1 17.5.2.2):
+
+    * everything fits on one line: each column gets its longest line, and the spare width is
+      shared by the columns' width hints;
+    * otherwise, when no word has to break: each column gets its longest word (number columns
+      their whole text; words with hyphens kept whole where the page allows, leftmost columns
+      first, as identifiers lead) plus a
+      share of the rest in proportion to how much more it could use;
+    * otherwise (too many columns for the page): widths in proportion to the minimums.
     """
-    natural = _natural(block, size)
+    hards, softs, highs = _measure(block, size)
     hints = [c.width for c in block.columns]
-    total = sum(natural)
-    if total <= available:
-        spare = available - total
-        return [Emu(int(n + spare * h / sum(hints))) for n, h in zip(natural, hints, strict=True)]
-    others = total - natural[0]
-    stub_min = Inches(1.1)
-    stub_fits = others + stub_min <= available
-    if not isinstance(block, Listing) and block.columns[0].align == "left" and stub_fits:
-        return [Emu(int(available - others))] + [Emu(int(n)) for n in natural[1:]]
-    # Shrink the widest columns first: cap every column at a width w so that the sum fits.
-    capped = _cap(natural, available)
-    return [Emu(int(c)) for c in capped]
+    if sum(highs) <= available:
+        spare = available - sum(highs)
+        return [Emu(int(h + spare * w / sum(hints))) for h, w in zip(highs, hints, strict=True)]
+    if sum(hards) <= available:
+        lows = list(hards)
+        for i in range(len(lows)):  # left to right: identifiers lead a listing
+            if sum(lows) + softs[i] - lows[i] <= available:
+                lows[i] = softs[i]
+        room = available - sum(lows)
+        extra = [h - lo for lo, h in zip(lows, highs, strict=True)]
+        total = sum(extra) or 1.0
+        return [Emu(int(lo + room * e / total)) for lo, e in zip(lows, extra, strict=True)]
+    scale = available / sum(hards)
+    return [Emu(int(lo * scale)) for lo in hards]
 
 
-def _cap(natural: list[float], available: float) -> list[float]:
-    """Widths min(n, w) with w chosen so that they add up to ``available``."""
-    order = sorted(natural)
-    rest, count = available, len(order)
-    for n in order:
-        if n * count <= rest:
-            rest -= n
-            count -= 1
-        else:
-            cap = rest / count
-            return [min(n2, cap) for n2 in natural]
-    return natural
-
-
-#: Advance widths of Arial / Liberation Sans in ems, by character class.
-_NARROW = set(" \u00a0.,:;'!|il")
-_PAREN = set("()[]{}-/ft")
+#: Advance widths (1/1000 em) of Helvetica, whose metrics Arial and Liberation Sans share,
+#: for ASCII 32-126 (Adobe's Helvetica AFM); other characters count as 556.
+_WIDTHS = dict(
+    zip(
+        map(chr, range(32, 127)),
+        (
+            278, 278, 355, 556, 556, 889, 667, 191, 333, 333, 389, 584, 278, 333, 278, 278,
+            556, 556, 556, 556, 556, 556, 556, 556, 556, 556, 278, 278, 584, 584, 584, 556,
+            1015, 667, 667, 722, 722, 667, 611, 778, 722, 278, 500, 667, 556, 833, 722, 778,
+            667, 778, 722, 667, 611, 722, 667, 944, 667, 667, 611, 278, 278, 278, 469, 556,
+            333, 556, 556, 500, 556, 556, 278, 556, 556, 222, 222, 500, 222, 833, 556, 556,
+            556, 556, 333, 500, 278, 556, 500, 722, 500, 500, 500, 334, 260, 334, 584,
+        ),
+        strict=True,
+    )
+)
+_BREAK_AFTER = re.compile(r"(?<=[/-])|\s+")
 
 
 def _text_pt(text: str, size: float) -> float:
-    """Approximate printed width of ``text`` in points (longest line)."""
-    best = 0.0
-    for line in text.split("\n"):
-        ems = 0.0
-        for ch in line:
-            if ch in _NARROW:
-                ems += 0.278
-            elif ch in _PAREN:
-                ems += 0.333
-            elif ch.isupper() or ch in "mw%@":
-                ems += 0.70
-            else:
-                ems += 0.556
-        best = max(best, ems * size)
-    return best
+    """Printed width of ``text`` in points (its longest line)."""
+    return max(
+        (sum(_WIDTHS.get(ch, 556) for ch in line) * size / 1000 for line in text.split("\n")),
+        default=0.0,
+    )
+
+
+def _pieces(text: str) -> list[str]:
+    """Pieces a line may break between: at spaces, and after a slash or a hyphen (as Word and
+    LibreOffice do: "RECOVERED/RESOLVED", "UCMSC-DLC-01-0034")."""
+    return [w for w in _BREAK_AFTER.split(text) if w]
 
 
 def find_style_ids(styles) -> dict[str, str]:
