@@ -51,3 +51,7 @@ class DataValidationError(CsrgenError):
         n = len(self.problems)
         body = "\n".join(p.render() for p in self.problems)
         super().__init__(f"{n} data problem{'s' if n != 1 else ''} found:\n{body}")
+
+    def __reduce__(self):
+        # Raised in a worker process, re-raised in the parent: keep the problems, not the text.
+        return (type(self), (self.problems,))

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+import numpy as np
 import pandas as pd
 from jinja2 import (
     Environment,
@@ -56,6 +57,11 @@ class ArdView:
     def __init__(self, frame: pd.DataFrame | None = None) -> None:
         frame = empty_ard() if frame is None else frame
         self._by_output = {key: sub for key, sub in frame.groupby("output_id", sort=False)}
+        # Templates make hundreds of lookups: compare plain numpy arrays, not pandas Series.
+        self._arrays = {
+            key: {c: sub[c].to_numpy() for c in ARD_COLUMNS if c != "stat"}
+            for key, sub in self._by_output.items()
+        }
 
     @property
     def output_ids(self) -> list[str]:
@@ -110,14 +116,15 @@ class ArdView:
         frame = self._by_output.get(output_id)
         if frame is None:
             return empty_ard()
-        mask = pd.Series(True, index=frame.index)
+        arrays = self._arrays[output_id]
+        mask = np.ones(len(frame), dtype=bool)
         for column, wanted in where.items():
             if column not in ARD_COLUMNS:
                 raise LookupError(f"ARD has no column {column!r} (columns: {list(ARD_COLUMNS)})")
             if wanted is None:
                 continue
-            mask &= frame[column] == str(wanted)
-        return frame[mask]
+            mask &= arrays[column] == str(wanted)
+        return frame.iloc[np.flatnonzero(mask)]
 
 
 @dataclass(frozen=True)

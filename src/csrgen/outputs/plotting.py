@@ -55,15 +55,22 @@ def render(fig, figure_id: str) -> tuple[str, bytes]:
     import matplotlib
 
     with matplotlib.rc_context({**_RC, "svg.hashsalt": figure_id}):
-        # Lay out once, then freeze: the constrained-layout solver otherwise moves things by a
-        # millionth of a point between the SVG and the PNG pass.
-        fig.draw_without_rendering()
-        fig.set_layout_engine("none")
+        # The SVG pass lays the figure out; freeze that layout for the PNG pass (the
+        # constrained-layout solver would otherwise move things by a millionth of a point, and
+        # lay out a third time).
         buffer = io.StringIO()
         fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
         svg = buffer.getvalue()
+        fig.set_layout_engine("none")
         png = io.BytesIO()
-        fig.savefig(png, format="png", dpi=PNG_DPI, metadata={"Software": None})
+        # zlib level 1: a few % larger files, a third of the encoding time.
+        fig.savefig(
+            png,
+            format="png",
+            dpi=PNG_DPI,
+            metadata={"Software": None},
+            pil_kwargs={"compress_level": 1},
+        )
     svg = svg[svg.index("<svg") :]
     # Inline SVGs share one id space with the page: prefix every id with the figure id.
     prefix = re.sub(r"[^A-Za-z0-9_-]", "-", figure_id) + "-"

@@ -92,7 +92,41 @@ def outputs_of_kind(sections, kind: str) -> list:
 
 def _lines(text: str) -> Markup:
     """Escape, then turn line breaks of header labels into ``<br>``."""
-    return Markup("<br>").join(escape(part) for part in str(text).split("\n"))
+    return Markup(str(escape(text)).replace("\n", "<br>"))
+
+
+def body_html(t) -> Markup:
+    """The ``<tbody>`` of a table or listing.
+
+    Written here rather than as a Jinja loop because listings run to thousands of rows: the
+    same markup as a template macro would make (escaped text, scoped row headers, alignment
+    and indent classes, links with ``data-filter``), a tenth of the time.
+    """
+    aligns = [f"a-{c.align}" for c in t.columns]
+    out = ["<tbody>"]
+    for row in t.rows:
+        attrs = ' class="group"' if row.kind == "group" else ""
+        if row.anchor:
+            attrs += f' id="{escape(row.anchor)}"'
+        out.append(f"\n<tr{attrs}>")
+        for i, cell in enumerate(row.cells):
+            cls = aligns[i]
+            if cell.indent:
+                cls += f" indent-{min(cell.indent, 3)}"
+            if cell.bold:
+                cls += " b"
+            text = str(escape(cell.text)).replace("\n", "<br>")
+            if cell.link:
+                target, query = split_link(cell.link)
+                data = f' data-filter="{escape(query)}"' if query else ""
+                text = f'<a href="{escape(target)}"{data}>{text}</a>'
+            if i == 0:
+                out.append(f'\n<th scope="row" class="{cls}">{text}</th>')
+            else:
+                out.append(f'\n<td class="{cls}">{text}</td>')
+        out.append("\n</tr>")
+    out.append("\n</tbody>")
+    return Markup("".join(out))
 
 
 def html_environment(template_dirs: list[Path]) -> Environment:
@@ -105,6 +139,7 @@ def html_environment(template_dirs: list[Path]) -> Environment:
         keep_trailing_newline=True,
     )
     env.filters["lines"] = _lines
+    env.filters["body_html"] = body_html
     env.filters["kind"] = block_kind
     env.filters["bullet_groups"] = bullet_groups
     env.filters["split_link"] = split_link

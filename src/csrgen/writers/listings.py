@@ -21,8 +21,8 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from csrgen.document.model import Block, Document, Listing, iter_blocks
+from csrgen.writers.docx_xml import normalise_zip
 
-_FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 _DEFAULT_STAMP = dt.datetime(2000, 1, 1)
 #: Excel's limit on a sheet column's width (characters) and a reasonable one for listings.
 _MAX_WIDTH = 60
@@ -84,37 +84,42 @@ def listing_csv(listing: Listing) -> bytes:
 
 
 def listing_xlsx(listing: Listing, stamp: dt.datetime | None = None) -> bytes:
+    """The listing as an Excel workbook: a ``Listing`` sheet (bold header, frozen, filter) and an
+    ``About`` sheet (number, title, population, footnotes, source). openpyxl's write-only mode
+    streams the rows (a listing may have many thousands)."""
     from openpyxl import Workbook  # only when a listing is long enough to need it
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter
     from openpyxl.writer.excel import ExcelWriter
 
     header, rows = _table(listing)
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "Listing"
-    sheet.append(header)
-    for row in rows:
-        sheet.append(row)
-    bold = Font(bold=True)
-    for cell in sheet[1]:
-        cell.font = bold
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
-    sheet.freeze_panes = "A2"
-    if rows:
-        sheet.auto_filter.ref = f"A1:{get_column_letter(len(header))}{len(rows) + 1}"
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("Listing")
     for i, name in enumerate(header):
         longest = max([len(name)] + [len(r[i]) for r in rows])
         sheet.column_dimensions[get_column_letter(i + 1)].width = min(longest + 2, _MAX_WIDTH)
+    sheet.freeze_panes = "A2"
+    if rows:
+        sheet.auto_filter.ref = f"A1:{get_column_letter(len(header))}{len(rows) + 1}"
+    bold, top = Font(bold=True), Alignment(wrap_text=True, vertical="top")
+    cells = []
+    for name in header:
+        cell = WriteOnlyCell(sheet, value=name)
+        cell.font, cell.alignment = bold, top
+        cells.append(cell)
+    sheet.append(cells)
+    for row in rows:
+        sheet.append(row)
 
     about = book.create_sheet("About")
+    about.column_dimensions["A"].width = 120
     for line in (
         [listing.number, listing.title, listing.population]
         + list(listing.footnotes)
         + [listing.source, f"Rows: {listing.total_rows or len(rows)}"]
     ):
         about.append([line])
-    about.column_dimensions["A"].width = 120
 
     when = stamp or _DEFAULT_STAMP
     props = book.properties
@@ -128,18 +133,4 @@ def listing_xlsx(listing: Listing, stamp: dt.datetime | None = None) -> bytes:
     raw = io.BytesIO()
     with zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED) as archive:
         ExcelWriter(book, archive).write_data()
-    return _normalise_zip(raw.getvalue())
-
-
-def _normalise_zip(data: bytes) -> bytes:
-    """Re-pack with fixed member timestamps and order ([Content_Types].xml first)."""
-    src = zipfile.ZipFile(io.BytesIO(data))
-    names = sorted(src.namelist(), key=lambda n: (n != "[Content_Types].xml", n))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for name in names:
-            info = zipfile.ZipInfo(name, date_time=_FIXED_ZIP_TIME)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
-            dst.writestr(info, src.read(name))
-    return out.getvalue()
+    return normalise_zip(raw.getvalue())
