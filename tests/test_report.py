@@ -164,3 +164,10 @@ def test_pilot_table_1(tmp_path):
         "40 (47.6)",
         "143 (56.3)",
     ]
+    # The pilot's chemistry labs are safety data (section 14.3): the synopsis's efficacy
+    # results name the dermatologic-event endpoint and no laboratory ANCOVA.
+    text = [p.text for p in docx.Document(str(out / "csr.docx")).paragraphs]
+    synopsis = text[: text.index("Table of Contents")]
+    efficacy = next(t for t in synopsis if t.startswith("Efficacy results:"))
+    assert "Time to first dermatologic event" in efficacy
+    assert not any("least-squares mean change" in t for t in synopsis)

@@ -70,7 +70,7 @@ def test_synopsis_numbers(doc):
     assert "The data of this report are synthetic." in synopsis
     assert "Intent-to-treat population: Control (N=111) and UC-MSC (N=108)." in synopsis
     # t_os: Control 40 events / 111, median not reached (NE), lower limit 50.25 -> 50.3 (half-up)
-    assert "Control 40 events in 111 patients (median NE months, 95% CI 50.3 to NE);" in synopsis
+    assert "Control 40 events in 111 patients (median not reached, 95% CI 50.3 to NE);" in synopsis
     # HR 0.5234 (0.3149, 0.8701), Wald p 0.01234; log-rank p 0.0004
     assert (
         "Hazard ratio UC-MSC versus Control: 0.52 (95% CI 0.31, 0.87); p=0.012 (Cox model, Wald test)."  # noqa: E501

@@ -213,6 +213,11 @@ def template_context(
     def label(code: str) -> str:
         return config.document.labels.get(code) or endpoint_labels.get(code) or code
 
+    def covariate_labels(codes) -> list[str]:
+        """Labels of ADSL covariates/strata as the survival settings name them."""
+        own = config.survival.labels if config.survival else {}
+        return [own.get(code) or label(code) for code in codes]
+
     def unit(code: str) -> str:
         return config.document.units.get(code, "")
 
@@ -259,6 +264,7 @@ def template_context(
         "fmt": formatting,
         "label": label,
         "unit": unit,
+        "covariate_labels": covariate_labels,
         "population_n": population_n,
         "and_join": and_join,
         "isnan": lambda x: x is None or (isinstance(x, float) and math.isnan(x)),
