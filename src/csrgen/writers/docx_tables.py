@@ -66,10 +66,13 @@ def heading(block, bookmarks: dict[str, int], st: dict[str, str]) -> list:
 
 
 def notes(footnotes, source: str, st: dict[str, str]) -> list:
-    out = [para(st["Table Note"], [run(note)]) for note in footnotes]
+    """Footnotes and source line, kept together (each keeps with the next, the last does not)
+    so that they never start a page on their own."""
+    texts = [(st["Table Note"], note) for note in footnotes]
     if source:
-        out.append(para(st["Source Note"], [run(source)]))
-    return out
+        texts.append((st["Source Note"], source))
+    last = len(texts) - 1
+    return [para(style, [run(text)], keep_next=i < last) for i, (style, text) in enumerate(texts)]
 
 
 def table(block: _Tabular, available: int, st: dict[str, str]) -> object:
@@ -180,11 +183,14 @@ def column_labels(block: _Tabular, widths: list[int], style: str) -> list:
 
 def body(block: _Tabular, widths: list[int], style: str) -> list:
     rows = []
-    for model in block.rows:
+    last = len(block.rows) - 1
+    for k, model in enumerate(block.rows):
         tr = _row(header=False)
-        keep = model.kind == "group"
+        # A group row stays with the row under it; the last row with the footnotes.
+        keep = model.kind == "group" or k == last
         for col, width, cell in zip(block.columns, widths, model.cells, strict=True):
-            r = run(cell.text, bold=cell.bold or (keep and col is block.columns[0]))
+            bold = cell.bold or (model.kind == "group" and col is block.columns[0])
+            r = run(cell.text, bold=bold)
             p = para(style, [r], align=col.align, keep_next=keep, indent_pt=10 * cell.indent)
             tr.append(_cell(width, p))
         rows.append(tr)
