@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from csrgen.datasets.readers import ReadError, read_dataset
+from csrgen.datasets.readers import ReadError, _clean_text, read_dataset
 from tests.studies import PILOT_DATA
 
 
@@ -42,6 +42,37 @@ def test_csv_with_type_spec_and_inference(tmp_path):
     assert typed["SITEID"].tolist() == ["001", "002"]  # the spec keeps leading zeros
     inferred = read_dataset(path, "adsl").frame
     assert inferred["SITEID"].dtype == np.float64  # without a spec, all-numeric means numeric
+
+
+def test_clean_text_per_distinct_value_equals_per_value():
+    """Text is stripped once per distinct value; the result must be what stripping every value
+    gives (missing -> ""), also for a column mixing text and numbers (the slow path)."""
+    texts = pd.Series([" a", "b ", None, " a", np.nan, "", "  ", "b "], index=range(10, 18))
+    mixed = pd.Series([" a", 1, 1.0, True, None])
+    for series in (texts, mixed, pd.Series([], dtype=object)):
+        expected = series.fillna("").astype(str).str.strip().astype(object)
+        got = _clean_text(series)
+        pd.testing.assert_series_equal(got, expected)
+    assert _clean_text(texts).tolist() == ["a", "b", "", "a", "", "", "", "b"]
+
+
+def test_csv_dates_and_numbers_converted_per_distinct_value(tmp_path):
+    path = tmp_path / "adlb.csv"
+    rows = ["A-1,2020-01-05, 1.5", "A-2,2020-01-05,1.5 ", "A-3,,", "A-4,2020-02-30,x"]
+    path.write_text("USUBJID,ADT,AVAL\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    ds = read_dataset(path, "adlb", {"ADT": "date", "AVAL": "num"})
+    frame = ds.frame
+    assert frame["AVAL"].tolist()[:2] == [1.5, 1.5] and frame["AVAL"].isna().tolist()[2:] == [
+        True,
+        True,
+    ]
+    assert frame["ADT"].tolist()[:2] == [pd.Timestamp("2020-01-05")] * 2
+    assert frame["ADT"].isna().tolist()[2:] == [True, True]
+    found = {(p.variable, p.count, p.examples) for p in ds.problems}
+    assert found == {
+        ("ADT", 1, ("line 5 (USUBJID=A-4): ADT='2020-02-30'",)),
+        ("AVAL", 1, ("line 5 (USUBJID=A-4): AVAL='x'",)),
+    }
 
 
 def test_csv_type_problem_names_rows(tmp_path):
