@@ -78,13 +78,10 @@ def run_outputs(prep: Prepared, jobs: int | None = None) -> list[OutputResult]:
     """
     specs = prep.config.outputs
     jobs = default_jobs() if jobs is None else jobs
-    if jobs <= 1 or len(specs) < 2 or "fork" not in mp.get_all_start_methods():
-        return [_run_one(prep, spec.id) for spec in specs]
     global _FORKED
     _FORKED = prep
     try:
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=mp.get_context("fork")) as pool:
-            return list(pool.map(_run_forked, [spec.id for spec in specs]))
+        return _run_tasks(_run_forked, [spec.id for spec in specs], jobs)
     finally:
         _FORKED = None
 
@@ -123,20 +120,65 @@ def assemble(prep: Prepared, results: list[OutputResult]) -> Document:
 
 
 def write_report(prep: Prepared, results: list[OutputResult], doc: Document, out: Path) -> Path:
-    from csrgen.writers.docx import write_docx
-    from csrgen.writers.html import write_html
-    from csrgen.writers.listings import external_listings, lock_stamp, write_listing_files
+    """Every file into a staging folder, then moved into place (see :func:`staging`).
 
+    The files are independent (ARD, DOCX, HTML, each long listing's CSV/XLSX), so with more
+    than one job they are written by forked worker processes at the same time; the manifest,
+    which lists them all, comes last.
+    """
     ard = concat_ard(r.ard for r in results)
     with staging(out) as tmp:
-        write_ard(ard, tmp / "ard.csv")
-        write_docx(doc, tmp / "csr.docx", find_template("reference.docx", prep.config))
-        write_html(doc, tmp / "csr.html", template_dirs(prep.config))
-        # Long listings as CSV/XLSX beside the documents (before the manifest, which lists them).
-        for listing in external_listings(doc.sections):
-            write_listing_files(listing, tmp, lock_stamp(doc))
+        global _WRITING
+        _WRITING = (prep, doc, ard, tmp)
+        try:
+            _run_tasks(_write_one, _file_tasks(doc), default_jobs())
+        finally:
+            _WRITING = None
         write_manifest(prep, tmp)
     return out
+
+
+#: What the file writers work on: (prepared study, document, ARD, staging folder).
+_WRITING: tuple | None = None
+
+
+def _file_tasks(doc: Document) -> list[tuple[str, int]]:
+    """("docx", 0), ("html", 0), ("ard", 0), ("listing", i) for each long listing; the largest
+    first, so that the longest task starts at once."""
+    from csrgen.writers.listings import external_listings
+
+    listings = external_listings(doc.sections)
+    by_size = sorted(range(len(listings)), key=lambda i: -listings[i].total_rows)
+    return [("docx", 0), ("html", 0), ("ard", 0)] + [("listing", i) for i in by_size]
+
+
+def _write_one(task: tuple[str, int]) -> None:
+    assert _WRITING is not None
+    prep, doc, ard, tmp = _WRITING
+    kind, index = task
+    if kind == "ard":
+        write_ard(ard, tmp / "ard.csv")
+    elif kind == "docx":
+        from csrgen.writers.docx import write_docx
+
+        write_docx(doc, tmp / "csr.docx", find_template("reference.docx", prep.config))
+    elif kind == "html":
+        from csrgen.writers.html import write_html
+
+        write_html(doc, tmp / "csr.html", template_dirs(prep.config))
+    else:
+        from csrgen.writers.listings import external_listings, lock_stamp, write_listing_files
+
+        write_listing_files(external_listings(doc.sections)[index], tmp, lock_stamp(doc))
+
+
+def _run_tasks(func, tasks: list, jobs: int) -> list:
+    """``func`` over ``tasks``: in this process, or in forked workers (which see the module
+    globals set just before, without pickling them); results in the order of ``tasks``."""
+    if jobs <= 1 or len(tasks) < 2 or "fork" not in mp.get_all_start_methods():
+        return [func(t) for t in tasks]
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=mp.get_context("fork")) as pool:
+        return list(pool.map(func, tasks))
 
 
 def run_report(
