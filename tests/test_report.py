@@ -171,3 +171,20 @@ def test_pilot_table_1(tmp_path):
     efficacy = next(t for t in synopsis if t.startswith("Efficacy results:"))
     assert "Time to first dermatologic event" in efficacy
     assert not any("least-squares mean change" in t for t in synopsis)
+
+
+def test_worker_processes_do_not_change_a_byte(tmp_path, monkeypatch):
+    """Outputs and files are made in forked workers, costliest first; one process must give
+    the very same files (the seed study: every kind of output, one long listing)."""
+    from csrgen.report import run_report
+    from tests.studies import SEED_STUDY
+
+    files = {}
+    for jobs in ("1", "2"):
+        monkeypatch.setenv("CSRGEN_JOBS", jobs)
+        out = run_report(SEED_STUDY, out=tmp_path / f"jobs{jobs}")
+        files[jobs] = {p.name: p.read_bytes() for p in sorted(out.iterdir())}
+    assert "l_lab_abn.csv" in files["1"]
+    assert files["1"].keys() == files["2"].keys()
+    for name in files["1"]:
+        assert files["1"][name] == files["2"][name], name

@@ -25,7 +25,13 @@ from csrgen.document.assemble import build_document
 from csrgen.document.model import Document
 from csrgen.lock import LockInfo, check_lock, sha256_file
 from csrgen.outputs.base import OutputContext
-from csrgen.outputs.catalog import OutputResult, requirements, resolve_options, run_output
+from csrgen.outputs.catalog import (
+    OutputResult,
+    get_module,
+    requirements,
+    resolve_options,
+    run_output,
+)
 from csrgen.resources import find_template, template_dirs
 
 #: Packages whose versions the manifest records (they shape the numbers or the files).
@@ -76,14 +82,27 @@ def run_outputs(prep: Prepared, jobs: int | None = None) -> list[OutputResult]:
     inherit the validated data without copying or re-reading it). The results, and therefore
     every file, are the same whatever ``jobs`` is; only the wall time differs.
     """
-    specs = prep.config.outputs
+    ids = [spec.id for spec in prep.config.outputs]
     jobs = default_jobs() if jobs is None else jobs
+    # The costliest first (longest-processing-time scheduling): an expensive output that comes
+    # last in the study file would otherwise run alone at the end while the other workers idle.
+    order = sorted(ids, key=lambda i: -_cost(prep, i)) if jobs > 1 else ids
     global _FORKED
     _FORKED = prep
     try:
-        return _run_tasks(_run_forked, [spec.id for spec in specs], jobs)
+        done = dict(zip(order, _run_tasks(_run_forked, order, jobs), strict=True))
     finally:
         _FORKED = None
+    return [done[i] for i in ids]
+
+
+def _cost(prep: Prepared, output_id: str) -> int:
+    """A rough cost of an output: the records of the largest dataset it reads."""
+    spec = prep.config.output(output_id)
+    module = get_module(spec.slug)
+    roles = module.requires(prep.config, spec, prep.options[spec.id])
+    frames = prep.data.frames
+    return max((len(frames[r]) for r in roles if r in frames), default=0)
 
 
 def default_jobs() -> int:
