@@ -94,6 +94,12 @@ def arm_header_columns(
     return cols
 
 
+def population_n(ard: pd.DataFrame, ctx: OutputContext) -> float:
+    """Subjects in the population: the arms' ``N`` rows of the ARD added up (the population
+    line's N, also when the study shows no Total column)."""
+    return sum(stat_lookup(ard, group_level=a, variable="", stat_name="N") for a in ctx.arms)
+
+
 def arm_levels(ctx: OutputContext, total: bool | None = None) -> list[str]:
     levels = list(ctx.arms)
     if total if total is not None else ctx.config.arms.total:

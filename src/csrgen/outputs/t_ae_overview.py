@@ -21,7 +21,13 @@ from csrgen.datasets import ARM
 from csrgen.document.model import Cell, Column, Row, Spanner, Table
 from csrgen.outputs import ae_common
 from csrgen.outputs.ae_common import CATEGORIES, AeData
-from csrgen.outputs.base import OptionsModel, OutputContext, arm_header_columns, arm_levels
+from csrgen.outputs.base import (
+    OptionsModel,
+    OutputContext,
+    arm_header_columns,
+    arm_levels,
+    population_n,
+)
 
 Category = Literal[
     "TEAE", "TEAE_RELATED", "TEAE_SERIOUS", "TEAE_SEVERE", "TEAE_DISCONT", "TEAE_DEATH"
@@ -104,7 +110,7 @@ def build(ctx: OutputContext, ae: AeData, ard: pd.DataFrame) -> list[Table]:
     if compared:
         footnotes.append(ae_common.fisher_footnote(ctx))
     n_numbers = len(levels) + len(compared)
-    n_total = sum(stat_lookup(ard, group_level=a, variable="", stat_name="N") for a in ctx.arms)
+    n_total = population_n(ard, ctx)
     return [
         Table(
             id=ctx.spec.id,

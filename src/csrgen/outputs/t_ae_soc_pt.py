@@ -23,12 +23,17 @@ import pandas as pd
 
 from csrgen import formatting as fmt
 from csrgen.analyses.safety import ard_ae_hierarchy, ard_ae_max_severity
-from csrgen.ard import stat_lookup
 from csrgen.datasets import ARM
 from csrgen.document.model import Cell, Column, Row, Spanner, Table
 from csrgen.outputs import ae_common
 from csrgen.outputs.ae_common import CATEGORIES, PT, SOC, AeData
-from csrgen.outputs.base import OptionsModel, OutputContext, arm_header_columns, arm_levels
+from csrgen.outputs.base import (
+    OptionsModel,
+    OutputContext,
+    arm_header_columns,
+    arm_levels,
+    population_n,
+)
 
 SUBSETS = {
     "all": ("TEAE", "treatment-emergent adverse events"),
@@ -177,7 +182,7 @@ def build(ctx: OutputContext, ae: AeData, ard: pd.DataFrame) -> list[Table]:
         blank = [Cell("")] * (len(columns) - 1)
         rows.append(Row((Cell(f"No {what} reported"), *blank)))
 
-    n_total = sum(stat_lookup(ard, group_level=a, variable="", stat_name="N") for a in ctx.arms)
+    n_total = population_n(ard, ctx)
     n_numbers = len(columns) - 1
     return [
         Table(

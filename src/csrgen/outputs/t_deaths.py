@@ -17,7 +17,13 @@ from csrgen.analyses.disposition import DeathSource, ard_deaths, death_records
 from csrgen.ard import stat_lookup
 from csrgen.datasets import ARM
 from csrgen.document.model import Cell, Column, Row, Table
-from csrgen.outputs.base import OptionsModel, OutputContext, arm_header_columns, arm_levels
+from csrgen.outputs.base import (
+    OptionsModel,
+    OutputContext,
+    arm_header_columns,
+    arm_levels,
+    population_n,
+)
 
 
 class DeathOptions(OptionsModel):
@@ -179,7 +185,7 @@ def build(ctx: OutputContext, prepared, ard: pd.DataFrame) -> list[Table]:
     if note:
         footnotes.append(note)
     roles = ["adsl"] + (["adae"] if opts.source().needs_adae else [])
-    n_all = sum(stat_lookup(ard, group_level=a, variable="", stat_name="N") for a in ctx.arms)
+    n_all = population_n(ard, ctx)
     return [
         Table(
             id=ctx.spec.id,

@@ -18,7 +18,13 @@ from csrgen.analyses.baseline import BaselineVariable, ard_baseline, method_word
 from csrgen.ard import stat_lookup
 from csrgen.datasets import ARM
 from csrgen.document.model import Cell, Column, Row, Table
-from csrgen.outputs.base import OptionsModel, OutputContext, arm_header_columns, arm_levels
+from csrgen.outputs.base import (
+    OptionsModel,
+    OutputContext,
+    arm_header_columns,
+    arm_levels,
+    population_n,
+)
 
 
 class DemogVariable(OptionsModel):
@@ -106,7 +112,7 @@ def build(ctx: OutputContext, subjects: pd.DataFrame, ard: pd.DataFrame) -> list
             + "; ".join(method_wording(m) for m in methods)
             + "."
         )
-    n_total = sum(stat_lookup(ard, group_level=a, variable="", stat_name="N") for a in ctx.arms)
+    n_total = population_n(ard, ctx)
     return [
         Table(
             id=ctx.spec.id,

@@ -22,7 +22,13 @@ from csrgen.ard import stat_lookup
 from csrgen.datasets import ARM
 from csrgen.document.model import Cell, Column, Row, Table
 from csrgen.errors import ConfigError
-from csrgen.outputs.base import OptionsModel, OutputContext, arm_header_columns, arm_levels
+from csrgen.outputs.base import (
+    OptionsModel,
+    OutputContext,
+    arm_header_columns,
+    arm_levels,
+    population_n,
+)
 
 NOT_APPLICABLE = "\u2013"
 
@@ -143,7 +149,7 @@ def build(ctx: OutputContext, subjects: pd.DataFrame, ard: pd.DataFrame) -> list
     )
     if any(fmt.NE in c.text.split() or c.text.startswith(fmt.NE) for r in rows for c in r.cells):
         footnotes.append(f"{fmt.NE} = not estimable (no subject, or one subject for the SD).")
-    n_all = sum(stat_lookup(ard, group_level=a, variable="", stat_name="N") for a in ctx.arms)
+    n_all = population_n(ard, ctx)
     roles = ["adsl"] + (["adex"] if any(v.source == "adex" for v in opts.variables) else [])
     return [
         Table(
