@@ -204,3 +204,76 @@ def test_endpoint_is_fitted_once_for_table_and_figure(monkeypatch):
     pd.testing.assert_frame_equal(first, again)
     ard_tte(f.assign(**{TIME: f[TIME] + 1}), s)  # other data: fitted again
     assert len(calls) == 2 * n
+
+
+def _tie_heavy(n: int = 400, seed: int = 7) -> pd.DataFrame:
+    """Integer times 1-30 (heavy ties), three arms, a numeric and a text covariate."""
+    rng = np.random.default_rng(seed)
+    arm = rng.choice(["A", "B", "C"], n)
+    hazard = np.where(arm == "A", 0.05, np.where(arm == "B", 0.035, 0.07))
+    time = np.minimum(np.ceil(rng.exponential(1 / hazard)), 30.0)
+    event = ((time < 30) & (rng.random(n) < 0.8)).astype(float)
+    return frame(arm, time, event, AGE=rng.normal(60, 10, n), SEX=rng.choice(["F", "M"], n))
+
+
+def test_km_event_table_is_lifelines_event_table():
+    """The counts per time come from numpy; they are lifelines' event table exactly."""
+    from lifelines import KaplanMeierFitter
+
+    data = _tie_heavy()
+    ours = km_curve(data[TIME].to_numpy(), data[EVENT].to_numpy())
+    table = KaplanMeierFitter().fit(data[TIME], data[EVENT]).event_table
+    table = table.loc[table["removed"] > 0]
+    np.testing.assert_array_equal(ours.time, table.index.to_numpy(float))
+    for ours_col, col in (("n_risk", "at_risk"), ("n_event", "observed"), ("n_censor", "censored")):
+        np.testing.assert_array_equal(getattr(ours, ours_col), table[col].to_numpy(float))
+
+
+def test_cif_estimate_without_variance_is_the_same_estimate():
+    data = _tie_heavy()
+    status = np.where(data[EVENT] == 1, np.where(data["AGE"] > 62, 2, 1), 0)
+    full = aalen_johansen(data[TIME].to_numpy(), status, 1)
+    quick = aalen_johansen(data[TIME].to_numpy(), status, 1, variance=False)
+    np.testing.assert_array_equal(quick.cif, full.cif)
+    np.testing.assert_array_equal(quick.n_risk, full.n_risk)
+    assert np.isnan(quick.std_err).all()
+
+
+@pytest.mark.parametrize("covariates", [(), ("AGE", "SEX")])
+def test_cox_fit_matches_lifelines_with_heavy_ties(covariates):
+    """The numpy Newton-Raphson (Efron ties) reaches lifelines' ``CoxPHFitter`` estimate and
+    standard errors (both iterated to the float limit; R agreement is in the against-R tests)."""
+    from lifelines import CoxPHFitter
+
+    from csrgen.analyses.cox import cox_treatment
+
+    data = _tie_heavy()
+    fit = cox_treatment(data, ARM, ("A", "B", "C"), "A", covariates)
+    design = pd.DataFrame(
+        {
+            "b": (data[ARM] == "B").astype(float),
+            "c": (data[ARM] == "C").astype(float),
+            **({"age": data["AGE"], "m": (data["SEX"] == "M").astype(float)} if covariates else {}),
+        }
+    )
+    cph = CoxPHFitter().fit(
+        design.assign(T=data[TIME], E=data[EVENT]),
+        "T",
+        "E",
+        fit_options={"precision": 1e-30, "r_precision": 1e-30, "max_steps": 60},
+    )
+    np.testing.assert_allclose(fit.beta, cph.params_.to_numpy(), rtol=1e-9)
+    for level, column in (("B", "b"), ("C", "c")):
+        hr, _, _, p = fit.effects[level]
+        assert hr == pytest.approx(math.exp(cph.params_[column]), rel=1e-9)
+        assert p == pytest.approx(cph.summary.loc[column, "p"], rel=1e-7)
+
+
+def test_cox_score_is_zero_at_the_estimate():
+    from csrgen.analyses.cox import EfronRiskSets, cox_treatment
+
+    data = _tie_heavy()
+    fit = cox_treatment(data, ARM, ("A", "B", "C"), "A", ("AGE",))
+    risk = EfronRiskSets.build(fit.time, fit.event)
+    _, score, info = risk.totals(risk.sort(fit.design), fit.beta)
+    assert np.abs(np.linalg.solve(info, score)).max() < 1e-10

@@ -52,7 +52,11 @@ class CifCurve:
 
 
 def aalen_johansen(
-    time: np.ndarray, status: np.ndarray, cause: int = 1, conf_level: float = 0.95
+    time: np.ndarray,
+    status: np.ndarray,
+    cause: int = 1,
+    conf_level: float = 0.95,
+    variance: bool = True,
 ) -> CifCurve:
     """Cumulative incidence of ``cause`` with IJ standard errors and log-log limits.
 
@@ -61,6 +65,8 @@ def aalen_johansen(
     time : observed times.
     status : 0 censored, ``cause`` the event of interest, any other positive code a competing
         event (it ends follow-up without the event of interest).
+    variance : False for the estimate only (a figure): standard errors and limits NaN. The IJ
+        variance costs one pass over the subjects per event time.
     """
     time = np.asarray(time, dtype=float)
     status = np.asarray(status, dtype=int)
@@ -74,11 +80,29 @@ def aalen_johansen(
     d_all = np.bincount(at, weights=(status > 0).astype(float), minlength=times.size)
     d_k = np.bincount(at, weights=(status == cause).astype(float), minlength=times.size)
 
+    with np.errstate(divide="ignore", invalid="ignore"):
+        h, hk = d_all / n_risk, d_k / n_risk
+    # S(u-) and F(u) multiplied and summed in time order (np.cumprod/np.cumsum are sequential,
+    # the same arithmetic as the recursion below); times without an event leave both unchanged.
+    surv_before = np.concatenate([[1.0], np.cumprod(1 - h)[:-1]])
+    cif = np.cumsum(surv_before * hk)
+    if not variance:
+        nan = np.full(times.size, np.nan)
+        return CifCurve(times, n_risk, cif, nan, nan, nan, n)
+    var = _ij_variance(time, status, cause, times, n_risk, d_all, d_k)
+    std_err = np.sqrt(var)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        se_log = np.where(std_err == 0, 0.0, std_err / cif)  # R: se of log(p) = se / p
+    lower, upper = loglog_limits(cif, se_log, z_value(conf_level))
+    return CifCurve(times, n_risk, cif, std_err, lower, upper, n)
+
+
+def _ij_variance(time, status, cause, times, n_risk, d_all, d_k) -> np.ndarray:
+    """``sum_i (dF(u)/dw_i)^2`` at every time ``u``, through the recursions of the estimator."""
+    n = time.size
     surv_prev = 1.0  # S(u-)
-    f = 0.0
     ds = np.zeros(n)  # dS(u-)/dw_i, per subject
     df = np.zeros(n)  # dF(u)/dw_i
-    cif = np.zeros(times.size)
     var = np.zeros(times.size)
     last_var = 0.0
     for j, u in enumerate(times):
@@ -88,17 +112,11 @@ def aalen_johansen(
             dh = (((time == u) & (status > 0)) - at_risk * h) / n_risk[j]
             dhk = (((time == u) & (status == cause)) - at_risk * hk) / n_risk[j]
             df = df + ds * hk + surv_prev * dhk
-            f = f + surv_prev * hk
             ds = ds * (1 - h) - surv_prev * dh
             surv_prev = surv_prev * (1 - h)
             last_var = float(np.sum(df * df))
-        cif[j] = f
         var[j] = last_var
-    std_err = np.sqrt(var)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        se_log = np.where(std_err == 0, 0.0, std_err / cif)  # R: se of log(p) = se / p
-    lower, upper = loglog_limits(cif, se_log, z_value(conf_level))
-    return CifCurve(times, n_risk, cif, std_err, lower, upper, n)
+    return var
 
 
 def cif_at(curve: CifCurve, t: float) -> dict[str, float]:

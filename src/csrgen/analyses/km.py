@@ -4,7 +4,8 @@ Every number equals R's ``survival`` package (3.x), the reference regulators kno
 ``tests/analyses/test_survival_against_R.py`` compare each statistic with R to 1e-6:
 
 * Kaplan-Meier estimate: the event table (at risk, events, censorings per time; censorings at
-  an event time are at risk at that time) from lifelines' ``KaplanMeierFitter``, the
+  an event time are at risk at that time; integer counts from ``np.unique``, the same as
+  lifelines' ``KaplanMeierFitter.event_table``, without importing lifelines, about 1 s), the
   product-limit multiplied out as ``survfit(Surv(time, status) ~ arm)`` does it.
 * its variance: Greenwood's formula on the cumulative-hazard scale, the ``std.err`` of
   ``survfit``; confidence limits with the log-log transform, ``conf.type = "log-log"``, written
@@ -90,14 +91,10 @@ def km_curve(time: np.ndarray, event: np.ndarray, conf_level: float = 0.95) -> K
     nothing = np.array([], dtype=float)
     if time.size == 0:
         return KmCurve(*([nothing] * 8), n=0)
-    from lifelines import KaplanMeierFitter
-
-    kmf = KaplanMeierFitter().fit(time, event_observed=event)
-    table = kmf.event_table
-    table = table.loc[table["removed"] > 0]  # lifelines adds a time-0 row; R has observed times
-    times = table.index.to_numpy(dtype=float)
-    n_risk = table["at_risk"].to_numpy(dtype=float)
-    n_event = table["observed"].to_numpy(dtype=float)
+    times, at = np.unique(time, return_inverse=True)
+    removed = np.bincount(at, minlength=times.size).astype(float)
+    n_event = np.bincount(at, weights=event, minlength=times.size)
+    n_risk = time.size - np.concatenate([[0.0], np.cumsum(removed)[:-1]])
     # R multiplies the factors (1 - d/n); lifelines sums their logs, which leaves float noise
     # (0.8124999... for 13/16) that can flip a half-up rounding. Same estimator, R's arithmetic.
     surv = np.cumprod(1 - n_event / n_risk)
@@ -109,7 +106,7 @@ def km_curve(time: np.ndarray, event: np.ndarray, conf_level: float = 0.95) -> K
         time=times,
         n_risk=n_risk,
         n_event=n_event,
-        n_censor=table["censored"].to_numpy(dtype=float),
+        n_censor=removed - n_event,
         surv=surv,
         std_err=std_err,
         lower=lower,

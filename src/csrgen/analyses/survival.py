@@ -11,6 +11,7 @@ checked against R's survival package in ``tests/analyses/test_survival_against_R
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections import OrderedDict
 from collections.abc import Callable
@@ -204,10 +205,8 @@ def _comparison_rows(add, data: pd.DataFrame, spec: TteAnalysis, timepoint: str)
     if whole and spec.strata:
         complete = data.dropna(subset=list(spec.strata))
         complete = complete.loc[(complete[list(spec.strata)].astype(str) != "").all(axis=1)]
-        stratum = np.array(
-            [" / ".join(map(str, r)) for r in complete[list(spec.strata)].itertuples(False)],
-            dtype=object,
-        )
+        labels = [complete[c].astype(str) for c in spec.strata]
+        stratum = functools.reduce(lambda a, b: a + " / " + b, labels).to_numpy(dtype=object)
         test = logrank(
             complete[TIME], complete[EVENT], complete[spec.arm].to_numpy(), spec.arms, stratum
         )

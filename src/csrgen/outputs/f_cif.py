@@ -71,7 +71,9 @@ def build(ctx: OutputContext, prep: TtePrepared, ard: pd.DataFrame) -> list[Figu
     curves = []
     for arm in ctx.arms:
         sub = prep.frame.loc[(prep.frame[prep.analysis.arm] == arm) & prep.frame[TIME].notna()]
-        cif = aalen_johansen(sub[TIME].to_numpy(float), sub[STATUS].to_numpy(int), 1)
+        cif = aalen_johansen(
+            sub[TIME].to_numpy(float), sub[STATUS].to_numpy(int), 1, variance=False
+        )
         n = stat_lookup(ard, group_level=arm, variable="", stat_name="N")
         curves.append(
             Curve(
