@@ -241,8 +241,8 @@ def test_cif_estimate_without_variance_is_the_same_estimate():
 
 @pytest.mark.parametrize("covariates", [(), ("AGE", "SEX")])
 def test_cox_fit_matches_lifelines_with_heavy_ties(covariates):
-    """The numpy Newton-Raphson (Efron ties) reaches lifelines' ``CoxPHFitter`` estimate and
-    standard errors (both iterated to the float limit; R agreement is in the against-R tests)."""
+    """cox_treatment's design (arm dummies against the reference, covariates) gives lifelines'
+    own estimate and standard errors on tie-heavy data (R agreement: the against-R tests)."""
     from lifelines import CoxPHFitter
 
     from csrgen.analyses.cox import cox_treatment
@@ -269,11 +269,38 @@ def test_cox_fit_matches_lifelines_with_heavy_ties(covariates):
         assert p == pytest.approx(cph.summary.loc[column, "p"], rel=1e-7)
 
 
-def test_cox_score_is_zero_at_the_estimate():
-    from csrgen.analyses.cox import EfronRiskSets, cox_treatment
+def test_cox_large_data_batch_mode_equals_per_subject_mode():
+    """Above BATCH_FROM records lifelines fits in its batch mode; the estimate must be the one
+    its per-subject mode (chosen for trial-sized data, and checked against R) gives."""
+    from lifelines import CoxPHFitter
 
-    data = _tie_heavy()
-    fit = cox_treatment(data, ARM, ("A", "B", "C"), "A", ("AGE",))
-    risk = EfronRiskSets.build(fit.time, fit.event)
-    _, score, info = risk.totals(risk.sort(fit.design), fit.beta)
-    assert np.abs(np.linalg.solve(info, score)).max() < 1e-10
+    from csrgen.analyses import cox
+
+    rng = np.random.default_rng(7)
+    n = cox.BATCH_FROM + 1_000
+    arm = rng.choice(["A", "B"], n)
+    age = rng.normal(50, 10, n).round()
+    hazard = np.where(arm == "B", 0.6, 1.0) * np.exp(0.02 * (age - 50))
+    t_event, t_cens = rng.exponential(24 / hazard), rng.uniform(0, 60, n)
+    data = pd.DataFrame(
+        {
+            ARM: arm,
+            "AGE": age,
+            TIME: np.ceil(np.minimum(t_event, t_cens)),  # whole months: many ties
+            EVENT: (t_event <= t_cens).astype(float),
+        }
+    )
+    assert cox._batch_mode(n) is True and cox._batch_mode(219) is None
+    fit = cox.cox_treatment(data, ARM, ("A", "B"), "A", ("AGE",))
+    design = pd.DataFrame({"b": (arm == "B").astype(float), "age": age})
+    single = CoxPHFitter().fit(
+        design.assign(T=data[TIME], E=data[EVENT]),
+        "T",
+        "E",
+        batch_mode=False,
+        fit_options={"precision": 1e-30, "r_precision": 1e-30, "max_steps": 60},
+    )
+    np.testing.assert_allclose(fit.beta, single.params_.to_numpy(), rtol=1e-10)
+    hr, lcl, ucl, p = fit.effects["B"]
+    assert hr == pytest.approx(math.exp(single.params_["b"]), rel=1e-10)
+    assert 0.5 < hr < 0.7 and lcl < hr < ucl and p < 1e-6

@@ -152,6 +152,7 @@ def _fit(design: pd.DataFrame, time: np.ndarray, event: np.ndarray):
                 df,
                 duration_col="_T",
                 event_col="_E",
+                batch_mode=_batch_mode(len(df)),
                 # lifelines stops once the Newton decrement is below `precision` without taking
                 # that last step, leaving b about sqrt(precision) off (3e-7 with 1e-12). With
                 # these it iterates to the float fixed point (zero step or unchanged
@@ -163,6 +164,23 @@ def _fit(design: pd.DataFrame, time: np.ndarray, event: np.ndarray):
     beta = cph.params_.reindex(design.columns).to_numpy(float)
     se = cph.standard_errors_.reindex(design.columns).to_numpy(float)
     return beta, se
+
+
+#: Above this many records lifelines evaluates the likelihood over blocks of tied times.
+BATCH_FROM = 5_000
+
+
+def _batch_mode(n: int) -> bool | None:
+    """lifelines' evaluation mode: its own choice for a trial-sized data set (R agreement is
+    tested there), its batch mode for a large one.
+
+    The two modes compute the same Efron likelihood, in a different order of summation (they
+    agree to about 1e-14). lifelines' heuristic picks the per-subject mode for data with few
+    tied times at any size, and that mode's Python loop over subjects costs about 0.4 s per
+    Newton step at 100,000 subjects (up to 60 steps at the tolerance used here); the batch mode
+    fits the same model in under 0.5 s.
+    """
+    return True if n > BATCH_FROM else None
 
 
 def cox_zph(fit: CoxFit) -> tuple[float, float, float]:
@@ -217,7 +235,8 @@ def _zph_score(time, event, x, beta, g):
     i11, i12, i22 = np.zeros((p, p)), np.zeros((p, p)), np.zeros((p, p))
     for u in np.unique(time[event == 1]):
         start = int(np.searchsorted(time, u, side="left"))
-        dead = np.flatnonzero((time == u) & (event == 1))
+        end = int(np.searchsorted(time, u, side="right"))  # time is sorted: ties are adjacent
+        dead = start + np.flatnonzero(event[start:end] == 1)
         d = dead.size
         wd = w[dead]
         d0, d1 = wd.sum(), (wd[:, None] * x[dead]).sum(0)
