@@ -146,7 +146,9 @@ def _first_positions(codes: np.ndarray) -> np.ndarray:
     return np.flatnonzero(np.diff(running, prepend=-1) > 0)
 
 
-def value_codes(series: pd.Series, text_of: Callable[[pd.Series], list[str]]):
+def value_codes(
+    series: pd.Series, text_of: Callable[[pd.Series], list[str]]
+) -> tuple[np.ndarray, list[str]]:
     """Codes of a variable's values and the text of each code, ``text_of`` applied once per
     distinct value (on the values as ``Series.tolist`` gives them).
 
