@@ -320,6 +320,9 @@ class DocumentSettings(_Strict):
     templates: str = ""
     #: Listings longer than this go to CSV/XLSX files beside the documents.
     listing_max_rows: int = Field(default=500, ge=1)
+    #: Such a listing gets an XLSX beside its CSV only up to this many rows (0: CSV only);
+    #: at most 1,048,575, an Excel sheet's rows below the header.
+    listing_xlsx_max_rows: int = Field(default=50_000, ge=0, le=1_048_575)
     #: Abbreviation -> meaning, added to the standard list of the abbreviations template.
     abbreviations: dict[str, str] = Field(default_factory=dict)
     #: Paper size of the Word document (A4 outside the US; Letter for US submissions).

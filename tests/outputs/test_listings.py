@@ -14,7 +14,7 @@ from csrgen.document.model import Listing
 from csrgen.lock import LockInfo
 from csrgen.outputs.base import OutputContext
 from csrgen.outputs.catalog import get_module, run_output
-from csrgen.outputs.listing_common import cell_text
+from csrgen.outputs.listing_common import ListingColumn, cell_text, column_text, column_texts
 from csrgen.report import prepare_study
 from tests.studies import PILOT_STUDY, SEED_STUDY
 
@@ -46,6 +46,11 @@ def frame(name, output_id) -> pd.DataFrame:
     """The sorted rows the listing prints (its pre-processing result)."""
     ctx = context(name, output_id)
     return get_module(ctx.spec.slug).prepare(ctx)
+
+
+def cell_rows(block: Listing) -> list[tuple[str, ...]]:
+    """The listing's rows as cell texts, whether printed (rows) or external (column data)."""
+    return list(zip(*(c.texts().tolist() for c in block.text_columns()), strict=True))
 
 
 def saf(name):
@@ -89,7 +94,10 @@ def test_rows_equal_source_records(study, output_id):
     block = listing(study, output_id)
     n = expected_rows(study, output_id)
     assert n > 0
-    assert len(block.rows) == n == block.total_rows  # every row kept, also when external
+    assert len(cell_rows(block)) == n == block.total_rows  # every row kept, also when external
+    # an external listing keeps its texts column by column, not as rows of cells
+    assert len(block.rows) == (0 if block.external else n)
+    assert len(block.data) == (len(block.columns) if block.external else 0)
     ard = run_output(context(study, output_id)).ard
     assert stat_lookup(ard, group_level="Total", variable="LISTED", stat_name="n_records") == n
 
@@ -97,8 +105,10 @@ def test_rows_equal_source_records(study, output_id):
 @pytest.mark.parametrize(("study", "output_id"), CASES)
 def test_external_files_exactly_when_over_the_limit(study, output_id):
     block = listing(study, output_id)
-    limit = prepared(study).config.document.listing_max_rows
-    if len(block.rows) > limit:
+    settings = prepared(study).config.document
+    if block.total_rows > settings.listing_xlsx_max_rows:
+        assert block.external == (f"{output_id}.csv",)
+    elif block.total_rows > settings.listing_max_rows:
         assert block.external == (f"{output_id}.csv", f"{output_id}.xlsx")
     else:
         assert block.external == ()
@@ -125,20 +135,22 @@ def test_sorted_by_arm_subject_then_date(study, output_id):
                 # missing dates come last within the subject
                 assert not np.isnat(days[: len(seen)]).any()
     block = listing(study, output_id)
-    assert [r.cells[0].text for r in block.rows] == rows["USUBJID"].tolist()
-    assert [r.cells[1].text for r in block.rows] == rows[ARM].astype(str).tolist()
+    assert [r[0] for r in cell_rows(block)] == rows["USUBJID"].tolist()
+    assert [r[1] for r in cell_rows(block)] == rows[ARM].astype(str).tolist()
 
 
 @pytest.mark.parametrize("study", STUDIES)
 def test_ae_listing_rows_have_unique_anchors_and_the_pt(study):
     block = listing(study, "l_ae")
     assert block.id == "l_ae"
+    # anchors on printed rows only (an external listing's HTML shows no rows)
     anchors = [r.anchor for r in block.rows]
+    assert len(anchors) == (0 if block.external else block.total_rows)
     assert all(a.startswith("l_ae-") for a in anchors)
     assert len(set(anchors)) == len(anchors)
     coding = [c.key for c in block.columns].index("AEBODSYS+AEDECOD")  # SOC above PT
     adae = prepared(study).data["adae"]
-    listed = sorted(r.cells[coding].text.split("\n")[1] for r in block.rows)
+    listed = sorted(r[coding].split("\n")[1] for r in cell_rows(block))
     assert listed == sorted(adae.loc[adae.USUBJID.isin(saf(study)), "AEDECOD"])
 
 
@@ -150,9 +162,9 @@ def test_seed_ae_listing_duration_and_days_as_recorded():
     ongoing = int(adae.AENDY.isna().sum())
     assert ongoing > 0
     # An open-ended event keeps its start day and an empty end ("12/"), no duration.
-    open_rows = [r for r in block.rows if r.cells[days].text.endswith("/")]
+    open_rows = [r for r in cell_rows(block) if r[days].endswith("/")]
     assert len(open_rows) == ongoing
-    assert all(r.cells[dur].text == "" for r in open_rows)
+    assert all(r[dur] == "" for r in open_rows)
 
 
 def test_empty_listing_says_no_data_to_report():
@@ -195,8 +207,68 @@ def test_every_pt_link_of_the_ae_table_finds_rows_of_the_ae_listing(study):
     assert links
     block = listing(study, "l_ae")
     coding = [c.key for c in block.columns].index("AEBODSYS+AEDECOD")  # SOC above PT
-    listed = {r.cells[coding].text.split("\n")[1] for r in block.rows}
+    listed = {r[coding].split("\n")[1] for r in cell_rows(block)}
     for link in links:
         target, _, query = link.partition("?q=")
         assert target == f"#{block.id}"
         assert unquote(query) in listed
+
+
+def per_cell_texts(frame: pd.DataFrame, col: ListingColumn) -> list[str]:
+    """A column's texts printed cell by cell (what column_texts computes once per value)."""
+    parts = [
+        [cell_text(v, col.decimals) for v in frame[var].tolist()]
+        if var in frame.columns
+        else [""] * len(frame)
+        for var in col.vars
+    ]
+    if col.blanks == "keep":
+        return [col.sep.join(v) if any(v) else "" for v in zip(*parts, strict=True)]
+    return [col.sep.join(p for p in v if p) for v in zip(*parts, strict=True)]
+
+
+def awkward_frame() -> pd.DataFrame:
+    """Every kind of value and missing value a listing may meet, repeated so values recur."""
+    frame = pd.DataFrame(
+        {
+            "F": [1.5, np.nan, 140.0, -0.0, 0.0, 2.675, 1.5, np.nan],
+            "I": np.array([3, 1, 3, 0, -2, 7, 1, 3], dtype=np.int64),
+            "NI": pd.array([1, None, 3, None, 1, 2, 2, 1], dtype="Int64"),
+            "D": pd.to_datetime(
+                ["2020-01-02", None, "2020-01-02", "2021-12-31", None, "2019-07-01", None, None]
+            ),
+            "S": [" MILD", "MILD", None, np.nan, "", pd.NA, pd.NaT, "SEVERE "],
+            "M": [1, True, 1.0, "1", None, pd.Timestamp("2020-01-02"), "x", np.nan],
+            "C": pd.Categorical(["b", "a", None, "b", "a", "a", None, "c"]),
+            "B": [True, False, True, True, False, False, True, False],
+        }
+    )
+    return pd.concat([frame, frame.iloc[::-1]], ignore_index=True)
+
+
+@pytest.mark.parametrize("var", ["F", "I", "NI", "D", "S", "M", "C", "B", "ABSENT"])
+@pytest.mark.parametrize("decimals", [None, 1])
+def test_factorised_texts_equal_the_per_cell_texts(var, decimals):
+    frame = awkward_frame()
+    col = ListingColumn(label="x", vars=[var], decimals=decimals)
+    assert column_texts(frame, col) == per_cell_texts(frame, col)
+
+
+@pytest.mark.parametrize("blanks", ["keep", "drop"])
+@pytest.mark.parametrize(
+    "names", [["F", "S"], ["S", "D", "F"], ["S", "ABSENT", "C"], ["M", "NI", "S", "B"]]
+)
+def test_factorised_multi_variable_columns_join_as_per_cell(names, blanks):
+    frame = awkward_frame()
+    col = ListingColumn(label="x", vars=names, sep=" - ", blanks=blanks)
+    column = column_text(frame, col)
+    assert column.texts().tolist() == per_cell_texts(frame, col)
+    assert len(column.labels) <= len(frame)  # codes re-numbered: one label per combination
+
+
+def test_keep_and_drop_rules_on_blank_parts():
+    frame = pd.DataFrame({"A": [12.0, np.nan, np.nan, 3.0], "B": [np.nan, 5.0, np.nan, 4.0]})
+    keep = ListingColumn(label="x", vars=["A", "B"], blanks="keep")
+    drop = ListingColumn(label="x", vars=["A", "B"], blanks="drop")
+    assert column_texts(frame, keep) == ["12/", "/5", "", "3/4"]
+    assert column_texts(frame, drop) == ["12", "5", "", "3/4"]

@@ -1,21 +1,26 @@
 """Long listings as CSV/XLSX beside the documents: written by ``csrgen report``, listed in the
-manifest, the same bytes on a rerun, the same content as the listing; DOCX shows the reference,
-HTML the rows with their anchors."""
+manifest, the same bytes on a rerun, the same content as the listing; DOCX and HTML show the
+reference to the files (a printed listing's HTML rows carry their anchors); no XLSX above
+``document.listing_xlsx_max_rows``; an external listing's column data survives pickling."""
 
 import csv
 import datetime as dt
 import io
 import json
+import pickle
 import zipfile
 
 import docx
+import numpy as np
 import openpyxl
 import pandas as pd
+import pydantic
 import pytest
 
 from csrgen.cli import main
-from csrgen.document.model import Cell, Column, Listing, Row
-from csrgen.writers.listings import header_text, listing_csv, listing_xlsx
+from csrgen.config import DocumentSettings
+from csrgen.document.model import Cell, Column, Listing, Row, TextColumn
+from csrgen.writers.listings import header_text, listing_csv, listing_xlsx, write_listing_files
 from tests.studies import tiny_adsl, write_tiny_study
 
 TINY_AE = """
@@ -30,10 +35,11 @@ id = "l_sae"
 number = "Listing 16.2.7.2"
 title = "Serious Adverse Events"
 population = "SAF"
-
-[document]
-listing_max_rows = 3
 """
+
+
+def _document(**settings) -> str:
+    return "\n[document]\n" + "".join(f"{k} = {v}\n" for k, v in settings.items())
 
 
 def tiny_adae() -> pd.DataFrame:
@@ -60,16 +66,23 @@ def tiny_adae() -> pd.DataFrame:
     )
 
 
-@pytest.fixture(scope="module")
-def reports(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("tiny")
-    study = write_tiny_study(folder, {"adsl": tiny_adsl(), "adae": tiny_adae()}, extra=TINY_AE)
+def run_tiny(folder, runs=("one",), **limits):
+    """Report the tiny AE study with the given ``[document]`` limits; the output folders."""
+    study = write_tiny_study(
+        folder, {"adsl": tiny_adsl(), "adae": tiny_adae()}, extra=TINY_AE + _document(**limits)
+    )
     outs = []
-    for name in ("one", "two"):
+    for name in runs:
         out = folder / name
         assert main(["report", str(study), "--out", str(out)]) == 0
         outs.append(out)
     return outs
+
+
+@pytest.fixture(scope="module")
+def reports(tmp_path_factory):
+    # l_ae has 5 rows: over the limit of 3
+    return run_tiny(tmp_path_factory.mktemp("tiny"), ("one", "two"), listing_max_rows=3)
 
 
 def test_files_beside_the_documents_and_in_the_manifest(reports):
@@ -118,13 +131,44 @@ def test_csv_and_xlsx_hold_the_listing_sorted(reports):
     assert book.properties.created == dt.datetime(2024, 1, 31)  # the lock date, not the run
 
 
-def test_docx_refers_to_the_files_html_shows_rows(reports):
+def test_docx_and_html_refer_to_the_files(reports):
     out = reports[0]
     text = "\n".join(p.text for p in docx.Document(str(out / "csr.docx")).paragraphs)
     assert "This listing has 5 rows; it is provided as l_ae.csv and l_ae.xlsx" in text
     html = (out / "csr.html").read_text()
-    assert 'href="l_ae.csv"' in html and 'id="l_ae-T-01-1"' in html and 'id="l_ae-T-01-2"' in html
+    block = html[html.index('<div class="output listing" id="l_ae">') :]
+    block = block[: block.index("</div>\n</div>")]
+    assert "This listing has 5 rows; it is provided as" in block
+    assert '<a href="l_ae.csv">l_ae.csv</a> and <a href="l_ae.xlsx">l_ae.xlsx</a>' in block
+    assert "<table" not in block and "Headache" not in block  # the rows are in the files only
+    assert 'id="l_ae-' not in html
+
+
+def test_printed_listing_rows_keep_their_html_anchors(tmp_path):
+    (out,) = run_tiny(tmp_path, listing_max_rows=10)
+    assert not (out / "l_ae.csv").exists()
+    html = (out / "csr.html").read_text()
+    assert 'id="l_ae-T-01-1"' in html and 'id="l_ae-T-01-2"' in html
     assert html.count('id="l_ae-') == 5
+
+
+def test_no_xlsx_above_its_limit(tmp_path):
+    (out,) = run_tiny(tmp_path, listing_max_rows=3, listing_xlsx_max_rows=4)
+    assert sorted(p.name for p in out.iterdir() if p.name.startswith("l_")) == ["l_ae.csv"]
+    assert set(json.loads((out / "manifest.json").read_text())["outputs"]) >= {"l_ae.csv"}
+    text = "\n".join(p.text for p in docx.Document(str(out / "csr.docx")).paragraphs)
+    assert "This listing has 5 rows; it is provided as l_ae.csv beside this document." in text
+    html = (out / "csr.html").read_text()
+    assert '<a href="l_ae.csv">l_ae.csv</a> beside this document.' in html
+    assert "l_ae.xlsx" not in html
+    assert (out / "l_ae.csv").read_bytes().count(b"\r\n") == 6  # header and the 5 rows
+
+
+def test_xlsx_limit_is_excels_sheet_limit():
+    assert DocumentSettings().listing_xlsx_max_rows == 50_000
+    assert DocumentSettings(listing_xlsx_max_rows=1_048_575).listing_xlsx_max_rows == 1_048_575
+    with pytest.raises(pydantic.ValidationError, match="less than or equal to 1048575"):
+        DocumentSettings(listing_xlsx_max_rows=1_048_576)
 
 
 def test_short_listing_is_printed_in_the_docx(reports):
@@ -172,3 +216,64 @@ def test_xlsx_bytes_depend_only_on_the_listing_and_stamp():
     assert {m.date_time for m in members} == {(1980, 1, 1, 0, 0, 0)}
     core = zipfile.ZipFile(io.BytesIO(first)).read("docProps/core.xml").decode()
     assert "2021-05-01T00:00:00Z" in core
+
+
+def _external(rows) -> Listing:
+    """``_listing(rows)`` as a long listing holds it: column data, no rows of cells."""
+    printed = _listing(rows)
+    return Listing(
+        id=printed.id,
+        number=printed.number,
+        title=printed.title,
+        population=printed.population,
+        columns=printed.columns,
+        rows=(),
+        external=printed.external,
+        total_rows=len(rows),
+        data=printed.text_columns(),
+    )
+
+
+ROWS = [("a,b", 'x"y'), ("line\nbreak", ""), ("a,b", ""), ("12", 'x"y')]
+
+
+def test_column_data_and_rows_give_the_same_files():
+    printed, external = _listing(ROWS), _external(ROWS)
+    assert not external.rows and len(external.data) == 2
+    assert listing_csv(external) == listing_csv(printed)
+    stamp = dt.datetime(2021, 5, 1)
+    assert listing_xlsx(external, stamp) == listing_xlsx(printed, stamp)
+
+
+def test_csv_is_streamed_to_the_file_with_the_same_bytes(tmp_path):
+    (path, xlsx) = write_listing_files(_external(ROWS), tmp_path)
+    assert path.read_bytes() == listing_csv(_listing(ROWS))
+    assert xlsx.name == "l_x.xlsx"
+
+
+def test_external_listing_survives_pickling():
+    # outputs run in forked workers: the listing comes back to the parent pickled
+    listing = _external(ROWS)
+    again = pickle.loads(pickle.dumps(listing))
+    assert [c.texts().tolist() for c in again.text_columns()] == [
+        list(col) for col in zip(*ROWS, strict=True)
+    ]
+    assert again.columns == listing.columns and again.total_rows == 4
+    assert listing_csv(again) == listing_csv(listing)
+
+
+def test_text_column_codes_are_small_and_checked():
+    column = TextColumn.of(["b", "a", "b", "b"])
+    assert column.labels == ("b", "a") and column.codes.dtype == np.uint8
+    assert column.texts(1, 3).tolist() == ["a", "b"]
+    with pytest.raises(ValueError, match="data columns"):
+        Listing(
+            id="l_x",
+            number="Listing 16.2.9",
+            title="X",
+            population="",
+            columns=(Column("A"),),
+            rows=(),
+            total_rows=3,
+            data=(column,),
+        )

@@ -85,6 +85,20 @@ def test_lists_of_outputs(page):
     assert re.findall(r'<li><a href="#(\w+)">', lot) == ["t_ae", "t_null"]
 
 
+def test_long_listing_names_its_files_instead_of_rows(page):
+    block = page[page.index('id="l_ext"') :]
+    block = block[: block.index("</div>")]
+    assert "Listing 16.2.9" in block and "Population: Safety population (N=8)" in block
+    assert (
+        "This listing has 123456 rows; it is provided as\n"
+        '<a href="l_ext.csv">l_ext.csv</a> and <a href="l_ext.xlsx">l_ext.xlsx</a> beside this '
+        "document." in block
+    )
+    assert "<table" not in block
+    # a printed listing keeps its rows and their anchors
+    assert 'id="l_ae-r1"' in page and page.count('<tr id="l_ae-r') == 6
+
+
 def test_no_external_requests(page):
     urls = parsed(page).urls
     # only in-page anchors and the listing files that sit beside the document

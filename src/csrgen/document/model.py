@@ -13,6 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal, Union
 
+import numpy as np
+
 Align = Literal["left", "center", "right"]
 
 
@@ -123,17 +125,82 @@ class Table(_Tabular):
     pass
 
 
+@dataclass(frozen=True, eq=False)
+class TextColumn:
+    """One listing column's cell texts, factorised: row ``i`` prints ``labels[codes[i]]``.
+
+    A long listing holds its texts this way rather than as rows of cells: each distinct text is
+    one string, the rows a small integer array, so that millions of rows stay cheap to keep and
+    to send back from the worker process. Compared by identity (the codes are an array).
+    """
+
+    labels: tuple[str, ...]
+    #: One code per row, an index into ``labels``.
+    codes: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+    def __repr__(self) -> str:
+        return f"TextColumn({len(self.codes)} rows, {len(self.labels)} distinct texts)"
+
+    def texts(self, start: int = 0, stop: int | None = None) -> np.ndarray:
+        """The texts of rows ``start:stop`` (all by default), an object array of ``str``."""
+        labels = np.empty(len(self.labels), dtype=object)
+        labels[:] = self.labels
+        return labels[self.codes[start:stop]]
+
+    @classmethod
+    def of(cls, texts) -> TextColumn:
+        """The column of a sequence of texts (each distinct text kept once)."""
+        import pandas as pd  # the model is plain data; pandas only to factorise
+
+        codes, labels = pd.factorize(np.asarray(list(texts), dtype=object))
+        return cls(tuple(labels), small_codes(codes, len(labels)))
+
+
+def small_codes(codes: np.ndarray, n_labels: int) -> np.ndarray:
+    """``codes`` in the smallest unsigned integer type that holds ``n_labels`` labels."""
+    for kind in (np.uint8, np.uint16, np.uint32):
+        if n_labels <= np.iinfo(kind).max + 1:
+            return codes.astype(kind, copy=False)
+    return codes.astype(np.int64, copy=False)
+
+
 @dataclass(frozen=True)
 class Listing(_Tabular):
     """A patient data listing; landscape, header repeated, sortable in HTML.
 
-    When longer than the study's limit, ``rows`` holds nothing and ``external`` names the CSV/XLSX
-    files (relative to the document) that hold all ``total_rows`` rows.
+    A listing short enough to print holds its ``rows`` (cells, anchors). A longer one
+    (``external`` set) holds no ``rows``: its cell texts are in ``data``, one
+    :class:`TextColumn` per column, and ``external`` names the files (CSV, and XLSX when not too
+    long for a spreadsheet; relative to the document) that hold all ``total_rows`` rows.
     """
 
     landscape: bool = True
     external: tuple[str, ...] = ()
     total_rows: int = 0
+    #: The cell texts of an external listing, column by column (empty when ``rows`` hold them).
+    data: tuple[TextColumn, ...] = ()
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.data and self.rows:
+            raise ValueError(f"{self.number}: a listing holds rows or column data, not both")
+        if self.data and len(self.data) != len(self.columns):
+            raise ValueError(
+                f"{self.number}: {len(self.data)} data columns for {len(self.columns)} columns"
+            )
+        if any(len(c) != self.total_rows for c in self.data):
+            raise ValueError(f"{self.number}: data columns of other than {self.total_rows} rows")
+
+    def text_columns(self) -> tuple[TextColumn, ...]:
+        """The cell texts column by column, from ``data`` or from the ``rows``."""
+        if self.data:
+            return self.data
+        return tuple(
+            TextColumn.of(row.cells[i].text for row in self.rows) for i in range(len(self.columns))
+        )
 
 
 @dataclass(frozen=True)

@@ -3,14 +3,17 @@
 Every listing starts with the subject and the treatment arm, is sorted by arm (study order),
 subject and the listing's own date/sequence keys, and is laid out landscape with its header
 repeated on every page. A listing longer than the study file's ``document.listing_max_rows``
-keeps all its rows (the HTML shows them) and names the CSV/XLSX files that
-:mod:`csrgen.writers.listings` writes beside the documents; the DOCX prints the reference only.
+holds no rows of cells: it keeps its texts column by column, factorised (each distinct text once,
+see :func:`column_text`), and names the files that :mod:`csrgen.writers.listings` writes beside
+the documents (CSV; XLSX too up to ``document.listing_xlsx_max_rows`` rows); the DOCX and the
+HTML print the reference to those files instead of the rows.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import Literal
 
 import numpy as np
@@ -21,7 +24,7 @@ from csrgen import formatting as fmt
 from csrgen.analyses.listings import ard_listed
 from csrgen.ard import stat_lookup
 from csrgen.datasets import ARM
-from csrgen.document.model import Cell, Column, Listing, Row
+from csrgen.document.model import Cell, Column, Listing, Row, TextColumn, small_codes
 from csrgen.outputs.base import OptionsModel, OutputContext
 
 SUBJECT_LABEL = "Subject"
@@ -62,14 +65,18 @@ SUBJECT_LEVEL = frozenset(
 )
 
 
+def listed_vars(options: ListingOptions) -> set[str]:
+    """The variables a listing prints, sorts or filters by."""
+    names = {v for col in options.columns for v in col.vars}
+    return names | set(options.sort) | set(options.where) | set(options.exclude)
+
+
 def listing_requires(
     options: ListingOptions, role: str, derived: frozenset[str] = frozenset()
 ) -> dict[str, set[str]]:
     """Variables a listing needs: subject-level ones from ADSL, every other one from ``role``;
     ``derived`` names are made by the listing itself (not read from a dataset)."""
-    names = {v for col in options.columns for v in col.vars}
-    names |= set(options.sort) | set(options.where) | set(options.exclude)
-    names -= derived
+    names = listed_vars(options) - derived
     out: dict[str, set[str]] = {role: {"USUBJID"} | (names - SUBJECT_LEVEL)}
     if role != "adsl":
         out["adsl"] = names & SUBJECT_LEVEL
@@ -79,12 +86,16 @@ def listing_requires(
 
 
 def with_subjects(ctx: OutputContext, records: pd.DataFrame) -> pd.DataFrame:
-    """Records of the population's subjects, with the arm (``_ARM``) and the ADSL variables the
-    records lack (AGE, SEX, TRTSDT, ...) merged on USUBJID."""
+    """Records of the population's subjects: USUBJID, the arm (``_ARM``) and the variables the
+    listing prints, sorts or filters by, those the records lack (AGE, SEX, TRTSDT, ...) merged
+    from ADSL on USUBJID. Other variables are left out: every later step copies the rows."""
     subjects = ctx.subjects
-    extra = [c for c in subjects.columns if c not in records.columns and c != "USUBJID"]
-    records = records.drop(columns=[ARM], errors="ignore")
-    return records.merge(subjects[["USUBJID", *extra]], on="USUBJID", how="inner")
+    names = listed_vars(ctx.options) - {"USUBJID", ARM}
+    own = [c for c in records.columns if c in names]
+    extra = [c for c in subjects.columns if c in names and c not in own]
+    return records[["USUBJID", *own]].merge(
+        subjects[["USUBJID", ARM, *extra]], on="USUBJID", how="inner"
+    )
 
 
 def keep_rows(frame: pd.DataFrame, options: ListingOptions) -> pd.DataFrame:
@@ -104,7 +115,11 @@ def _text(series: pd.Series) -> pd.Series:
 def sort_listing(frame: pd.DataFrame, keys: Sequence[str]) -> pd.DataFrame:
     """Arm (study order), subject, then ``keys``; missing dates/values last; stable."""
     by = [ARM, "USUBJID"] + [k for k in keys if k in frame.columns]
-    return frame.sort_values(by, kind="mergesort", na_position="last").reset_index(drop=True)
+    # the order from the key columns alone, then one copy of the rows in that order
+    order = frame[by].reset_index(drop=True).sort_values(by, kind="mergesort", na_position="last")
+    out = frame.take(order.index.to_numpy())
+    out.index = pd.RangeIndex(len(out))
+    return out
 
 
 def cell_text(value, decimals: int | None = None) -> str:
@@ -118,16 +133,101 @@ def cell_text(value, decimals: int | None = None) -> str:
     return str(value).strip()
 
 
-def column_texts(frame: pd.DataFrame, col: ListingColumn) -> list[str]:
+#: Object columns whose values are all of one kind of type: equal values print alike, so each
+#: distinct value is printed once. Others (1, 1.0 and True are one value to pandas but print
+#: "1" and "True"; datetime and Timestamp) are printed value by value.
+_SAFE_OBJECTS = frozenset({"string", "empty", "integer", "floating", "boolean"})
+
+
+def _first_positions(codes: np.ndarray) -> np.ndarray:
+    """Where each code first occurs: :func:`pandas.factorize` numbers values in order of
+    appearance, so a code first occurs where the running maximum grows (missing = -1 skipped)."""
+    running = np.maximum.accumulate(codes) if len(codes) else codes
+    return np.flatnonzero(np.diff(running, prepend=-1) > 0)
+
+
+def value_codes(
+    series: pd.Series, text_of: Callable[[pd.Series], list[str]]
+) -> tuple[np.ndarray, list[str]]:
+    """Codes of a variable's values and the text of each code, ``text_of`` applied once per
+    distinct value (on the values as ``Series.tolist`` gives them).
+
+    Missing values get one code per kind (None, NaN, NaT and pd.NA may print differently),
+    with the text ``text_of`` gives that kind. Returns ``(codes, texts)``.
+    """
+    mixed = series.dtype == object and (
+        pd.api.types.infer_dtype(series, skipna=True) not in _SAFE_OBJECTS
+    )
+    if mixed:
+        codes, uniques = pd.factorize(np.asarray(text_of(series), dtype=object))
+        return codes, list(uniques)
+    codes, _ = pd.factorize(series)
+    texts = text_of(series.iloc[_first_positions(codes)])
+    missing = codes < 0
+    if missing.any():
+        gaps = series[missing]
+        kinds = (
+            pd.factorize(gaps.map(type))[0]
+            if series.dtype == object
+            else np.zeros(len(gaps), dtype=np.intp)
+        )
+        codes[missing] = len(texts) + kinds
+        texts += text_of(gaps.iloc[_first_positions(kinds)])
+    return codes, texts
+
+
+def _printed(decimals: int | None) -> Callable[[pd.Series], list[str]]:
+    return lambda values: [cell_text(v, decimals) for v in values.tolist()]
+
+
+def _as_str(values: pd.Series) -> list[str]:
+    return values.astype(str).tolist()
+
+
+def _as_text_column(series: pd.Series) -> TextColumn:
+    """Subject and arm: the values as text (``str``), not as listing cells."""
+    codes, texts = value_codes(series, _as_str)
+    return TextColumn(tuple(texts), small_codes(codes, len(texts)))
+
+
+def column_text(frame: pd.DataFrame, col: ListingColumn) -> TextColumn:
+    """The printed texts of a listing column, factorised (:class:`TextColumn`).
+
+    Each variable's distinct values are printed once (:func:`cell_text`); a column of several
+    variables pairs their codes (re-numbered after each pair, so codes stay small) and joins the
+    parts' texts once per distinct combination: ``keep`` joins all parts unless all are blank,
+    ``drop`` leaves blank parts out.
+    """
     parts = [
-        [cell_text(v, col.decimals) for v in frame[var].tolist()]
+        value_codes(frame[var], _printed(col.decimals))
         if var in frame.columns
-        else [""] * len(frame)
+        else (np.zeros(len(frame), dtype=np.intp), [""])
         for var in col.vars
     ]
-    if col.blanks == "keep":
-        return [col.sep.join(v) if any(v) else "" for v in zip(*parts, strict=True)]
-    return [col.sep.join(p for p in v if p) for v in zip(*parts, strict=True)]
+    codes, texts = parts[0]
+    if len(parts) == 1:
+        return TextColumn(tuple(texts), small_codes(codes, len(texts)))
+    # combos[p][j]: the code of part p in distinct combination j
+    combos = [np.arange(len(texts))]
+    for part_codes, part_texts in parts[1:]:
+        paired, _ = pd.factorize(codes.astype(np.int64) * len(part_texts) + part_codes)
+        first = _first_positions(paired)
+        combos = [c[codes[first]] for c in combos] + [part_codes[first]]
+        codes = paired
+    part_texts = [t for _, t in parts]
+    joined = []
+    for combo in zip(*combos, strict=True):
+        values = [t[k] for t, k in zip(part_texts, combo, strict=True)]
+        if col.blanks == "keep":
+            joined.append(col.sep.join(values) if any(values) else "")
+        else:
+            joined.append(col.sep.join(v for v in values if v))
+    return TextColumn(tuple(joined), small_codes(codes, len(joined)))
+
+
+def column_texts(frame: pd.DataFrame, col: ListingColumn) -> list[str]:
+    """The printed texts of a listing column, one per row (see :func:`column_text`)."""
+    return column_text(frame, col).texts().tolist()
 
 
 def anchor_id(listing_id: str, subject: str, k: int) -> str:
@@ -180,29 +280,42 @@ def build_listing(
         Column(ARM_LABEL, align="left", width=1.1, key=ctx.arm_var),
     ]
     cols += [Column(c.label, align="left", width=c.width, key="+".join(c.vars)) for c in columns]
-    texts = [rows["USUBJID"].astype(str).tolist(), rows[ARM].astype(str).tolist()]
-    texts += [column_texts(rows, c) for c in columns]
-    body = []
-    seen: dict[str, int] = {}
-    for values in zip(*texts, strict=True):
-        anchor = ""
-        if anchors:
-            seen[values[0]] = seen.get(values[0], 0) + 1
-            anchor = anchor_id(ctx.spec.id, values[0], seen[values[0]])
-        body.append(Row(tuple(Cell(v) for v in values), anchor=anchor))
-    n_rows = len(body)
-    external: tuple[str, ...] = ()
-    if n_rows > ctx.config.document.listing_max_rows:
-        external = (f"{ctx.spec.id}.csv", f"{ctx.spec.id}.xlsx")
-    return Listing(
+    texts = [_as_text_column(rows["USUBJID"]), _as_text_column(rows[ARM])]
+    texts += [column_text(rows, c) for c in columns]
+    settings = ctx.config.document
+    listing = Listing(
         id=ctx.spec.id,
         number=ctx.spec.number,
         title=ctx.spec.title,
         population=ctx.population_line(big_n),
         columns=tuple(cols),
-        rows=tuple(body),
+        rows=(),
         footnotes=notes,
         source=ctx.source_line(roles),
-        external=external,
-        total_rows=n_rows,
+        total_rows=len(rows),
     )
+    if len(rows) > settings.listing_max_rows:
+        files = listing_files(ctx.spec.id, len(rows), settings.listing_xlsx_max_rows)
+        return replace(listing, external=files, data=tuple(texts))
+    return replace(listing, rows=_body(ctx.spec.id, texts, anchors))
+
+
+def listing_files(listing_id: str, n_rows: int, xlsx_max_rows: int) -> tuple[str, ...]:
+    """The files a long listing is written to: the CSV, and the XLSX unless the listing is
+    longer than ``document.listing_xlsx_max_rows`` (a spreadsheet of millions of rows is slow to
+    write and to open; Excel's sheets stop at 1,048,576 rows)."""
+    names = (f"{listing_id}.csv",)
+    return (*names, f"{listing_id}.xlsx") if n_rows <= xlsx_max_rows else names
+
+
+def _body(listing_id: str, texts: Sequence[TextColumn], anchors: bool) -> tuple[Row, ...]:
+    """Rows of cells of a printed listing; with ``anchors``, each row's HTML id."""
+    body = []
+    seen: dict[str, int] = {}
+    for values in zip(*(t.texts().tolist() for t in texts), strict=True):
+        anchor = ""
+        if anchors:
+            seen[values[0]] = seen.get(values[0], 0) + 1
+            anchor = anchor_id(listing_id, values[0], seen[values[0]])
+        body.append(Row(tuple(Cell(v) for v in values), anchor=anchor))
+    return tuple(body)

@@ -1,4 +1,4 @@
-"""Listing files: a long listing's rows as ``<listing id>.csv`` and ``.xlsx`` beside the documents.
+"""Listing files: a long listing's rows as ``<listing id>.csv`` (and ``.xlsx``) beside the CSR.
 
 Lays out what the :class:`~csrgen.document.model.Listing` holds (column labels, cell texts) and
 nothing else: no value is computed, rounded or re-parsed (cells stay text, as printed).
@@ -6,7 +6,9 @@ The bytes depend only on the listing: the XLSX carries a fixed creation time (th
 when given) and its zip members fixed timestamps, in a fixed order.
 
 CSV: RFC 4180 (comma, double quotes, CRLF), UTF-8 with a byte-order mark so that spreadsheet
-programs read the accents right; one header row of column labels, then the rows.
+programs read the accents right; one header row of column labels, then the rows; written to the
+file as it goes. Only listings up to ``document.listing_xlsx_max_rows`` rows also get an XLSX
+(the listing's ``external`` names the files to write).
 XLSX: sheet ``Listing`` (header row bold and frozen, auto-filter, column widths) and sheet
 ``About`` (number, title, population, footnotes, source).
 """
@@ -17,15 +19,18 @@ import csv
 import datetime as dt
 import io
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import TextIO
 
-from csrgen.document.model import Block, Document, Listing, iter_blocks
+from csrgen.document.model import Block, Document, Listing, TextColumn, iter_blocks
 from csrgen.writers.docx_xml import normalise_zip
 
 _DEFAULT_STAMP = dt.datetime(2000, 1, 1)
 #: Excel's limit on a sheet column's width (characters) and a reasonable one for listings.
 _MAX_WIDTH = 60
+#: Rows laid out at a time when writing (bounds the memory of a listing of millions of rows).
+_CHUNK_ROWS = 65_536
 
 
 def header_text(label: str) -> str:
@@ -59,7 +64,8 @@ def write_listing_files(
     for name in listing.external:
         path = folder / name
         if name.lower().endswith(".csv"):
-            path.write_bytes(listing_csv(listing))
+            with path.open("w", encoding="utf-8", newline="") as stream:
+                write_csv(listing, stream)
         elif name.lower().endswith(".xlsx"):
             path.write_bytes(listing_xlsx(listing, stamp))
         else:
@@ -68,19 +74,33 @@ def write_listing_files(
     return written
 
 
-def _table(listing: Listing) -> tuple[list[str], list[list[str]]]:
-    header = [header_text(c.label) for c in listing.columns]
-    rows = [[cell.text for cell in row.cells] for row in listing.rows]
-    return header, rows
+def _header(listing: Listing) -> list[str]:
+    return [header_text(c.label) for c in listing.columns]
+
+
+def _row_chunks(columns: tuple[TextColumn, ...]) -> Iterator[Iterator[tuple[str, ...]]]:
+    """The rows as tuples of texts, a chunk at a time (a listing may have millions of rows: only
+    one chunk's texts are laid out at once)."""
+    n_rows = len(columns[0]) if columns else 0
+    for start in range(0, n_rows, _CHUNK_ROWS):
+        yield zip(*(c.texts(start, start + _CHUNK_ROWS) for c in columns), strict=True)
+
+
+def write_csv(listing: Listing, stream: TextIO) -> None:
+    """The listing as CSV into a text ``stream`` opened with ``newline=""``: byte-order mark,
+    header row, then the rows."""
+    stream.write("\ufeff")
+    writer = csv.writer(stream, lineterminator="\r\n")
+    writer.writerow(_header(listing))
+    for rows in _row_chunks(listing.text_columns()):
+        writer.writerows(rows)
 
 
 def listing_csv(listing: Listing) -> bytes:
-    header, rows = _table(listing)
+    """The bytes :func:`write_csv` writes (UTF-8)."""
     buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    write_csv(listing, buffer)
+    return buffer.getvalue().encode("utf-8")
 
 
 def listing_xlsx(listing: Listing, stamp: dt.datetime | None = None) -> bytes:
@@ -93,15 +113,17 @@ def listing_xlsx(listing: Listing, stamp: dt.datetime | None = None) -> bytes:
     from openpyxl.utils import get_column_letter
     from openpyxl.writer.excel import ExcelWriter
 
-    header, rows = _table(listing)
+    header = _header(listing)
+    columns = listing.text_columns()
+    n_rows = len(columns[0]) if columns else 0
     book = Workbook(write_only=True)
     sheet = book.create_sheet("Listing")
-    for i, name in enumerate(header):
-        longest = max([len(name)] + [len(r[i]) for r in rows])
+    for i, (name, column) in enumerate(zip(header, columns, strict=True)):
+        longest = max([len(name)] + [len(text) for text in column.labels])
         sheet.column_dimensions[get_column_letter(i + 1)].width = min(longest + 2, _MAX_WIDTH)
     sheet.freeze_panes = "A2"
-    if rows:
-        sheet.auto_filter.ref = f"A1:{get_column_letter(len(header))}{len(rows) + 1}"
+    if n_rows:
+        sheet.auto_filter.ref = f"A1:{get_column_letter(len(header))}{n_rows + 1}"
     bold, top = Font(bold=True), Alignment(wrap_text=True, vertical="top")
     cells = []
     for name in header:
@@ -109,15 +131,16 @@ def listing_xlsx(listing: Listing, stamp: dt.datetime | None = None) -> bytes:
         cell.font, cell.alignment = bold, top
         cells.append(cell)
     sheet.append(cells)
-    for row in rows:
-        sheet.append(row)
+    for rows in _row_chunks(columns):
+        for row in rows:
+            sheet.append(row)
 
     about = book.create_sheet("About")
     about.column_dimensions["A"].width = 120
     for line in (
         [listing.number, listing.title, listing.population]
         + list(listing.footnotes)
-        + [listing.source, f"Rows: {listing.total_rows or len(rows)}"]
+        + [listing.source, f"Rows: {listing.total_rows or n_rows}"]
     ):
         about.append([line])
 
