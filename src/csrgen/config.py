@@ -323,6 +323,10 @@ class DocumentSettings(_Strict):
     #: Such a listing gets an XLSX beside its CSV only up to this many rows (0: CSV only);
     #: at most 1,048,575, an Excel sheet's rows below the header.
     listing_xlsx_max_rows: int = Field(default=50_000, ge=0, le=1_048_575)
+    #: The HTML shows a listing's rows (sortable, filterable, the targets of the summary
+    #: tables' links) up to this many, also when the DOCX refers to its files; above it, the
+    #: HTML refers to the files too.
+    html_listing_max_rows: int = Field(default=10_000, ge=0)
     #: Abbreviation -> meaning, added to the standard list of the abbreviations template.
     abbreviations: dict[str, str] = Field(default_factory=dict)
     #: Paper size of the Word document (A4 outside the US; Letter for US submissions).

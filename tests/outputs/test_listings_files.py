@@ -82,7 +82,12 @@ def run_tiny(folder, runs=("one",), **limits):
 @pytest.fixture(scope="module")
 def reports(tmp_path_factory):
     # l_ae has 5 rows: over the limit of 3
-    return run_tiny(tmp_path_factory.mktemp("tiny"), ("one", "two"), listing_max_rows=3)
+    return run_tiny(
+        tmp_path_factory.mktemp("tiny"),
+        ("one", "two"),
+        listing_max_rows=3,
+        html_listing_max_rows=3,
+    )
 
 
 def test_files_beside_the_documents_and_in_the_manifest(reports):
@@ -152,8 +157,26 @@ def test_printed_listing_rows_keep_their_html_anchors(tmp_path):
     assert html.count('id="l_ae-') == 5
 
 
+def test_html_keeps_the_rows_of_a_listing_the_docx_refers_to(tmp_path):
+    """Between listing_max_rows and html_listing_max_rows: files written, the DOCX refers to
+    them, the HTML shows the rows (with their anchors) and names the files beneath."""
+    (out,) = run_tiny(tmp_path, listing_max_rows=3, html_listing_max_rows=5)
+    assert (out / "l_ae.csv").exists() and (out / "l_ae.xlsx").exists()
+    text = "\n".join(p.text for p in docx.Document(str(out / "csr.docx")).paragraphs)
+    assert "This listing has 5 rows; it is provided as l_ae.csv and l_ae.xlsx" in text
+    html = (out / "csr.html").read_text()
+    block = html[html.index('<div class="output listing" id="l_ae">') :]
+    block = block[: block.index("</div>\n</div>")]
+    assert "<table" in block and "Headache" in block and block.count('id="l_ae-') == 5
+    assert "All 5 rows are also provided as" in block
+    assert '<a href="l_ae.csv">l_ae.csv</a> and <a href="l_ae.xlsx">l_ae.xlsx</a>' in block
+    assert "This listing has 5 rows" not in block
+
+
 def test_no_xlsx_above_its_limit(tmp_path):
-    (out,) = run_tiny(tmp_path, listing_max_rows=3, listing_xlsx_max_rows=4)
+    (out,) = run_tiny(
+        tmp_path, listing_max_rows=3, listing_xlsx_max_rows=4, html_listing_max_rows=3
+    )
     assert sorted(p.name for p in out.iterdir() if p.name.startswith("l_")) == ["l_ae.csv"]
     assert set(json.loads((out / "manifest.json").read_text())["outputs"]) >= {"l_ae.csv"}
     text = "\n".join(p.text for p in docx.Document(str(out / "csr.docx")).paragraphs)

@@ -3,10 +3,12 @@
 Every listing starts with the subject and the treatment arm, is sorted by arm (study order),
 subject and the listing's own date/sequence keys, and is laid out landscape with its header
 repeated on every page. A listing longer than the study file's ``document.listing_max_rows``
-holds no rows of cells: it keeps its texts column by column, factorised (each distinct text once,
-see :func:`column_text`), and names the files that :mod:`csrgen.writers.listings` writes beside
-the documents (CSV; XLSX too up to ``document.listing_xlsx_max_rows`` rows); the DOCX and the
-HTML print the reference to those files instead of the rows.
+names the files that :mod:`csrgen.writers.listings` writes beside the documents (CSV; XLSX too
+up to ``document.listing_xlsx_max_rows`` rows), and the DOCX prints the reference to those files
+instead of the rows. The HTML still shows the rows (sortable, filterable, the target of the
+summary tables' links) up to ``document.html_listing_max_rows``; a listing longer than that holds
+no rows of cells but its texts column by column, factorised (each distinct text once, see
+:func:`column_text`), and the HTML refers to the files as well.
 """
 
 from __future__ import annotations
@@ -296,7 +298,9 @@ def build_listing(
     )
     if len(rows) > settings.listing_max_rows:
         files = listing_files(ctx.spec.id, len(rows), settings.listing_xlsx_max_rows)
-        return replace(listing, external=files, data=tuple(texts))
+        listing = replace(listing, external=files)
+        if len(rows) > settings.html_listing_max_rows:
+            return replace(listing, data=tuple(texts))
     return replace(listing, rows=_body(ctx.spec.id, texts, anchors))
 
 
