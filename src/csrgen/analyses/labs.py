@@ -21,7 +21,6 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from csrgen.analyses.baseline import quantile_sas
 from csrgen.ard import ard_frame, concat_ard, normalise
 
 #: Descriptive statistics per visit and arm, in display order.
@@ -94,31 +93,98 @@ def ard_lab_summary(
     )
 
 
-def _grid(
+def _codes(values: pd.Series, levels: Sequence[str]) -> np.ndarray:
+    """Position of each value in ``levels`` (-1 for a value not among them)."""
+    return pd.Categorical(values, categories=list(levels)).codes.astype(np.int64)
+
+
+def _cells(
     records: pd.DataFrame,
-    arm: str,
+    arm: str | None,
     arms: Sequence[str],
     params: Sequence[str],
     visits: Sequence[str],
+) -> np.ndarray:
+    """Per record, the number of its (parameter, visit, arm) cell in display order (parameter
+    slowest, arm fastest), or -1 for a record outside ``params`` x ``visits`` x ``arms``.
+
+    With ``arm=None`` the cells are (parameter, visit). Records whose PARAMCD/AVISIT/arm are
+    already categoricals of these levels (as :func:`~csrgen.outputs.lab_common.prepare_labs`
+    makes them) are coded without hashing a string per record.
+    """
+    p = _codes(records["PARAMCD"], params)
+    v = _codes(records["AVISIT"], visits)
+    cell = p * len(visits) + v
+    inside = (p >= 0) & (v >= 0)
+    if arm is not None:
+        a = _codes(records[arm], arms)
+        cell = cell * len(arms) + a
+        inside &= a >= 0
+    return np.where(inside, cell, -1)
+
+
+def _cell_index(arm: str, arms, params, visits) -> pd.MultiIndex:
+    return pd.MultiIndex.from_product([list(params), list(visits), list(arms)], names=[*_KEYS, arm])
+
+
+def _group_stats(
+    values: np.ndarray, cells: np.ndarray, n_cells: int, stats: Sequence[str]
 ) -> pd.DataFrame:
-    """``records`` with parameter, visit and arm as categoricals of the display order, so that
-    ``groupby(observed=False)`` yields every combination, empty ones included."""
-    frame = records.loc[records["PARAMCD"].isin(params) & records["AVISIT"].isin(visits)].copy()
-    frame["PARAMCD"] = pd.Categorical(frame["PARAMCD"], categories=list(params))
-    frame["AVISIT"] = pd.Categorical(frame["AVISIT"], categories=list(visits))
-    frame[arm] = pd.Categorical(frame[arm].astype(object), categories=list(arms))
-    return frame
+    """pandas ``groupby`` aggregations of ``values`` by cell, one row per cell ``0..n_cells-1``
+    (an empty cell: count 0, other statistics NaN, as ``groupby(observed=False)`` gives)."""
+    inside = cells >= 0
+    grouped = pd.Series(values[inside]).groupby(cells[inside], sort=True)
+    out = grouped.agg(list(stats)).reindex(range(n_cells))
+    if "count" in out:
+        out["count"] = out["count"].fillna(0)
+    return out
+
+
+def _quantiles_sas(values: np.ndarray, cells: np.ndarray, n_cells: int, prob: float) -> np.ndarray:
+    """:func:`~csrgen.analyses.baseline.quantile_sas` of every cell at once: one sort of all
+    values by (cell, value), then numpy's ``averaged_inverted_cdf`` arithmetic on each cell's
+    slice (the same index, weight and interpolation formulas, so the same floating-point
+    result); NaN for a cell without values."""
+    keep = (cells >= 0) & ~np.isnan(values)
+    v, c = values[keep], cells[keep]
+    order = np.lexsort((v, c))
+    v, c = v[order], c[order]
+    count = np.bincount(c, minlength=n_cells)
+    start = np.cumsum(count) - count
+    out = np.full(n_cells, np.nan)
+    has = count > 0
+    n = count[has]
+    virtual = n.astype(np.float64) * np.float64(prob) - 1
+    previous = np.floor(virtual)
+    following = previous + 1
+    above = virtual >= n - 1
+    previous[above], following[above] = n[above] - 1, n[above] - 1
+    below = virtual < 0
+    previous[below], following[below] = 0, 0
+    previous, following = previous.astype(np.intp), following.astype(np.intp)
+    # numpy computes the weight from its clamped index (-1 for "the last value").
+    clamped = np.where(above, -1, previous)
+    gamma = virtual - clamped
+    gamma = np.where(gamma == 0, 0.5, 1.0)
+    a = v[start[has] + previous]
+    b = v[start[has] + following]
+    diff = b - a
+    result = np.where(gamma >= 0.5, b - diff * (1 - gamma), a + diff * gamma)
+    out[has] = result
+    return out
 
 
 def _describe(records, var, arm, arms, params, visits, group_var) -> pd.DataFrame:
     if not len(params) or not len(visits):
         return ard_frame([])
-    frame = _grid(records, arm, arms, params, visits)
-    groups = frame.groupby([*_KEYS, arm], observed=False, sort=True)[var]
-    stats = groups.agg(["count", "mean", "std", "median", "min", "max"])
+    cells = _cells(records, arm, arms, params, visits)
+    n_cells = len(params) * len(visits) * len(arms)
+    values = records[var].to_numpy(dtype=float)
+    stats = _group_stats(values, cells, n_cells, ["count", "mean", "std", "median", "min", "max"])
     stats = stats.rename(columns={"count": "n", "std": "sd"})
-    stats["q1"] = groups.agg(lambda s: quantile_sas(s.to_numpy(dtype=float), 0.25))
-    stats["q3"] = groups.agg(lambda s: quantile_sas(s.to_numpy(dtype=float), 0.75))
+    stats["q1"] = _quantiles_sas(values, cells, n_cells, 0.25)
+    stats["q3"] = _quantiles_sas(values, cells, n_cells, 0.75)
+    stats.index = _cell_index(arm, arms, params, visits)
     return _long(stats[list(DESCRIPTIVE)], arm, group_var, variable=var)
 
 
@@ -170,10 +236,11 @@ def ard_lab_mean_ci(
 
     if not len(params) or not len(visits):
         return ard_frame([])
-    frame = _grid(records, arm, arms, params, visits)
-    agg = frame.groupby([*_KEYS, arm], observed=False, sort=True)["CHG"].agg(
-        ["count", "mean", "std"]
-    )
+    cells = _cells(records, arm, arms, params, visits)
+    n_cells = len(params) * len(visits) * len(arms)
+    values = records["CHG"].to_numpy(dtype=float)
+    agg = _group_stats(values, cells, n_cells, ["count", "mean", "std"])
+    agg.index = _cell_index(arm, arms, params, visits)
     n = agg["count"].to_numpy(dtype=float)
     with np.errstate(invalid="ignore", divide="ignore"):
         half = st.t.ppf(0.5 + level / 2, n - 1) * agg["std"].to_numpy() / np.sqrt(n)
@@ -236,21 +303,24 @@ def ard_lab_ancova(
     2006;25:4334-4344. SAS/STAT PROC GLM LSMEANS; statsmodels ``OLS.t_test``;
     scipy ``mannwhitneyu``.
     """
-    analysed = records.loc[
-        records["PARAMCD"].isin(params)
-        & records["AVISIT"].isin(visits)
-        & records["CHG"].notna()
-        & records["BASE"].notna()
-    ]
-    groups = dict(iter(analysed.groupby(_KEYS, sort=False)))
-    empty = analysed.head(0)
+    # One stable sort of the analysed records by (parameter, visit): each model reads its
+    # slice, records in data order, instead of filtering all records per visit.
+    cells = _cells(records, None, arms, params, visits)
+    analysed = np.flatnonzero(
+        (cells >= 0) & records["CHG"].notna().to_numpy() & records["BASE"].notna().to_numpy()
+    )
+    order = analysed[np.argsort(cells[analysed], kind="stable")]
+    count = np.bincount(cells[order], minlength=len(params) * len(visits))
+    start = np.cumsum(count) - count
+    chg = records["CHG"].to_numpy(dtype=float)[order]
+    base = records["BASE"].to_numpy(dtype=float)[order]
+    # Arm names per record; a record whose arm is not in ``arms`` gets None (code -1).
+    names = np.array([*arms, None], dtype=object)[_codes(records[arm], arms)[order]]
     rows: list[dict] = []
-    for param, visit in itertools.product(params, visits):
-        frame = groups.get((param, visit), empty)
-        y = frame["CHG"].to_numpy(dtype=float)
-        base = frame["BASE"].to_numpy(dtype=float)
-        by_arm = frame[arm].astype(object).to_numpy()
-        found = _ancova(y, base, by_arm, arms, reference, level)
+    for k, (param, visit) in enumerate(itertools.product(params, visits)):
+        model = slice(start[k], start[k] + count[k])
+        y, by_arm = chg[model], names[model]
+        found = _ancova(y, base[model], by_arm, arms, reference, level)
         if wilcoxon:
             found += _rank_sum(y, by_arm, arms, reference)
         rows += (
