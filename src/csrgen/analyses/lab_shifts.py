@@ -76,22 +76,23 @@ def subject_shifts(baseline: pd.DataFrame, post: pd.DataFrame) -> pd.DataFrame:
     ``baseline`` and ``post`` hold ``USUBJID``, ``PARAMCD`` and ``CAT``. Returns ``USUBJID``,
     ``PARAMCD``, ``BASE_CAT`` (MISSING without a categorised baseline) and ``WORST``.
     """
-    post = post.loc[post["CAT"] != ""]
-    if post.empty:
-        return pd.DataFrame(columns=["USUBJID", "PARAMCD", "BASE_CAT", "WORST"])
-    # worst_category for every subject and parameter at once: which categories each has.
+    keys = ["USUBJID", "PARAMCD"]
     cat = post["CAT"].to_numpy()
+    use = cat != ""
+    if not use.any():
+        return pd.DataFrame(columns=["USUBJID", "PARAMCD", "BASE_CAT", "WORST"])
+    # worst_category of every subject and parameter at once: which categories each has.
+    cat = cat[use]
     seen = (
         pd.DataFrame(
             {
-                "USUBJID": post["USUBJID"].to_numpy(),
-                "PARAMCD": post["PARAMCD"].to_numpy(),
+                **{k: post[k].to_numpy()[use] for k in keys},
                 LOW: cat == LOW,
                 HIGH: cat == HIGH,
                 NORMAL: cat == NORMAL,
             }
         )
-        .groupby(["USUBJID", "PARAMCD"], sort=True)[[LOW, HIGH, NORMAL]]
+        .groupby(keys, sort=True)[[LOW, HIGH, NORMAL]]
         .any()
     )
     low, high, normal = (seen[c].to_numpy() for c in (LOW, HIGH, NORMAL))
@@ -99,10 +100,10 @@ def subject_shifts(baseline: pd.DataFrame, post: pd.DataFrame) -> pd.DataFrame:
     worst["WORST"] = np.select(
         [low & high, high, low, normal], [BOTH, HIGH, LOW, NORMAL], default=""
     ).astype(object)
-    base = baseline.loc[baseline["CAT"] != ""].drop_duplicates(["USUBJID", "PARAMCD"])
-    out = worst.merge(
-        base[["USUBJID", "PARAMCD", "CAT"]], on=["USUBJID", "PARAMCD"], how="left"
-    ).rename(columns={"CAT": "BASE_CAT"})
+    has = (baseline["CAT"] != "").to_numpy()
+    base = pd.DataFrame({k: baseline[k].to_numpy()[has] for k in [*keys, "CAT"]})
+    out = worst.merge(base.drop_duplicates(keys), on=keys, how="left")
+    out = out.rename(columns={"CAT": "BASE_CAT"})
     out["BASE_CAT"] = out["BASE_CAT"].fillna(MISSING)
     return out[["USUBJID", "PARAMCD", "BASE_CAT", "WORST"]]
 

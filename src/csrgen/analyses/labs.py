@@ -140,38 +140,51 @@ def _group_stats(
     return out
 
 
-def _quantiles_sas(values: np.ndarray, cells: np.ndarray, n_cells: int, prob: float) -> np.ndarray:
-    """:func:`~csrgen.analyses.baseline.quantile_sas` of every cell at once: one sort of all
-    values by (cell, value), then numpy's ``averaged_inverted_cdf`` arithmetic on each cell's
-    slice (the same index, weight and interpolation formulas, so the same floating-point
-    result); NaN for a cell without values."""
+def _quantiles_sas(
+    values: np.ndarray, cells: np.ndarray, n_cells: int, probs: Sequence[float]
+) -> np.ndarray:
+    """:func:`~csrgen.analyses.baseline.quantile_sas` of every cell at each of ``probs``
+    (array cells x probs; NaN for a cell without values).
+
+    One sort of all values by (cell, value): by value, then a stable sort by cell (a radix
+    sort of small integers). Then numpy's ``averaged_inverted_cdf`` arithmetic on each cell's
+    slice: the same index, weight and interpolation formulas as ``np.quantile``, so the same
+    floating-point result, without a call per cell.
+    """
     keep = (cells >= 0) & ~np.isnan(values)
     v, c = values[keep], cells[keep]
-    order = np.lexsort((v, c))
-    v, c = v[order], c[order]
+    by_value = np.argsort(v)
+    v, c = v[by_value], c[by_value]
+    small = np.int16 if n_cells < np.iinfo(np.int16).max else np.int64
+    by_cell = np.argsort(c.astype(small), kind="stable")
+    v, c = v[by_cell], c[by_cell]
     count = np.bincount(c, minlength=n_cells)
     start = np.cumsum(count) - count
-    out = np.full(n_cells, np.nan)
+    out = np.full((n_cells, len(probs)), np.nan)
     has = count > 0
-    n = count[has]
+    n, first = count[has], start[has]
+    for j, prob in enumerate(probs):
+        out[has, j] = _averaged_inverted_cdf(v, first, n, prob)
+    return out
+
+
+def _averaged_inverted_cdf(v: np.ndarray, first: np.ndarray, n: np.ndarray, prob: float):
+    """numpy's quantile method ``averaged_inverted_cdf`` (numpy ``_quantile``, ``_get_indexes``,
+    ``_get_gamma``, ``_lerp``) for sorted slices ``v[first : first + n]`` (every n >= 1)."""
     virtual = n.astype(np.float64) * np.float64(prob) - 1
     previous = np.floor(virtual)
     following = previous + 1
-    above = virtual >= n - 1
-    previous[above], following[above] = n[above] - 1, n[above] - 1
-    below = virtual < 0
+    above = virtual >= n - 1  # numpy: index -1, the largest value
+    below = virtual < 0  # numpy: index 0, the smallest value
+    previous[above], following[above] = -1, -1
     previous[below], following[below] = 0, 0
-    previous, following = previous.astype(np.intp), following.astype(np.intp)
-    # numpy computes the weight from its clamped index (-1 for "the last value").
-    clamped = np.where(above, -1, previous)
-    gamma = virtual - clamped
+    gamma = virtual - previous.astype(np.intp)
     gamma = np.where(gamma == 0, 0.5, 1.0)
-    a = v[start[has] + previous]
-    b = v[start[has] + following]
+    previous = np.where(above, n - 1, previous).astype(np.intp)
+    following = np.where(above, n - 1, following).astype(np.intp)
+    a, b = v[first + previous], v[first + following]
     diff = b - a
-    result = np.where(gamma >= 0.5, b - diff * (1 - gamma), a + diff * gamma)
-    out[has] = result
-    return out
+    return np.where(gamma >= 0.5, b - diff * (1 - gamma), a + diff * gamma)
 
 
 def _describe(records, var, arm, arms, params, visits, group_var) -> pd.DataFrame:
@@ -182,8 +195,7 @@ def _describe(records, var, arm, arms, params, visits, group_var) -> pd.DataFram
     values = records[var].to_numpy(dtype=float)
     stats = _group_stats(values, cells, n_cells, ["count", "mean", "std", "median", "min", "max"])
     stats = stats.rename(columns={"count": "n", "std": "sd"})
-    stats["q1"] = _quantiles_sas(values, cells, n_cells, 0.25)
-    stats["q3"] = _quantiles_sas(values, cells, n_cells, 0.75)
+    stats[["q1", "q3"]] = _quantiles_sas(values, cells, n_cells, (0.25, 0.75))
     stats.index = _cell_index(arm, arms, params, visits)
     return _long(stats[list(DESCRIPTIVE)], arm, group_var, variable=var)
 
@@ -314,15 +326,15 @@ def ard_lab_ancova(
     start = np.cumsum(count) - count
     chg = records["CHG"].to_numpy(dtype=float)[order]
     base = records["BASE"].to_numpy(dtype=float)[order]
-    # Arm names per record; a record whose arm is not in ``arms`` gets None (code -1).
-    names = np.array([*arms, None], dtype=object)[_codes(records[arm], arms)[order]]
+    arm_code = _codes(records[arm], arms)[order]  # -1: an arm not in ``arms``
     rows: list[dict] = []
     for k, (param, visit) in enumerate(itertools.product(params, visits)):
         model = slice(start[k], start[k] + count[k])
-        y, by_arm = chg[model], names[model]
-        found = _ancova(y, base[model], by_arm, arms, reference, level)
+        y = chg[model]
+        member = {a: arm_code[model] == i for i, a in enumerate(arms)}
+        found = _ancova(y, base[model], member, arms, reference, level)
         if wilcoxon:
-            found += _rank_sum(y, by_arm, arms, reference)
+            found += _rank_sum(y, member, arms, reference)
         rows += (
             dict(row, group_var=group_var, variable="CHG", param=param, timepoint=visit)
             for row in found
@@ -333,14 +345,15 @@ def ard_lab_ancova(
 def _ancova(
     y: np.ndarray,
     base: np.ndarray,
-    arm: np.ndarray,
+    member: dict[str, np.ndarray],
     arms: Sequence[str],
     reference: str,
     level: float,
 ) -> list[dict]:
-    """ARD rows of one ANCOVA (one parameter at one visit); NaN where not estimable."""
+    """ARD rows of one ANCOVA (one parameter at one visit; ``member[a]``: which subjects are in
+    arm ``a``); NaN where not estimable."""
     nan = float("nan")
-    present = [a for a in arms if (arm == a).any()]
+    present = [a for a in arms if member[a].any()]
     k = len(present) + 1  # one mean per arm present + the common slope
     est = {a: {"lsmean": nan, "lsmean_se": nan} for a in arms}
     diffs = {a: dict.fromkeys(("diff", "se", "diff_lcl", "diff_ucl", "p_value"), nan) for a in arms}
@@ -350,8 +363,11 @@ def _ancova(
         # Cell-means coding with the covariate centred at its mean: each arm's coefficient is
         # its LS mean at the mean baseline, and a contrast of two coefficients is their
         # difference, both with the model's standard errors.
-        design = np.column_stack([(arm == a).astype(float) for a in present] + [base - base.mean()])
-        fit = sm.OLS(y, design).fit()
+        design = np.column_stack([member[a].astype(float) for a in present] + [base - base.mean()])
+        # hasconst: the arm indicators add up to the intercept; saying so spares statsmodels
+        # its search for an implicit constant (two more SVDs of the design), which changes
+        # only R-squared-type results, none of which is used.
+        fit = sm.OLS(y, design, hasconst=True).fit()
         if fit.df_resid >= 1:
             means = fit.t_test(np.eye(k)[: len(present)])
             effect, se = np.ravel(means.effect), np.ravel(means.sd)
@@ -375,7 +391,7 @@ def _ancova(
                     }
     rows = []
     for a in arms:
-        stats = {"n": float((arm == a).sum()), **est[a]}
+        stats = {"n": float(member[a].sum()), **est[a]}
         if a != reference:
             stats.update(diffs[a])
         rows += [
@@ -385,20 +401,22 @@ def _ancova(
     return rows
 
 
-def _rank_sum(y: np.ndarray, arm: np.ndarray, arms: Sequence[str], reference: str) -> list[dict]:
+def _rank_sum(
+    y: np.ndarray, member: dict[str, np.ndarray], arms: Sequence[str], reference: str
+) -> list[dict]:
     """Wilcoxon rank-sum (Mann-Whitney) test of each compared arm against the reference."""
     from scipy import stats as st
 
-    ref = y[arm == reference]
+    ref = y[member[reference]] if reference in member else y[:0]
     rows = []
     for a in arms:
         if a == reference:
             continue
-        x = y[arm == a]
+        x = y[member[a]]
         u = p = float("nan")
         # All values tied: the rank sum has no variance and the test is undefined (R's
         # wilcox.test gives NA; scipy would return p = 1).
-        if x.size and ref.size and np.unique(np.concatenate([x, ref])).size > 1:
+        if x.size and ref.size and _not_all_equal(np.concatenate([x, ref])):
             res = st.mannwhitneyu(
                 x, ref, alternative="two-sided", method="asymptotic", use_continuity=True
             )
@@ -414,6 +432,13 @@ def _rank_sum(y: np.ndarray, arm: np.ndarray, arms: Sequence[str], reference: st
             for name, value in (("statistic", u), ("p_value", p))
         ]
     return rows
+
+
+def _not_all_equal(values: np.ndarray) -> bool:
+    """More than one distinct value (as ``np.unique(values).size > 1``, without sorting)."""
+    if np.isnan(values).any():
+        return np.unique(values).size > 1
+    return bool(values.min() != values.max())
 
 
 def data_decimals(values: pd.Series | np.ndarray, max_decimals: int = 3) -> int:

@@ -161,12 +161,14 @@ def prepare(ctx: OutputContext):
         names.add("ADT")
     lab, params = _categorised(ctx, sorted(names))
     is_base = (lab[opts.baseline_flag] == "Y").to_numpy()
-    post = lab.loc[~is_base & (lab[opts.day_var] >= opts.min_day).to_numpy()]
+    is_post = ~is_base & (lab[opts.day_var] >= opts.min_day).to_numpy()
     if opts.days_after_treatment is not None:
-        end = post["USUBJID"].map(subjects.set_index("USUBJID")["TRTEDT"])
+        rows = np.flatnonzero(is_post)
+        end = lab["USUBJID"].iloc[rows].map(subjects.set_index("USUBJID")["TRTEDT"])
         limit = end + pd.to_timedelta(opts.days_after_treatment, unit="D")
-        post = post.loc[(post["ADT"] <= limit).to_numpy()]
-    shifts = subject_shifts(lab.loc[is_base], post)
+        is_post[rows] = (lab["ADT"].iloc[rows] <= limit).to_numpy()
+    keys = ["USUBJID", "PARAMCD", "CAT"]
+    shifts = subject_shifts(lab.loc[is_base, keys], lab.loc[is_post, keys])
     labels = {}
     if opts.param_label_var:
         # Each parameter's label on its last record (as a dict built over all records keeps).
