@@ -146,20 +146,20 @@ def _quantiles_sas(
     """:func:`~csrgen.analyses.baseline.quantile_sas` of every cell at each of ``probs``
     (array cells x probs; NaN for a cell without values).
 
-    One sort of all values by (cell, value): by value, then a stable sort by cell (a radix
-    sort of small integers). Then numpy's ``averaged_inverted_cdf`` arithmetic on each cell's
-    slice: the same index, weight and interpolation formulas as ``np.quantile``, so the same
-    floating-point result, without a call per cell.
+    The values are grouped by cell with one stable sort of the cell numbers (a radix sort of
+    small integers), and each cell's values are then sorted in place. Then numpy's
+    ``averaged_inverted_cdf`` arithmetic on each cell's slice: the same index, weight and
+    interpolation formulas as ``np.quantile``, so the same floating-point result, without a
+    quantile call per cell.
     """
     keep = (cells >= 0) & ~np.isnan(values)
     v, c = values[keep], cells[keep]
-    by_value = np.argsort(v)
-    v, c = v[by_value], c[by_value]
     small = np.int16 if n_cells < np.iinfo(np.int16).max else np.int64
-    by_cell = np.argsort(c.astype(small), kind="stable")
-    v, c = v[by_cell], c[by_cell]
+    v = v[np.argsort(c.astype(small), kind="stable")]
     count = np.bincount(c, minlength=n_cells)
     start = np.cumsum(count) - count
+    for i in np.flatnonzero(count > 1):
+        v[start[i] : start[i] + count[i]].sort()
     out = np.full((n_cells, len(probs)), np.nan)
     has = count > 0
     n, first = count[has], start[has]

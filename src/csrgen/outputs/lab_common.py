@@ -269,7 +269,11 @@ def _check_one_record_per_visit(
     n_params = int(param_code.max(initial=-1)) + 2
     n_visits = int(visit_code.max(initial=-1)) + 2
     key = (subject.astype(np.int64) * n_params + param_code + 1) * n_visits + visit_code + 1
-    dup = pd.Series(key).duplicated(keep=False).to_numpy()
+    size = int(key.max(initial=-1)) + 1
+    if size <= 4 * len(key):  # a count per possible key: linear, no hashing
+        dup = np.bincount(key, minlength=size)[key] > 1
+    else:
+        dup = pd.Series(key).duplicated(keep=False).to_numpy()
     if not dup.any():
         return
     labs = lab_settings(ctx.config)
