@@ -8,9 +8,12 @@ Parameters, visits and arms are given in display order; every combination of the
 rows, also when nobody has a value there (``n`` = 0, the other statistics NaN), so that tables
 can print every visit of every arm and say "NE" where nothing is estimable.
 
-Statistics are computed per (parameter, visit, arm) group with pandas ``groupby`` (descriptive
-statistics, confidence intervals) or per (parameter, visit) model (ANCOVA, rank test); there is
-no loop over subjects. scipy and statsmodels are imported inside the functions that use them.
+Statistics are computed per (parameter, visit, arm) cell with one pandas ``groupby`` on an
+integer cell number (descriptive statistics, confidence intervals; quartiles from the values
+grouped by cell and sorted), or per (parameter, visit) model on slices of one sort of the
+records (ANCOVA, rank test); there is no loop over subjects and no filtering of all records per
+visit, so the cost grows with the number of records, not with records x visits. scipy and
+statsmodels are imported inside the functions that use them.
 """
 
 from __future__ import annotations
@@ -124,6 +127,7 @@ def _cells(
 
 
 def _cell_index(arm: str, arms, params, visits) -> pd.MultiIndex:
+    """(PARAMCD, AVISIT, arm) of cells ``0, 1, ...`` as numbered by :func:`_cells`."""
     return pd.MultiIndex.from_product([list(params), list(visits), list(arms)], names=[*_KEYS, arm])
 
 

@@ -34,7 +34,8 @@ class LabData:
     """The population and its lab records, ready for the ``ard_lab_*`` functions."""
 
     subjects: pd.DataFrame
-    #: One row per subject, parameter and visit, with the arm in ``ARM``.
+    #: One row per subject, parameter and visit, with the arm in ``ARM``: the columns USUBJID,
+    #: PARAMCD and AVISIT (categoricals of ``params`` and ``visits``), AVAL, BASE, CHG, ARM.
     records: pd.DataFrame
     #: PARAMCDs in display order (a listed parameter without data is kept: it gets a null block).
     params: list[str]
