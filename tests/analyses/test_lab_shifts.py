@@ -100,3 +100,25 @@ def test_ard_lab_shift_by_hand():
     # Every subject once per parameter: the shift cells of an arm add up to its n.
     shift_n = ard[(ard.variable == "SHIFT") & (ard.stat_name == "n") & (ard.param == "ALB")]
     assert shift_n.groupby("group_level")["stat"].sum().to_dict() == {"D": 1, "P": 3}
+
+
+def test_subject_shifts_follow_worst_category_for_every_subject():
+    """The vectorised worst category equals worst_category applied subject by subject."""
+    rng = np.random.default_rng(3)
+    n = 400
+    post = pd.DataFrame(
+        {
+            "USUBJID": rng.choice([f"S{i:02d}" for i in range(60)], n),
+            "PARAMCD": rng.choice(["ALB", "ALT", "AST"], n),
+            "CAT": rng.choice(["LOW", "NORMAL", "HIGH", ""], n, p=[0.1, 0.6, 0.2, 0.1]),
+        }
+    )
+    base = post.drop_duplicates(["USUBJID", "PARAMCD"]).sample(frac=0.7, random_state=1)
+    shifts = subject_shifts(base, post)
+    expected = post.groupby(["USUBJID", "PARAMCD"])["CAT"].agg(worst_category)
+    expected = expected[expected != ""]
+    assert list(zip(shifts["USUBJID"], shifts["PARAMCD"], strict=True)) == list(expected.index)
+    assert shifts["WORST"].tolist() == expected.tolist()
+    first_base = base.loc[base["CAT"] != ""].set_index(["USUBJID", "PARAMCD"])["CAT"]
+    for subject, param, base_cat in shifts[["USUBJID", "PARAMCD", "BASE_CAT"]].itertuples(False):
+        assert base_cat == first_base.get((subject, param), "MISSING")

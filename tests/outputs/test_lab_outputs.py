@@ -20,6 +20,7 @@ from csrgen.document.model import Figure, Table
 from csrgen.errors import ConfigError, DataValidationError
 from csrgen.outputs.base import OutputContext
 from csrgen.outputs.catalog import run_output
+from csrgen.outputs.lab_common import prepare_labs
 from csrgen.report import prepare_study
 from tests.studies import PILOT_DATA, PILOT_STUDY, tiny_adsl, write_tiny_study
 
@@ -276,6 +277,27 @@ def test_docx_and_html(study, tmp_path):
     assert "4<br>1.5 (1.29)<br>1.5<br>0.5, 2.5<br>0, 3" in html
     ard = pd.read_csv(out / "ard.csv", keep_default_na=False)
     assert {"t_lab_summary", "t_lab_ancova", "f_lab_mean"} <= set(ard["output_id"])
+
+
+# -- shared preparation ---------------------------------------------------------------------
+def test_lab_outputs_share_one_preparation(tmp_path):
+    """The lab outputs of one study reuse one prepared LabData; another study's data (even in
+    the same process, right after) is prepared afresh, never served from the first."""
+    prep = prepare_study(tiny_lab_study(tmp_path / "a"))
+
+    def ctx(prep, output_id):
+        spec = prep.config.output(output_id)
+        return OutputContext(prep.config, spec, prep.options[spec.id], prep.data, prep.lock)
+
+    first = prepare_labs(ctx(prep, "t_lab_summary"))
+    assert prepare_labs(ctx(prep, "t_lab_ancova")) is first
+    assert prepare_labs(ctx(prep, "f_lab_mean")) is first
+    fewer = tiny_adlb([r for r in ALB if r[0] != "T-05"])
+    other = prepare_study(tiny_lab_study(tmp_path / "b", adlb=fewer))
+    second = prepare_labs(ctx(other, "t_lab_summary"))
+    assert second is not first
+    assert len(second.records) == len(first.records) - 2
+    assert prepare_labs(ctx(prep, "t_lab_summary")) is not second
 
 
 # -- bad input ----------------------------------------------------------------------------------

@@ -50,10 +50,13 @@ def range_category(value: pd.Series, low: pd.Series, high: pd.Series) -> pd.Seri
 
 def indicator_category(indicator: pd.Series, mapping: dict[str, str]) -> pd.Series:
     """An indicator variable's values mapped to LOW/NORMAL/HIGH ('' for anything else)."""
-    text = indicator.fillna("").astype(str).str.strip().str.upper()
     full = {LOW: LOW, NORMAL: NORMAL, HIGH: HIGH, "L": LOW, "N": NORMAL, "H": HIGH}
     full.update({k.upper(): v for k, v in mapping.items()})
-    return text.map(lambda v: full.get(v, "")).astype(object)
+    # Each distinct value is read once (a lab dataset has millions of records, a few codes).
+    codes, distinct = pd.factorize(indicator)
+    text = pd.Series(distinct, dtype=object).fillna("").astype(str).str.strip().str.upper()
+    category = np.array([full.get(v, "") for v in text] + [full.get("", "")], dtype=object)
+    return pd.Series(category[codes], index=indicator.index, dtype=object)
 
 
 def worst_category(categories: pd.Series) -> str:
@@ -73,19 +76,34 @@ def subject_shifts(baseline: pd.DataFrame, post: pd.DataFrame) -> pd.DataFrame:
     ``baseline`` and ``post`` hold ``USUBJID``, ``PARAMCD`` and ``CAT``. Returns ``USUBJID``,
     ``PARAMCD``, ``BASE_CAT`` (MISSING without a categorised baseline) and ``WORST``.
     """
-    post = post.loc[post["CAT"] != ""]
-    if post.empty:
+    keys = ["USUBJID", "PARAMCD"]
+    cat = post["CAT"].to_numpy()
+    use = cat != ""
+    if not use.any():
         return pd.DataFrame(columns=["USUBJID", "PARAMCD", "BASE_CAT", "WORST"])
-    worst = (
-        post.groupby(["USUBJID", "PARAMCD"], sort=True)["CAT"]
-        .agg(worst_category)
-        .rename("WORST")
-        .reset_index()
+    # worst_category of every subject and parameter at once: which categories each has.
+    cat = cat[use]
+    seen = (
+        pd.DataFrame(
+            {
+                **{k: post[k].to_numpy()[use] for k in keys},
+                LOW: cat == LOW,
+                HIGH: cat == HIGH,
+                NORMAL: cat == NORMAL,
+            }
+        )
+        .groupby(keys, sort=True)[[LOW, HIGH, NORMAL]]
+        .any()
     )
-    base = baseline.loc[baseline["CAT"] != ""].drop_duplicates(["USUBJID", "PARAMCD"])
-    out = worst.merge(
-        base[["USUBJID", "PARAMCD", "CAT"]], on=["USUBJID", "PARAMCD"], how="left"
-    ).rename(columns={"CAT": "BASE_CAT"})
+    low, high, normal = (seen[c].to_numpy() for c in (LOW, HIGH, NORMAL))
+    worst = seen.index.to_frame(index=False)
+    worst["WORST"] = np.select(
+        [low & high, high, low, normal], [BOTH, HIGH, LOW, NORMAL], default=""
+    ).astype(object)
+    has = (baseline["CAT"] != "").to_numpy()
+    base = pd.DataFrame({k: baseline[k].to_numpy()[has] for k in [*keys, "CAT"]})
+    out = worst.merge(base.drop_duplicates(keys), on=keys, how="left")
+    out = out.rename(columns={"CAT": "BASE_CAT"})
     out["BASE_CAT"] = out["BASE_CAT"].fillna(MISSING)
     return out[["USUBJID", "PARAMCD", "BASE_CAT", "WORST"]]
 
@@ -137,29 +155,48 @@ def ard_lab_shift(
 
     for level in arms:
         add(level, "", "N", float((subjects[arm] == level).sum()))
-    arm_of = subjects.set_index("USUBJID")[arm]
-    data = shifts.assign(_A=shifts["USUBJID"].map(arm_of))
+    # Counts of every (parameter, arm, baseline, worst) combination in one pass; the margins
+    # (evaluable subjects, worst and baseline totals) are sums of these cells.
+    arm_of = subjects.set_index("USUBJID")[arm].astype(object)
+    cells = (
+        pd.DataFrame(
+            {
+                "PARAMCD": shifts["PARAMCD"].astype(object).to_numpy(),
+                "ARM": shifts["USUBJID"].map(arm_of).astype(object).to_numpy(),
+                "BASE_CAT": shifts["BASE_CAT"].astype(object).to_numpy(),
+                "WORST": shifts["WORST"].astype(object).to_numpy(),
+            }
+        )
+        .groupby(["PARAMCD", "ARM", "BASE_CAT", "WORST"], dropna=False)
+        .size()
+    )
+    n_eval: dict = {}
+    n_worst: dict = {}
+    n_base: dict = {}
+    n_shift: dict = {}
+    for (param, level, b, w), k in cells.items():
+        n_eval[param, level] = n_eval.get((param, level), 0) + k
+        n_worst[param, level, w] = n_worst.get((param, level, w), 0) + k
+        n_base[param, level, b] = n_base.get((param, level, b), 0) + k
+        n_shift[param, level, b, w] = k
     for param in params:
-        mine = data.loc[data["PARAMCD"] == param]
         for level in arms:
-            block = mine.loc[mine["_A"] == level]
-            n_eval = float(len(block))
-            add(level, "WORST", "n", n_eval, param=param)
+            n = float(n_eval.get((param, level), 0))
+            add(level, "WORST", "n", n, param=param)
 
-            def pct(k: float, n_eval: float = n_eval) -> float:
-                return 100.0 * k / n_eval if n_eval else float("nan")
+            def pct(k: float, n: float = n) -> float:
+                return 100.0 * k / n if n else float("nan")
 
             for w in WORST_LEVELS:
-                k = float((block["WORST"] == w).sum())
+                k = float(n_worst.get((param, level, w), 0))
                 add(level, "WORST", "n", k, w, param)
                 add(level, "WORST", "pct", pct(k), w, param)
             for b in BASELINE_LEVELS:
-                at_b = block["BASE_CAT"] == b
-                k = float(at_b.sum())
+                k = float(n_base.get((param, level, b), 0))
                 add(level, "BNRIND", "n", k, b, param)
                 add(level, "BNRIND", "pct", pct(k), b, param)
                 for w in WORST_LEVELS:
-                    k = float((at_b & (block["WORST"] == w)).sum())
+                    k = float(n_shift.get((param, level, b, w), 0))
                     add(level, "SHIFT", "n", k, f"{b}/{w}", param)
                     add(level, "SHIFT", "pct", pct(k), f"{b}/{w}", param)
     return ard_frame(rows)

@@ -8,9 +8,12 @@ Parameters, visits and arms are given in display order; every combination of the
 rows, also when nobody has a value there (``n`` = 0, the other statistics NaN), so that tables
 can print every visit of every arm and say "NE" where nothing is estimable.
 
-Statistics are computed per (parameter, visit, arm) group with pandas ``groupby`` (descriptive
-statistics, confidence intervals) or per (parameter, visit) model (ANCOVA, rank test); there is
-no loop over subjects. scipy and statsmodels are imported inside the functions that use them.
+Statistics are computed per (parameter, visit, arm) cell with one pandas ``groupby`` on an
+integer cell number (descriptive statistics, confidence intervals; quartiles from the values
+grouped by cell and sorted), or per (parameter, visit) model on slices of one sort of the
+records (ANCOVA, rank test); there is no loop over subjects and no filtering of all records per
+visit, so the cost grows with the number of records, not with records x visits. scipy and
+statsmodels are imported inside the functions that use them.
 """
 
 from __future__ import annotations
@@ -21,7 +24,6 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from csrgen.analyses.baseline import quantile_sas
 from csrgen.ard import ard_frame, concat_ard, normalise
 
 #: Descriptive statistics per visit and arm, in display order.
@@ -94,31 +96,111 @@ def ard_lab_summary(
     )
 
 
-def _grid(
+def _codes(values: pd.Series, levels: Sequence[str]) -> np.ndarray:
+    """Position of each value in ``levels`` (-1 for a value not among them)."""
+    return pd.Categorical(values, categories=list(levels)).codes.astype(np.int64)
+
+
+def _cells(
     records: pd.DataFrame,
-    arm: str,
+    arm: str | None,
     arms: Sequence[str],
     params: Sequence[str],
     visits: Sequence[str],
+) -> np.ndarray:
+    """Per record, the number of its (parameter, visit, arm) cell in display order (parameter
+    slowest, arm fastest), or -1 for a record outside ``params`` x ``visits`` x ``arms``.
+
+    With ``arm=None`` the cells are (parameter, visit). Records whose PARAMCD/AVISIT/arm are
+    already categoricals of these levels (as :func:`~csrgen.outputs.lab_common.prepare_labs`
+    makes them) are coded without hashing a string per record.
+    """
+    p = _codes(records["PARAMCD"], params)
+    v = _codes(records["AVISIT"], visits)
+    cell = p * len(visits) + v
+    inside = (p >= 0) & (v >= 0)
+    if arm is not None:
+        a = _codes(records[arm], arms)
+        cell = cell * len(arms) + a
+        inside &= a >= 0
+    return np.where(inside, cell, -1)
+
+
+def _cell_index(arm: str, arms, params, visits) -> pd.MultiIndex:
+    """(PARAMCD, AVISIT, arm) of cells ``0, 1, ...`` as numbered by :func:`_cells`."""
+    return pd.MultiIndex.from_product([list(params), list(visits), list(arms)], names=[*_KEYS, arm])
+
+
+def _group_stats(
+    values: np.ndarray, cells: np.ndarray, n_cells: int, stats: Sequence[str]
 ) -> pd.DataFrame:
-    """``records`` with parameter, visit and arm as categoricals of the display order, so that
-    ``groupby(observed=False)`` yields every combination, empty ones included."""
-    frame = records.loc[records["PARAMCD"].isin(params) & records["AVISIT"].isin(visits)].copy()
-    frame["PARAMCD"] = pd.Categorical(frame["PARAMCD"], categories=list(params))
-    frame["AVISIT"] = pd.Categorical(frame["AVISIT"], categories=list(visits))
-    frame[arm] = pd.Categorical(frame[arm].astype(object), categories=list(arms))
-    return frame
+    """pandas ``groupby`` aggregations of ``values`` by cell, one row per cell ``0..n_cells-1``
+    (an empty cell: count 0, other statistics NaN, as ``groupby(observed=False)`` gives)."""
+    inside = cells >= 0
+    grouped = pd.Series(values[inside]).groupby(cells[inside], sort=True)
+    out = grouped.agg(list(stats)).reindex(range(n_cells))
+    if "count" in out:
+        out["count"] = out["count"].fillna(0)
+    return out
+
+
+def _quantiles_sas(
+    values: np.ndarray, cells: np.ndarray, n_cells: int, probs: Sequence[float]
+) -> np.ndarray:
+    """:func:`~csrgen.analyses.baseline.quantile_sas` of every cell at each of ``probs``
+    (array cells x probs; NaN for a cell without values).
+
+    The values are grouped by cell with one stable sort of the cell numbers (a radix sort of
+    small integers), and each cell's values are then sorted in place. Then numpy's
+    ``averaged_inverted_cdf`` arithmetic on each cell's slice: the same index, weight and
+    interpolation formulas as ``np.quantile``, so the same floating-point result, without a
+    quantile call per cell.
+    """
+    keep = (cells >= 0) & ~np.isnan(values)
+    v, c = values[keep], cells[keep]
+    small = np.int16 if n_cells < np.iinfo(np.int16).max else np.int64
+    v = v[np.argsort(c.astype(small), kind="stable")]
+    count = np.bincount(c, minlength=n_cells)
+    start = np.cumsum(count) - count
+    for i in np.flatnonzero(count > 1):
+        v[start[i] : start[i] + count[i]].sort()
+    out = np.full((n_cells, len(probs)), np.nan)
+    has = count > 0
+    n, first = count[has], start[has]
+    for j, prob in enumerate(probs):
+        out[has, j] = _averaged_inverted_cdf(v, first, n, prob)
+    return out
+
+
+def _averaged_inverted_cdf(v: np.ndarray, first: np.ndarray, n: np.ndarray, prob: float):
+    """numpy's quantile method ``averaged_inverted_cdf`` (numpy ``_quantile``, ``_get_indexes``,
+    ``_get_gamma``, ``_lerp``) for sorted slices ``v[first : first + n]`` (every n >= 1)."""
+    virtual = n.astype(np.float64) * np.float64(prob) - 1
+    previous = np.floor(virtual)
+    following = previous + 1
+    above = virtual >= n - 1  # numpy: index -1, the largest value
+    below = virtual < 0  # numpy: index 0, the smallest value
+    previous[above], following[above] = -1, -1
+    previous[below], following[below] = 0, 0
+    gamma = virtual - previous.astype(np.intp)
+    gamma = np.where(gamma == 0, 0.5, 1.0)
+    previous = np.where(above, n - 1, previous).astype(np.intp)
+    following = np.where(above, n - 1, following).astype(np.intp)
+    a, b = v[first + previous], v[first + following]
+    diff = b - a
+    return np.where(gamma >= 0.5, b - diff * (1 - gamma), a + diff * gamma)
 
 
 def _describe(records, var, arm, arms, params, visits, group_var) -> pd.DataFrame:
     if not len(params) or not len(visits):
         return ard_frame([])
-    frame = _grid(records, arm, arms, params, visits)
-    groups = frame.groupby([*_KEYS, arm], observed=False, sort=True)[var]
-    stats = groups.agg(["count", "mean", "std", "median", "min", "max"])
+    cells = _cells(records, arm, arms, params, visits)
+    n_cells = len(params) * len(visits) * len(arms)
+    values = records[var].to_numpy(dtype=float)
+    stats = _group_stats(values, cells, n_cells, ["count", "mean", "std", "median", "min", "max"])
     stats = stats.rename(columns={"count": "n", "std": "sd"})
-    stats["q1"] = groups.agg(lambda s: quantile_sas(s.to_numpy(dtype=float), 0.25))
-    stats["q3"] = groups.agg(lambda s: quantile_sas(s.to_numpy(dtype=float), 0.75))
+    stats[["q1", "q3"]] = _quantiles_sas(values, cells, n_cells, (0.25, 0.75))
+    stats.index = _cell_index(arm, arms, params, visits)
     return _long(stats[list(DESCRIPTIVE)], arm, group_var, variable=var)
 
 
@@ -170,10 +252,11 @@ def ard_lab_mean_ci(
 
     if not len(params) or not len(visits):
         return ard_frame([])
-    frame = _grid(records, arm, arms, params, visits)
-    agg = frame.groupby([*_KEYS, arm], observed=False, sort=True)["CHG"].agg(
-        ["count", "mean", "std"]
-    )
+    cells = _cells(records, arm, arms, params, visits)
+    n_cells = len(params) * len(visits) * len(arms)
+    values = records["CHG"].to_numpy(dtype=float)
+    agg = _group_stats(values, cells, n_cells, ["count", "mean", "std"])
+    agg.index = _cell_index(arm, arms, params, visits)
     n = agg["count"].to_numpy(dtype=float)
     with np.errstate(invalid="ignore", divide="ignore"):
         half = st.t.ppf(0.5 + level / 2, n - 1) * agg["std"].to_numpy() / np.sqrt(n)
@@ -236,23 +319,26 @@ def ard_lab_ancova(
     2006;25:4334-4344. SAS/STAT PROC GLM LSMEANS; statsmodels ``OLS.t_test``;
     scipy ``mannwhitneyu``.
     """
-    analysed = records.loc[
-        records["PARAMCD"].isin(params)
-        & records["AVISIT"].isin(visits)
-        & records["CHG"].notna()
-        & records["BASE"].notna()
-    ]
-    groups = dict(iter(analysed.groupby(_KEYS, sort=False)))
-    empty = analysed.head(0)
+    # One stable sort of the analysed records by (parameter, visit): each model reads its
+    # slice, records in data order, instead of filtering all records per visit.
+    cells = _cells(records, None, arms, params, visits)
+    analysed = np.flatnonzero(
+        (cells >= 0) & records["CHG"].notna().to_numpy() & records["BASE"].notna().to_numpy()
+    )
+    order = analysed[np.argsort(cells[analysed], kind="stable")]
+    count = np.bincount(cells[order], minlength=len(params) * len(visits))
+    start = np.cumsum(count) - count
+    chg = records["CHG"].to_numpy(dtype=float)[order]
+    base = records["BASE"].to_numpy(dtype=float)[order]
+    arm_code = _codes(records[arm], arms)[order]  # -1: an arm not in ``arms``
     rows: list[dict] = []
-    for param, visit in itertools.product(params, visits):
-        frame = groups.get((param, visit), empty)
-        y = frame["CHG"].to_numpy(dtype=float)
-        base = frame["BASE"].to_numpy(dtype=float)
-        by_arm = frame[arm].astype(object).to_numpy()
-        found = _ancova(y, base, by_arm, arms, reference, level)
+    for k, (param, visit) in enumerate(itertools.product(params, visits)):
+        model = slice(start[k], start[k] + count[k])
+        y = chg[model]
+        member = {a: arm_code[model] == i for i, a in enumerate(arms)}
+        found = _ancova(y, base[model], member, arms, reference, level)
         if wilcoxon:
-            found += _rank_sum(y, by_arm, arms, reference)
+            found += _rank_sum(y, member, arms, reference)
         rows += (
             dict(row, group_var=group_var, variable="CHG", param=param, timepoint=visit)
             for row in found
@@ -263,14 +349,15 @@ def ard_lab_ancova(
 def _ancova(
     y: np.ndarray,
     base: np.ndarray,
-    arm: np.ndarray,
+    member: dict[str, np.ndarray],
     arms: Sequence[str],
     reference: str,
     level: float,
 ) -> list[dict]:
-    """ARD rows of one ANCOVA (one parameter at one visit); NaN where not estimable."""
+    """ARD rows of one ANCOVA (one parameter at one visit; ``member[a]``: which subjects are in
+    arm ``a``); NaN where not estimable."""
     nan = float("nan")
-    present = [a for a in arms if (arm == a).any()]
+    present = [a for a in arms if member[a].any()]
     k = len(present) + 1  # one mean per arm present + the common slope
     est = {a: {"lsmean": nan, "lsmean_se": nan} for a in arms}
     diffs = {a: dict.fromkeys(("diff", "se", "diff_lcl", "diff_ucl", "p_value"), nan) for a in arms}
@@ -280,8 +367,11 @@ def _ancova(
         # Cell-means coding with the covariate centred at its mean: each arm's coefficient is
         # its LS mean at the mean baseline, and a contrast of two coefficients is their
         # difference, both with the model's standard errors.
-        design = np.column_stack([(arm == a).astype(float) for a in present] + [base - base.mean()])
-        fit = sm.OLS(y, design).fit()
+        design = np.column_stack([member[a].astype(float) for a in present] + [base - base.mean()])
+        # hasconst: the arm indicators add up to the intercept; saying so spares statsmodels
+        # its search for an implicit constant (two more SVDs of the design), which changes
+        # only R-squared-type results, none of which is used.
+        fit = sm.OLS(y, design, hasconst=True).fit()
         if fit.df_resid >= 1:
             means = fit.t_test(np.eye(k)[: len(present)])
             effect, se = np.ravel(means.effect), np.ravel(means.sd)
@@ -305,7 +395,7 @@ def _ancova(
                     }
     rows = []
     for a in arms:
-        stats = {"n": float((arm == a).sum()), **est[a]}
+        stats = {"n": float(member[a].sum()), **est[a]}
         if a != reference:
             stats.update(diffs[a])
         rows += [
@@ -315,20 +405,22 @@ def _ancova(
     return rows
 
 
-def _rank_sum(y: np.ndarray, arm: np.ndarray, arms: Sequence[str], reference: str) -> list[dict]:
+def _rank_sum(
+    y: np.ndarray, member: dict[str, np.ndarray], arms: Sequence[str], reference: str
+) -> list[dict]:
     """Wilcoxon rank-sum (Mann-Whitney) test of each compared arm against the reference."""
     from scipy import stats as st
 
-    ref = y[arm == reference]
+    ref = y[member[reference]] if reference in member else y[:0]
     rows = []
     for a in arms:
         if a == reference:
             continue
-        x = y[arm == a]
+        x = y[member[a]]
         u = p = float("nan")
         # All values tied: the rank sum has no variance and the test is undefined (R's
         # wilcox.test gives NA; scipy would return p = 1).
-        if x.size and ref.size and np.unique(np.concatenate([x, ref])).size > 1:
+        if x.size and ref.size and _not_all_equal(np.concatenate([x, ref])):
             res = st.mannwhitneyu(
                 x, ref, alternative="two-sided", method="asymptotic", use_continuity=True
             )
@@ -344,6 +436,13 @@ def _rank_sum(y: np.ndarray, arm: np.ndarray, arms: Sequence[str], reference: st
             for name, value in (("statistic", u), ("p_value", p))
         ]
     return rows
+
+
+def _not_all_equal(values: np.ndarray) -> bool:
+    """More than one distinct value (as ``np.unique(values).size > 1``, without sorting)."""
+    if np.isnan(values).any():
+        return np.unique(values).size > 1
+    return bool(values.min() != values.max())
 
 
 def data_decimals(values: pd.Series | np.ndarray, max_decimals: int = 3) -> int:

@@ -11,7 +11,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
+import numpy as np
 import pandas as pd
 
 from csrgen import formatting as fmt
@@ -32,7 +34,8 @@ class LabData:
     """The population and its lab records, ready for the ``ard_lab_*`` functions."""
 
     subjects: pd.DataFrame
-    #: One row per subject, parameter and visit, with the arm in ``ARM``.
+    #: One row per subject, parameter and visit, with the arm in ``ARM``: the columns USUBJID,
+    #: PARAMCD and AVISIT (categoricals of ``params`` and ``visits``), AVAL, BASE, CHG, ARM.
     records: pd.DataFrame
     #: PARAMCDs in display order (a listed parameter without data is kept: it gets a null block).
     params: list[str]
@@ -51,7 +54,12 @@ class LabData:
         return self.subjects.empty or self.records.empty
 
     def has_data(self, param: str) -> bool:
-        return bool((self.records["PARAMCD"] == param).any())
+        return param in self._with_data
+
+    @cached_property
+    def _with_data(self) -> frozenset[str]:
+        """The parameters with at least one record (found once, not at every look-up)."""
+        return frozenset(self.records["PARAMCD"].dropna().unique())
 
 
 def lab_settings(config: StudyConfig) -> LabSettings:
@@ -74,9 +82,41 @@ def lab_requires(config: StudyConfig) -> dict[str, set[str]]:
     return out
 
 
+#: The last lab data prepared, with the study data and configuration it was prepared from
+#: (see :func:`prepare_labs`).
+_MEMO: dict[tuple, tuple[object, object, LabData]] = {}
+
+
 def prepare_labs(ctx: OutputContext) -> LabData:
-    """Population, arm, records to analyse, parameter and visit order (pre-processing)."""
+    """Population, arm, records to analyse, parameter and visit order (pre-processing).
+
+    The lab outputs of one report share the same preparation, so it is made once per study
+    data, configuration and population and reused by the next lab output run in the same
+    process (nothing modifies a :class:`LabData`). Results are the same whether the outputs run
+    in one process or in several (``CSRGEN_JOBS``); only the work done differs.
+    """
     labs = lab_settings(ctx.config)
+    key = (
+        id(ctx.data),
+        id(ctx.config),
+        ctx.spec.population,
+        labs.model_dump_json(),
+        ctx.population.model_dump_json(),
+        tuple(ctx.arms),
+    )
+    hit = _MEMO.get(key)
+    if hit is not None and hit[0] is ctx.data and hit[1] is ctx.config:
+        return hit[2]
+    lab = _prepare_labs(ctx, labs)
+    _MEMO.clear()  # one study at a time: do not keep an earlier study's records alive
+    _MEMO[key] = (ctx.data, ctx.config, lab)
+    return lab
+
+
+def _prepare_labs(ctx: OutputContext, labs: LabSettings) -> LabData:
+    """:func:`prepare_labs` without the memo: masks over ADLB, then one copy of the analysed
+    records' columns. Parameters and visits are coded once (``pd.factorize``), so that every
+    later step works on integer codes instead of comparing strings record by record."""
     subjects = ctx.subjects
     group_var = labs.arm_var or ctx.arm_var
     if labs.arm_var:
@@ -85,31 +125,47 @@ def prepare_labs(ctx: OutputContext) -> LabData:
         )
         _check_arms(ctx, subjects, labs.arm_var)
     adlb = ctx.data[labs.dataset]
-    keep = pd.Series(True, index=adlb.index)
-    if labs.exclude_prefixes:
-        keep &= ~adlb["PARAMCD"].str.startswith(tuple(labs.exclude_prefixes))
-    if labs.params:
-        keep &= adlb["PARAMCD"].isin(labs.params)
-    if labs.record_flag:
-        keep &= adlb[labs.record_flag] == "Y"
-    if labs.visits:
-        keep &= adlb["AVISIT"].isin(labs.visits)
-    else:
-        keep &= adlb["AVISITN"].notna() & (adlb["AVISIT"] != "")
-    records = adlb.loc[keep].merge(subjects[["USUBJID", ARM]], on="USUBJID", how="inner")
-    _check_one_record_per_visit(ctx, records)
+    subject = _subject_positions(subjects["USUBJID"], adlb["USUBJID"])
+    rows = np.flatnonzero(_analysed(adlb, labs) & (subject >= 0))
+    subject = subject[rows]
 
-    params = list(labs.params) or _data_order(records, "PARAMCD", "PARAMN")
-    visits = list(labs.visits) or _data_order(records, "AVISIT", "AVISITN")
-    labels = records.groupby("PARAMCD", sort=False)["PARAM"].first().to_dict()
+    def take(var: str) -> np.ndarray:
+        return adlb[var].to_numpy()[rows]
+
+    param_code, param_values = pd.factorize(take("PARAMCD"))
+    visit_code, visit_values = pd.factorize(take("AVISIT"))
+    _check_one_record_per_visit(ctx, adlb, rows, subject, param_code, visit_code)
+
+    def order(var: str):
+        return take(var) if var in adlb.columns else None
+
+    params = list(labs.params) or _data_order(param_code, param_values, order("PARAMN"))
+    visits = list(labs.visits) or _data_order(visit_code, visit_values, order("AVISITN"))
+    param_of = _recode(param_code, param_values, params)
+    visit_of = _recode(visit_code, visit_values, visits)
+    aval = take("AVAL").astype(float)
+    labels = _first_labels(param_of, take("PARAM"), params)
     labels = {p: labs.labels.get(p) or labels.get(p) or p for p in params}
     decimals = {
-        p: labs.decimals[p]
-        if p in labs.decimals
-        else data_decimals(records.loc[records["PARAMCD"] == p, "AVAL"])
-        for p in params
+        p: labs.decimals[p] if p in labs.decimals else data_decimals(aval[param_of == i])
+        for i, p in enumerate(params)
     }
-    numbers = records.groupby("AVISIT")["AVISITN"].min().to_dict() if "AVISITN" in records else {}
+    numbers: dict[str, float] = {}
+    if "AVISITN" in adlb.columns:
+        seen = visit_of >= 0
+        least = pd.Series(take("AVISITN")[seen]).groupby(visit_of[seen]).min()
+        numbers = {visits[i]: float(x) for i, x in least.items()}
+    records = pd.DataFrame(
+        {
+            "USUBJID": take("USUBJID"),
+            "PARAMCD": pd.Categorical.from_codes(param_of, categories=params),
+            "AVISIT": pd.Categorical.from_codes(visit_of, categories=visits),
+            "AVAL": aval,
+            "BASE": take("BASE"),
+            "CHG": take("CHG"),
+            ARM: subjects[ARM].array.take(subject),
+        }
+    )
     return LabData(
         subjects=subjects,
         records=records,
@@ -119,18 +175,63 @@ def prepare_labs(ctx: OutputContext) -> LabData:
         group_var=group_var,
         labels=labels,
         decimals=decimals,
-        visit_numbers={v: float(numbers[v]) for v in visits if v in numbers},
+        visit_numbers={v: numbers[v] for v in visits if v in numbers},
     )
 
 
-def _data_order(records: pd.DataFrame, var: str, order_var: str) -> list[str]:
-    """Values of ``var`` ordered by their smallest ``order_var`` (then by name)."""
-    if records.empty:
+def _analysed(adlb: pd.DataFrame, labs: LabSettings) -> np.ndarray:
+    """Which ADLB records the lab outputs analyse (parameters, record flag, visits)."""
+    keep = np.ones(len(adlb), dtype=bool)
+    if labs.exclude_prefixes:
+        prefixes = tuple(labs.exclude_prefixes)
+        keep &= ~_per_value(adlb["PARAMCD"], lambda p: str(p).startswith(prefixes))
+    if labs.params:
+        keep &= adlb["PARAMCD"].isin(labs.params).to_numpy()
+    if labs.record_flag:
+        keep &= (adlb[labs.record_flag] == "Y").to_numpy()
+    if labs.visits:
+        keep &= adlb["AVISIT"].isin(labs.visits).to_numpy()
+    else:
+        keep &= (adlb["AVISITN"].notna() & (adlb["AVISIT"] != "")).to_numpy()
+    return keep
+
+
+def _per_value(values: pd.Series, test) -> np.ndarray:
+    """``test`` of each record's value, evaluated once per distinct value (False if missing)."""
+    codes, distinct = pd.factorize(values)
+    return np.array([bool(test(v)) for v in distinct] + [False], dtype=bool)[codes]
+
+
+def _subject_positions(population: pd.Series, usubjid: pd.Series) -> np.ndarray:
+    """Row of each record's subject in the population, -1 when not in it (ADSL has one row
+    per subject: dataset validation checks it)."""
+    return pd.Index(population).get_indexer(usubjid)
+
+
+def _data_order(codes: np.ndarray, values: np.ndarray, order) -> list[str]:
+    """The distinct ``values`` ordered by their smallest ``order`` value (then by name)."""
+    if not len(values):
         return []
-    if order_var not in records.columns:
-        return sorted(records[var].unique())
-    first = records.groupby(var)[order_var].min().reset_index()
-    return list(first.sort_values([order_var, var], na_position="last")[var])
+    if order is None:
+        return sorted(values)
+    seen = codes >= 0
+    least = pd.Series(np.asarray(order, dtype=float)[seen]).groupby(codes[seen]).min()
+    first = pd.DataFrame({"value": values[least.index], "order": least.to_numpy()})
+    return list(first.sort_values(["order", "value"], na_position="last")["value"])
+
+
+def _recode(codes: np.ndarray, values: np.ndarray, levels: list[str]) -> np.ndarray:
+    """``pd.factorize`` codes -> positions in ``levels`` (-1: not among them, or missing)."""
+    position = pd.Index(levels).get_indexer(values) if len(values) else np.empty(0, np.intp)
+    return np.append(position, -1)[codes].astype(np.int64)
+
+
+def _first_labels(param_of: np.ndarray, label, params: list[str]) -> dict[str, str]:
+    """Each parameter's first non-missing label (PARAM) in record order."""
+    label = pd.Series(label)
+    valid = label.notna().to_numpy() & (param_of >= 0)
+    first = pd.Series(param_of[valid], index=np.flatnonzero(valid)).drop_duplicates()
+    return {params[code]: label.iloc[row] for row, code in first.items()}
 
 
 def _check_arms(ctx: OutputContext, subjects: pd.DataFrame, var: str) -> None:
@@ -154,14 +255,31 @@ def _check_arms(ctx: OutputContext, subjects: pd.DataFrame, var: str) -> None:
         )
 
 
-def _check_one_record_per_visit(ctx: OutputContext, records: pd.DataFrame) -> None:
-    """A subject counted twice at a visit would bias every statistic: refuse, naming the rows."""
-    key = ["USUBJID", "PARAMCD", "AVISIT"]
-    dup = records.duplicated(subset=key, keep=False)
+def _check_one_record_per_visit(
+    ctx: OutputContext,
+    adlb: pd.DataFrame,
+    rows: np.ndarray,
+    subject: np.ndarray,
+    param_code: np.ndarray,
+    visit_code: np.ndarray,
+) -> None:
+    """A subject counted twice at a visit would bias every statistic: refuse, naming the rows.
+
+    ``rows`` are the analysed ADLB rows, identified by integer codes (subject's row in the
+    population, parameter, visit; -1 for missing), so the check hashes one integer a record."""
+    n_params = int(param_code.max(initial=-1)) + 2
+    n_visits = int(visit_code.max(initial=-1)) + 2
+    key = (subject.astype(np.int64) * n_params + param_code + 1) * n_visits + visit_code + 1
+    size = int(key.max(initial=-1)) + 1
+    if size <= 4 * len(key):  # a count per possible key: linear, no hashing
+        dup = np.bincount(key, minlength=size)[key] > 1
+    else:
+        dup = pd.Series(key).duplicated(keep=False).to_numpy()
     if not dup.any():
         return
     labs = lab_settings(ctx.config)
-    rows = records.loc[dup, key].drop_duplicates().head(MAX_EXAMPLES)
+    shown = adlb[["USUBJID", "PARAMCD", "AVISIT"]].take(rows[dup])
+    shown = shown.drop_duplicates().head(MAX_EXAMPLES)
     raise DataValidationError(
         [
             Problem(
@@ -172,7 +290,7 @@ def _check_one_record_per_visit(ctx: OutputContext, records: pd.DataFrame) -> No
                 "analysed; choose one with labs.record_flag (e.g. ANL01FL) or labs.visits",
                 int(dup.sum()),
                 tuple(
-                    f"USUBJID={u}, PARAMCD={p}, AVISIT={v!r}" for u, p, v in rows.itertuples(False)
+                    f"USUBJID={u}, PARAMCD={p}, AVISIT={v!r}" for u, p, v in shown.itertuples(False)
                 ),
             )
         ]

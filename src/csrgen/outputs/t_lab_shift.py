@@ -13,8 +13,10 @@ build: per parameter and arm, one row per baseline category, one column per wors
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Literal
 
+import numpy as np
 import pandas as pd
 from pydantic import Field
 
@@ -104,23 +106,37 @@ def lab_params(ctx: OutputContext, lab: pd.DataFrame) -> list[str]:
     if params:
         return params
     prefixes = tuple(opts.exclude_prefixes or (labs.exclude_prefixes if labs else []))
-    frame = lab.loc[~lab["PARAMCD"].astype(str).str.startswith(prefixes)] if prefixes else lab
-    if "PARAMN" in frame.columns:
-        frame = frame.sort_values(["PARAMN", "PARAMCD"], kind="mergesort")
-    else:
-        frame = frame.sort_values("PARAMCD", kind="mergesort")
+    # The distinct (PARAMN, PARAMCD) pairs, sorted, order the parameters as sorting every
+    # record would, without sorting millions of records.
+    keys = ["PARAMN", "PARAMCD"] if "PARAMN" in lab.columns else ["PARAMCD"]
+    frame = lab[keys].drop_duplicates()
+    if prefixes:
+        frame = frame.loc[~frame["PARAMCD"].astype(str).str.startswith(prefixes)]
+    frame = frame.sort_values(keys, kind="mergesort")
     return list(dict.fromkeys(frame["PARAMCD"].astype(str)))
 
 
 def categorised(ctx: OutputContext) -> tuple[pd.DataFrame, list[str]]:
     """The population's lab records of the chosen parameters with their category in ``CAT``."""
+    return _categorised(ctx)
+
+
+def _categorised(
+    ctx: OutputContext, columns: Sequence[str] | None = None
+) -> tuple[pd.DataFrame, list[str]]:
+    """:func:`categorised`, keeping only ``columns`` (and ``CAT``) when given: the records are
+    selected with one mask and copied once."""
     opts: LabCategoryOptions = ctx.options
     lab = ctx.data[opts.dataset]
-    lab = lab.loc[lab["USUBJID"].isin(ctx.subjects["USUBJID"])]
+    keep = lab["USUBJID"].isin(ctx.subjects["USUBJID"]).to_numpy()
     if opts.record_flag:
-        lab = lab.loc[lab[opts.record_flag] == "Y"]
-    params = lab_params(ctx, lab)
-    lab = lab.loc[lab["PARAMCD"].isin(params)].copy()
+        keep &= (lab[opts.record_flag] == "Y").to_numpy()
+    order = [c for c in ("PARAMCD", "PARAMN") if c in lab.columns]
+    params = lab_params(ctx, lab.loc[keep, order])
+    keep &= lab["PARAMCD"].isin(params).to_numpy()
+    if columns is not None:
+        lab = lab[list(dict.fromkeys(columns))]
+    lab = lab.take(np.flatnonzero(keep))
     if opts.category == "indicator":
         lab["CAT"] = indicator_category(lab[opts.indicator_var], opts.indicator_map)
     else:
@@ -140,17 +156,28 @@ def category_note(opts: LabCategoryOptions) -> str:
 def prepare(ctx: OutputContext):
     opts: Options = ctx.options
     subjects = ctx.subjects
-    lab, params = categorised(ctx)
-    is_base = (lab[opts.baseline_flag] == "Y").to_numpy()
-    post = lab.loc[~is_base & (lab[opts.day_var] >= opts.min_day).to_numpy()]
+    names = category_vars(opts) | {opts.baseline_flag, opts.day_var}
     if opts.days_after_treatment is not None:
-        end = post["USUBJID"].map(subjects.set_index("USUBJID")["TRTEDT"])
+        names.add("ADT")
+    lab, params = _categorised(ctx, sorted(names))
+    is_base = (lab[opts.baseline_flag] == "Y").to_numpy()
+    is_post = ~is_base & (lab[opts.day_var] >= opts.min_day).to_numpy()
+    if opts.days_after_treatment is not None:
+        rows = np.flatnonzero(is_post)
+        end = lab["USUBJID"].iloc[rows].map(subjects.set_index("USUBJID")["TRTEDT"])
         limit = end + pd.to_timedelta(opts.days_after_treatment, unit="D")
-        post = post.loc[(post["ADT"] <= limit).to_numpy()]
-    shifts = subject_shifts(lab.loc[is_base], post)
+        is_post[rows] = (lab["ADT"].iloc[rows] <= limit).to_numpy()
+    keys = ["USUBJID", "PARAMCD", "CAT"]
+    shifts = subject_shifts(lab.loc[is_base, keys], lab.loc[is_post, keys])
     labels = {}
     if opts.param_label_var:
-        pairs = zip(lab["PARAMCD"].astype(str), lab[opts.param_label_var].astype(str), strict=True)
+        # Each parameter's label on its last record (as a dict built over all records keeps).
+        last = ~lab["PARAMCD"].duplicated(keep="last").to_numpy()
+        pairs = zip(
+            lab.loc[last, "PARAMCD"].astype(str),
+            lab.loc[last, opts.param_label_var].astype(str),
+            strict=True,
+        )
         labels = dict(pairs)
     return subjects, shifts, params, labels
 
