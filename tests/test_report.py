@@ -188,3 +188,21 @@ def test_worker_processes_do_not_change_a_byte(tmp_path, monkeypatch):
     assert files["1"].keys() == files["2"].keys()
     for name in files["1"]:
         assert files["1"][name] == files["2"][name], name
+
+
+def test_outputs_sharing_work_run_in_one_group():
+    """An endpoint's table and figures, and the lab summaries and figure, share memoised work:
+    they form one group (one worker); every other output is a group of its own."""
+    from csrgen.config import load_study
+    from csrgen.outputs.catalog import resolve_options, work_group
+    from tests.studies import SEED_STUDY
+
+    config = load_study(SEED_STUDY)
+    options = resolve_options(config)
+    groups: dict[str, list[str]] = {}
+    for spec in config.outputs:
+        groups.setdefault(work_group(spec, options[spec.id]), []).append(spec.id)
+    assert groups["tte:OS"] == ["t_os", "f_km_os"]
+    assert groups["tte:HCC"] == ["t_hcc", "f_km_hcc", "t_hcc_cif", "f_cif_hcc"]
+    assert groups["labs"] == ["t_lab_summary", "f_lab_mean", "t_lab_ancova"]
+    assert groups["output:t_demog"] == ["t_demog"]

@@ -31,6 +31,7 @@ from csrgen.outputs.catalog import (
     requirements,
     resolve_options,
     run_output,
+    work_group,
 )
 from csrgen.resources import find_template, template_dirs
 
@@ -84,13 +85,18 @@ def run_outputs(prep: Prepared, jobs: int | None = None) -> list[OutputResult]:
     """
     ids = [spec.id for spec in prep.config.outputs]
     jobs = default_jobs() if jobs is None else jobs
-    # The costliest first (longest-processing-time scheduling): an expensive output that comes
-    # last in the study file would otherwise run alone at the end while the other workers idle.
-    order = sorted(ids, key=lambda i: -_cost(prep, i)) if jobs > 1 else ids
+    # Outputs that share work run together (see catalog.work_group); the costliest groups first
+    # (longest-processing-time scheduling): an expensive output that comes last in the study
+    # file would otherwise run alone at the end while the other workers idle.
+    groups: dict[str, list[str]] = {}
+    for spec in prep.config.outputs:
+        key = work_group(spec, prep.options[spec.id])
+        groups.setdefault(key, []).append(spec.id)
+    tasks = sorted(groups.values(), key=lambda g: -sum(_cost(prep, i) for i in g))
     global _FORKED
     _FORKED = prep
     try:
-        done = dict(zip(order, _run_tasks(_run_forked, order, jobs), strict=True))
+        done = {r.output_id: r for group in _run_tasks(_run_group, tasks, jobs) for r in group}
     finally:
         _FORKED = None
     return [done[i] for i in ids]
@@ -117,9 +123,9 @@ def default_jobs() -> int:
 _FORKED: Prepared | None = None
 
 
-def _run_forked(output_id: str) -> OutputResult:
+def _run_group(output_ids: list[str]) -> list[OutputResult]:
     assert _FORKED is not None
-    return _run_one(_FORKED, output_id)
+    return [_run_one(_FORKED, i) for i in output_ids]
 
 
 def _run_one(prep: Prepared, output_id: str) -> OutputResult:

@@ -84,6 +84,19 @@ def requirements(config: StudyConfig, options: dict[str, object]) -> dict[str, s
     return needed
 
 
+def work_group(spec, options) -> str:
+    """The group of outputs that share intermediate results with this one.
+
+    A module may define ``shares(options) -> str``: outputs naming the same key reuse each
+    other's memoised work (an endpoint's survival statistics for its table and its figure; the
+    prepared lab records for the lab tables and figure) when they run in the same process, so
+    the report runs a group in one worker. Without it an output is a group of its own.
+    """
+    shares = getattr(get_module(spec.slug), "shares", None)
+    key = shares(options) if shares is not None else ""
+    return key or f"output:{spec.id}"
+
+
 def run_output(ctx: OutputContext) -> OutputResult:
     """pre-processing -> analysis (ARD) -> build, the same for every output."""
     module = get_module(ctx.spec.slug)

@@ -35,6 +35,11 @@ class Options(OptionsModel):
     y_max: float | None = Field(default=None, gt=0, le=1)
 
 
+def shares(options: Options) -> str:
+    """The endpoint's statistics are shared by its table and figures (memoised per process)."""
+    return f"tte:{options.paramcd}"
+
+
 def requires(config, spec, options: Options) -> dict[str, set[str]]:
     return cif_requires(config, spec, options.paramcd)
 

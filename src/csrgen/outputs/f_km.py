@@ -32,6 +32,11 @@ class Options(OptionsModel):
     show_hr: bool = True
 
 
+def shares(options: Options) -> str:
+    """The endpoint's statistics are shared by its table and figures (memoised per process)."""
+    return f"tte:{options.paramcd}"
+
+
 def requires(config, spec, options: Options) -> dict[str, set[str]]:
     return tte_requires(config, spec, options.paramcd)
 

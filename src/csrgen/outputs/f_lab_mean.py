@@ -48,6 +48,11 @@ class Options(OptionsModel):
     x_label: str = ""
 
 
+def shares(options: Options) -> str:
+    """The prepared lab records are shared by the lab tables and figure (memoised per process)."""
+    return "labs"
+
+
 def requires(config, spec, options: Options) -> dict[str, set[str]]:
     return lc.lab_requires(config)
 

@@ -47,6 +47,11 @@ def cif_requires(config, spec, paramcd: str) -> dict[str, set[str]]:
     return tte_requires(config, spec, paramcd)
 
 
+def shares(options: Options) -> str:
+    """The endpoint's statistics are shared by its table and figures (memoised per process)."""
+    return f"tte:{options.paramcd}"
+
+
 def requires(config, spec, options: Options) -> dict[str, set[str]]:
     return cif_requires(config, spec, options.paramcd)
 

@@ -30,6 +30,11 @@ class Options(OptionsModel):
     landscape: bool | None = None
 
 
+def shares(options: Options) -> str:
+    """The prepared lab records are shared by the lab tables and figure (memoised per process)."""
+    return "labs"
+
+
 def requires(config, spec, options: Options) -> dict[str, set[str]]:
     return lc.lab_requires(config)
 

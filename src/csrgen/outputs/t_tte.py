@@ -35,6 +35,11 @@ class Options(OptionsModel):
     paramcd: str
 
 
+def shares(options: Options) -> str:
+    """The endpoint's statistics are shared by its table and figures (memoised per process)."""
+    return f"tte:{options.paramcd}"
+
+
 def requires(config, spec, options: Options) -> dict[str, set[str]]:
     return tte_requires(config, spec, options.paramcd)
 
