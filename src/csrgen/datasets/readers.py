@@ -278,7 +278,11 @@ def _read_parquet(path: Path, role: str) -> RawDataset:
         text = [
             f.name for f in schema if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)
         ]
-        frame = pq.read_table(path, read_dictionary=text).to_pandas()
+        table = pq.read_table(path, read_dictionary=text)
+        # split_blocks + self_destruct: columns handed over one by one, the Arrow buffers freed
+        # as they go (the peak memory of a 3.8-million-row ADLB about halves).
+        frame = table.to_pandas(split_blocks=True, self_destruct=True)
+        del table
     except Exception as exc:  # pyarrow raises several types for damaged files
         raise ReadError(
             Problem(path.name, "", "file-unreadable", f"not a readable Parquet file: {exc}")
@@ -312,8 +316,9 @@ def _read_dataset_json(path: Path, role: str) -> RawDataset:
 
 
 def _normalise_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """Dates as datetime64[ns], numbers as float64, everything else as clean text (one new frame
-    built at once: replacing columns one by one copies the frame's blocks every time)."""
+    """Dates as datetime64[ns], numbers as float64, everything else as clean text: one new frame
+    of the new columns, not consolidated (replacing columns one by one copies the frame's blocks
+    every time; consolidating copies every column once more, a transient gigabyte at scale)."""
     columns = {}
     for col in frame.columns:
         series = frame[col]
@@ -323,7 +328,7 @@ def _normalise_frame(frame: pd.DataFrame) -> pd.DataFrame:
             columns[col] = series.astype("float64")
         else:
             columns[col] = _clean_text(series)
-    return pd.DataFrame(columns, index=frame.index)
+    return pd.DataFrame(columns, index=frame.index, copy=False)
 
 
 def _clean_text(series: pd.Series) -> pd.Series:

@@ -19,6 +19,7 @@ from csrgen.outputs.listing_common import (
     ListingOptions,
     build_listing,
     keep_rows,
+    listed_vars,
     listing_ard,
     listing_requires,
     null_listing,
@@ -60,7 +61,9 @@ def requires(config, spec, options: Options) -> dict[str, set[str]]:
 
 
 def prepare(ctx: OutputContext) -> pd.DataFrame:
-    lab, params = categorised(ctx)
+    opts: Options = ctx.options
+    names = listed_vars(opts) | category_vars(opts) | {"USUBJID", "PARAMCD"}
+    lab, params = categorised(ctx, sorted(names & set(ctx.data[opts.dataset].columns)))
     abnormal = lab.loc[lab["CAT"].isin(list(FLAGS))].copy()
     abnormal["RRIND"] = abnormal["CAT"].map(FLAGS)
     order = {p: float(i) for i, p in enumerate(params)}

@@ -116,16 +116,12 @@ def lab_params(ctx: OutputContext, lab: pd.DataFrame) -> list[str]:
     return list(dict.fromkeys(frame["PARAMCD"].astype(str)))
 
 
-def categorised(ctx: OutputContext) -> tuple[pd.DataFrame, list[str]]:
-    """The population's lab records of the chosen parameters with their category in ``CAT``."""
-    return _categorised(ctx)
-
-
-def _categorised(
+def categorised(
     ctx: OutputContext, columns: Sequence[str] | None = None
 ) -> tuple[pd.DataFrame, list[str]]:
-    """:func:`categorised`, keeping only ``columns`` (and ``CAT``) when given: the records are
-    selected with one mask and copied once."""
+    """The population's lab records of the chosen parameters with their category in ``CAT``,
+    and the parameters in order. With ``columns``, only those (and ``CAT``) are kept: the
+    records are selected with one mask and copied once, without the dataset's other columns."""
     opts: LabCategoryOptions = ctx.options
     lab = ctx.data[opts.dataset]
     keep = lab["USUBJID"].isin(ctx.subjects["USUBJID"]).to_numpy()
@@ -159,7 +155,7 @@ def prepare(ctx: OutputContext):
     names = category_vars(opts) | {opts.baseline_flag, opts.day_var}
     if opts.days_after_treatment is not None:
         names.add("ADT")
-    lab, params = _categorised(ctx, sorted(names))
+    lab, params = categorised(ctx, sorted(names))
     is_base = (lab[opts.baseline_flag] == "Y").to_numpy()
     is_post = ~is_base & (lab[opts.day_var] >= opts.min_day).to_numpy()
     if opts.days_after_treatment is not None:
