@@ -269,6 +269,7 @@ def test_cox_fit_matches_lifelines_with_heavy_ties(covariates):
         assert p == pytest.approx(cph.summary.loc[column, "p"], rel=1e-7)
 
 
+@pytest.mark.filterwarnings("ignore::lifelines.exceptions.ConvergenceWarning")
 def test_cox_large_data_batch_mode_equals_per_subject_mode():
     """Above BATCH_FROM records lifelines fits in its batch mode; the estimate must be the one
     its per-subject mode (chosen for trial-sized data, and checked against R) gives."""

@@ -89,7 +89,7 @@ def test_every_output_title_and_notes(word):
     assert "Source: adae.csv; output t_ae; data lock L-1 (2024-01-31)." in text
     assert "No data to report" in text
     assert (
-        "This listing has 123456 rows; it is provided as l_ext.csv and l_ext.xlsx beside this document."  # noqa: E501
+        "This listing has 123,456 rows; it is provided as l_ext.csv and l_ext.xlsx beside this document."  # noqa: E501
         in text
     )
 

@@ -90,7 +90,7 @@ def test_long_listing_names_its_files_instead_of_rows(page):
     block = block[: block.index("</div>")]
     assert "Listing 16.2.9" in block and "Population: Safety population (N=8)" in block
     assert (
-        "This listing has 123456 rows; it is provided as\n"
+        "This listing has 123,456 rows; it is provided as\n"
         '<a href="l_ext.csv">l_ext.csv</a> and <a href="l_ext.xlsx">l_ext.xlsx</a> beside this '
         "document." in block
     )

@@ -324,7 +324,7 @@ class _Writer:
                 size_style,
                 [
                     run(
-                        f"This listing has {block.total_rows} rows; it is provided as {files} "
+                        f"This listing has {block.total_rows:,} rows; it is provided as {files} "
                         "beside this document.",
                         italic=True,
                     )
