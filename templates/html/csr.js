@@ -25,7 +25,7 @@
       if (hit) { shown++; }
     }
     var count = table.parentNode.querySelector(".listing-count");
-    if (count) { count.textContent = shown + " of " + rows.length + " rows"; }
+    if (count) { count.textContent = shown.toLocaleString("en-US") + " of " + rows.length.toLocaleString("en-US") + " rows"; }
   }
 
   function sortBy(table, index, header) {
@@ -58,6 +58,19 @@
     count.setAttribute("aria-live", "polite");
     tools.appendChild(label);
     tools.appendChild(count);
+    // Title and population above the filter box: the caption's text shown in a heading block
+    // before the tools; the caption stays for screen readers.
+    var caption = table.caption;
+    if (caption) {
+      var heading = document.createElement("div");
+      heading.className = "listing-heading";
+      heading.setAttribute("aria-hidden", "true");
+      Array.prototype.forEach.call(caption.children, function (part) {
+        heading.appendChild(part.cloneNode(true));
+      });
+      table.parentNode.insertBefore(heading, table);
+      caption.className += " sr-only";
+    }
     table.parentNode.insertBefore(tools, table);
     input.addEventListener("input", function () { applyFilter(table, input.value); });
     var headers = table.tHead.rows[table.tHead.rows.length - 1].cells;
