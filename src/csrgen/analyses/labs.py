@@ -362,7 +362,8 @@ def _ancova(
     est = {a: {"lsmean": nan, "lsmean_se": nan} for a in arms}
     diffs = {a: dict.fromkeys(("diff", "se", "diff_lcl", "diff_ucl", "p_value"), nan) for a in arms}
     if present and y.size > k:
-        import statsmodels.api as sm
+        # the OLS module, not statsmodels.api (which imports every model family: 0.3 s more)
+        from statsmodels.regression.linear_model import OLS
 
         # Cell-means coding with the covariate centred at its mean: each arm's coefficient is
         # its LS mean at the mean baseline, and a contrast of two coefficients is their
@@ -371,7 +372,7 @@ def _ancova(
         # hasconst: the arm indicators add up to the intercept; saying so spares statsmodels
         # its search for an implicit constant (two more SVDs of the design), which changes
         # only R-squared-type results, none of which is used.
-        fit = sm.OLS(y, design, hasconst=True).fit()
+        fit = OLS(y, design, hasconst=True).fit()
         if fit.df_resid >= 1:
             means = fit.t_test(np.eye(k)[: len(present)])
             effect, se = np.ravel(means.effect), np.ravel(means.sd)
