@@ -42,8 +42,8 @@ def _c(label: str, *names: str, width: float = 1.0) -> ListingColumn:
 
 DEFAULT_COLUMNS = [
     _c("Age/\nSex", "AGE", "SEX", width=0.6),
-    _c("First dose", "TRTSDT"),
-    _c("Last dose", "TRTEDT"),
+    _c("Treatment\nstart", "TRTSDT"),
+    _c("Treatment\nend", "TRTEDT"),
     _c("Date of death", "DTHDT"),
     _c("Study day of death", "DTHDY", width=0.7),
     _c("Cause of death", "DTHCAUS", width=2.2),

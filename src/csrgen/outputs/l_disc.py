@@ -45,8 +45,8 @@ def _c(label: str, *names: str, width: float = 1.0, sep: str = "/") -> ListingCo
 
 DEFAULT_COLUMNS = [
     _c("Age/\nSex", "AGE", "SEX", width=0.6),
-    _c("First dose", "TRTSDT"),
-    _c("Last dose", "TRTEDT"),
+    _c("Treatment\nstart", "TRTSDT"),
+    _c("Treatment\nend", "TRTEDT"),
     _c("Discontinued", "DCPHASE", width=1.2),
     _c("Reason", "DCREAS", "DCREASP", width=2.4, sep=": "),
     _c("Date", "DCDT"),
