@@ -33,8 +33,9 @@ data: $(STAMP)  ## regenerate the committed synthetic data and their lock
 bench: $(STAMP)  ## timings: report vs bare imports, and scale (see README)
 	$(BIN)/python bench/bench.py
 
-lint: $(STAMP)
-	$(BIN)/ruff check src tests
+lint: $(STAMP)  ## ruff: lint and formatting
+	$(BIN)/ruff check src tests bench tools
+	$(BIN)/ruff format --check src tests bench tools
 
 clean:
 	rm -rf build .pytest_cache

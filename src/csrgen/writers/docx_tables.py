@@ -26,6 +26,8 @@ LISTING_MARGIN_PT = 2
 
 def cell_margin(block: _Tabular) -> int:
     return LISTING_MARGIN_PT if isinstance(block, Listing) else CELL_MARGIN_PT
+
+
 _JC = {"left": "left", "center": "center", "right": "right"}
 
 
@@ -271,6 +273,7 @@ def fit_widths(block: _Tabular, available: int, size: float) -> list[Emu]:
 
 #: Advance widths (1/1000 em) of Helvetica, whose metrics Arial and Liberation Sans share,
 #: for ASCII 32-126 (Adobe's Helvetica AFM); other characters count as 556.
+# fmt: off
 _WIDTHS = dict(
     zip(
         map(chr, range(32, 127)),
@@ -285,6 +288,7 @@ _WIDTHS = dict(
         strict=True,
     )
 )
+# fmt: on
 _BREAK_AFTER = re.compile(r"(?<=[/-])|\s+")
 
 
