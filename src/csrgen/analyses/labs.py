@@ -10,7 +10,7 @@ can print every visit of every arm and say "NE" where nothing is estimable.
 
 Statistics are computed per (parameter, visit, arm) cell with one pandas ``groupby`` on an
 integer cell number (descriptive statistics, confidence intervals; quartiles from the values
-grouped by cell and sorted), or per (parameter, visit) model on slices of one sort of the
+grouped by cell), or per (parameter, visit) model on slices of one sort of the
 records (ANCOVA, rank test); there is no loop over subjects and no filtering of all records per
 visit, so the cost grows with the number of records, not with records x visits. scipy and
 statsmodels are imported inside the functions that use them.
@@ -24,6 +24,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from csrgen.analyses.baseline import quantile_sas
 from csrgen.ard import ard_frame, concat_ard, normalise
 
 #: Descriptive statistics per visit and arm, in display order.
@@ -150,45 +151,20 @@ def _quantiles_sas(
     """:func:`~csrgen.analyses.baseline.quantile_sas` of every cell at each of ``probs``
     (array cells x probs; NaN for a cell without values).
 
-    The values are grouped by cell with one stable sort of the cell numbers (a radix sort of
-    small integers), and each cell's values are then sorted in place. Then numpy's
-    ``averaged_inverted_cdf`` arithmetic on each cell's slice: the same index, weight and
-    interpolation formulas as ``np.quantile``, so the same floating-point result, without a
-    quantile call per cell.
+    The values are grouped by cell with one stable sort of the cell numbers; each cell's slice
+    then goes to ``quantile_sas`` (one call per cell and probability: a few hundred, whatever
+    the number of records).
     """
     keep = (cells >= 0) & ~np.isnan(values)
     v, c = values[keep], cells[keep]
-    small = np.int16 if n_cells < np.iinfo(np.int16).max else np.int64
-    v = v[np.argsort(c.astype(small), kind="stable")]
+    v = v[np.argsort(c, kind="stable")]
     count = np.bincount(c, minlength=n_cells)
     start = np.cumsum(count) - count
-    for i in np.flatnonzero(count > 1):
-        v[start[i] : start[i] + count[i]].sort()
     out = np.full((n_cells, len(probs)), np.nan)
-    has = count > 0
-    n, first = count[has], start[has]
-    for j, prob in enumerate(probs):
-        out[has, j] = _averaged_inverted_cdf(v, first, n, prob)
+    for i in np.flatnonzero(count):
+        cell = v[start[i] : start[i] + count[i]]
+        out[i] = [quantile_sas(cell, prob) for prob in probs]
     return out
-
-
-def _averaged_inverted_cdf(v: np.ndarray, first: np.ndarray, n: np.ndarray, prob: float):
-    """numpy's quantile method ``averaged_inverted_cdf`` (numpy ``_quantile``, ``_get_indexes``,
-    ``_get_gamma``, ``_lerp``) for sorted slices ``v[first : first + n]`` (every n >= 1)."""
-    virtual = n.astype(np.float64) * np.float64(prob) - 1
-    previous = np.floor(virtual)
-    following = previous + 1
-    above = virtual >= n - 1  # numpy: index -1, the largest value
-    below = virtual < 0  # numpy: index 0, the smallest value
-    previous[above], following[above] = -1, -1
-    previous[below], following[below] = 0, 0
-    gamma = virtual - previous.astype(np.intp)
-    gamma = np.where(gamma == 0, 0.5, 1.0)
-    previous = np.where(above, n - 1, previous).astype(np.intp)
-    following = np.where(above, n - 1, following).astype(np.intp)
-    a, b = v[first + previous], v[first + following]
-    diff = b - a
-    return np.where(gamma >= 0.5, b - diff * (1 - gamma), a + diff * gamma)
 
 
 def _describe(records, var, arm, arms, params, visits, group_var) -> pd.DataFrame:
