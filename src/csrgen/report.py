@@ -93,12 +93,7 @@ def run_outputs(prep: Prepared, jobs: int | None = None) -> list[OutputResult]:
         key = work_group(spec, prep.options[spec.id])
         groups.setdefault(key, []).append(spec.id)
     tasks = sorted(groups.values(), key=lambda g: -sum(_cost(prep, i) for i in g))
-    global _FORKED
-    _FORKED = prep
-    try:
-        done = {r.output_id: r for group in _run_tasks(_run_group, tasks, jobs) for r in group}
-    finally:
-        _FORKED = None
+    done = {r.output_id: r for group in _run_tasks(_run_group, prep, tasks, jobs) for r in group}
     return [done[i] for i in ids]
 
 
@@ -119,13 +114,8 @@ def default_jobs() -> int:
     return max(1, min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1))
 
 
-#: The study a forked worker computes on (set in the parent just before the fork).
-_FORKED: Prepared | None = None
-
-
-def _run_group(output_ids: list[str]) -> list[OutputResult]:
-    assert _FORKED is not None
-    return [_run_one(_FORKED, i) for i in output_ids]
+def _run_group(prep: Prepared, output_ids: list[str]) -> list[OutputResult]:
+    return [_run_one(prep, i) for i in output_ids]
 
 
 def _run_one(prep: Prepared, output_id: str) -> OutputResult:
@@ -153,18 +143,9 @@ def write_report(prep: Prepared, results: list[OutputResult], doc: Document, out
     """
     ard = concat_ard(r.ard for r in results)
     with staging(out) as tmp:
-        global _WRITING
-        _WRITING = (prep, doc, ard, tmp)
-        try:
-            _run_tasks(_write_one, _file_tasks(doc), default_jobs())
-        finally:
-            _WRITING = None
+        _run_tasks(_write_one, (prep, doc, ard, tmp), _file_tasks(doc), default_jobs())
         write_manifest(prep, tmp)
     return out
-
-
-#: What the file writers work on: (prepared study, document, ARD, staging folder).
-_WRITING: tuple | None = None
 
 
 def _file_tasks(doc: Document) -> list[tuple[str, int]]:
@@ -177,9 +158,9 @@ def _file_tasks(doc: Document) -> list[tuple[str, int]]:
     return [("docx", 0), ("html", 0), ("ard", 0)] + [("listing", i) for i in by_size]
 
 
-def _write_one(task: tuple[str, int]) -> None:
-    assert _WRITING is not None
-    prep, doc, ard, tmp = _WRITING
+def _write_one(state: tuple, task: tuple[str, int]) -> None:
+    """Write one file; ``state`` is (prepared study, document, ARD, staging folder)."""
+    prep, doc, ard, tmp = state
     kind, index = task
     if kind == "ard":
         write_ard(ard, tmp / "ard.csv")
@@ -197,13 +178,28 @@ def _write_one(task: tuple[str, int]) -> None:
         write_listing_files(external_listings(doc.sections)[index], tmp, lock_stamp(doc))
 
 
-def _run_tasks(func, tasks: list, jobs: int) -> list:
-    """``func`` over ``tasks``: in this process, or in forked workers (which see the module
-    globals set just before, without pickling them); results in the order of ``tasks``."""
+#: What forked workers work on, set in the parent just before the fork (see :func:`_run_tasks`).
+_SHARED: object = None
+
+
+def _run_tasks(func, shared, tasks: list, jobs: int) -> list:
+    """``func(shared, task)`` for each task, results in the order of ``tasks``: in this process,
+    or in forked workers, which inherit ``shared`` (the validated data, the document) through
+    the fork instead of having it pickled to them."""
     if jobs <= 1 or len(tasks) < 2 or "fork" not in mp.get_all_start_methods():
-        return [func(t) for t in tasks]
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=mp.get_context("fork")) as pool:
-        return list(pool.map(func, tasks))
+        return [func(shared, t) for t in tasks]
+    global _SHARED
+    _SHARED = shared
+    try:
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=mp.get_context("fork")) as pool:
+            return list(pool.map(_call_shared, [(func, t) for t in tasks]))
+    finally:
+        _SHARED = None
+
+
+def _call_shared(item: tuple) -> object:
+    func, task = item
+    return func(_SHARED, task)
 
 
 def run_report(
