@@ -171,10 +171,11 @@ def small_codes(codes: np.ndarray, n_labels: int) -> np.ndarray:
 class Listing(_Tabular):
     """A patient data listing; landscape, header repeated, sortable in HTML.
 
-    A listing short enough to print holds its ``rows`` (cells, anchors). A longer one
-    (``external`` set) holds no ``rows``: its cell texts are in ``data``, one
-    :class:`TextColumn` per column, and ``external`` names the files (CSV, and XLSX when not too
-    long for a spreadsheet; relative to the document) that hold all ``total_rows`` rows.
+    ``external`` names the files (CSV, and XLSX when not too long for a spreadsheet; relative
+    to the document) that hold all ``total_rows`` rows of a listing too long to print; the DOCX
+    then refers to them. A listing the HTML still shows holds its ``rows`` (cells, anchors); a
+    longer one holds no ``rows`` but its cell texts in ``data``, one :class:`TextColumn` per
+    column.
     """
 
     landscape: bool = True

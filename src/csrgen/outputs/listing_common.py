@@ -227,11 +227,6 @@ def column_text(frame: pd.DataFrame, col: ListingColumn) -> TextColumn:
     return TextColumn(tuple(joined), small_codes(codes, len(joined)))
 
 
-def column_texts(frame: pd.DataFrame, col: ListingColumn) -> list[str]:
-    """The printed texts of a listing column, one per row (see :func:`column_text`)."""
-    return column_text(frame, col).texts().tolist()
-
-
 def anchor_id(listing_id: str, subject: str, k: int) -> str:
     """A stable HTML id for a listing row: listing, subject, the row's place within the subject."""
     return f"{listing_id}-{re.sub(r'[^A-Za-z0-9_-]+', '-', subject)}-{k}"
