@@ -64,3 +64,9 @@ def test_ci_and_header():
     assert f.fmt_est_ci(0.5049, 0.3, float("nan")) == "0.50 (0.30, NE)"
     assert f.fmt_ci(0.125, 1.0, 2) == "(0.13, 1.00)"
     assert f.fmt_header_n("UC-MSC", 108.0) == "UC-MSC\n(N=108)"
+
+
+def test_count_has_thousands_separators():
+    assert f.fmt_count(0) == "0"
+    assert f.fmt_count(5689) == "5,689"
+    assert f.fmt_count(2542486) == "2,542,486"

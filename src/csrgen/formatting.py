@@ -48,6 +48,11 @@ def fmt_int(x: float | None) -> str:
     return fmt_num(x, 0)
 
 
+def fmt_count(n: int) -> str:
+    """A count in running text, with thousands separators: ``2,542,486``."""
+    return f"{n:,}"
+
+
 def fmt_pct(pct: float | None, digits: int = 1) -> str:
     """A percentage without the sign: 100 prints as ``100``, other values with ``digits``."""
     if _missing(pct):

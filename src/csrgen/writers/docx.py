@@ -23,6 +23,7 @@ from docx.enum.text import WD_TAB_ALIGNMENT
 from docx.oxml.ns import qn
 from docx.shared import Emu, Inches
 
+from csrgen import formatting as fmt
 from csrgen.document.model import (
     Contents,
     Document,
@@ -324,8 +325,8 @@ class _Writer:
                 size_style,
                 [
                     run(
-                        f"This listing has {block.total_rows:,} rows; it is provided as {files} "
-                        "beside this document.",
+                        f"This listing has {fmt.fmt_count(block.total_rows)} rows; "
+                        f"it is provided as {files} beside this document.",
                         italic=True,
                     )
                 ],

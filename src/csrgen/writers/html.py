@@ -17,6 +17,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
 
 from csrgen import __version__
+from csrgen import formatting as fmt
 from csrgen.document.model import (
     Contents,
     Document,
@@ -139,6 +140,7 @@ def html_environment(template_dirs: list[Path]) -> Environment:
         keep_trailing_newline=True,
     )
     env.filters["lines"] = _lines
+    env.filters["count"] = fmt.fmt_count
     env.filters["body_html"] = body_html
     env.filters["kind"] = block_kind
     env.filters["bullet_groups"] = bullet_groups
