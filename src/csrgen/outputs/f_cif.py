@@ -23,7 +23,7 @@ from csrgen.outputs.base import OptionsModel, OutputContext
 from csrgen.outputs.f_km import hr_lines, risk_rows
 from csrgen.outputs.km_plot import Curve, draw_survival_figure, null_figure
 from csrgen.outputs.t_cif import cif_requires
-from csrgen.outputs.tte_data import TtePrepared, prepare_tte
+from csrgen.outputs.tte_data import TtePrepared, prepare_tte, tte_shares
 
 
 class Options(OptionsModel):
@@ -35,9 +35,7 @@ class Options(OptionsModel):
     y_max: float | None = Field(default=None, gt=0, le=1)
 
 
-def shares(options: Options) -> str:
-    """The endpoint's statistics are shared by its table and figures (memoised per process)."""
-    return f"tte:{options.paramcd}"
+shares = tte_shares
 
 
 def requires(config, spec, options: Options) -> dict[str, set[str]]:

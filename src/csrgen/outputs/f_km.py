@@ -18,7 +18,7 @@ from csrgen.ard import stat_lookup
 from csrgen.document.model import Figure
 from csrgen.outputs.base import OptionsModel, OutputContext
 from csrgen.outputs.km_plot import Curve, draw_survival_figure, null_figure
-from csrgen.outputs.tte_data import TtePrepared, prepare_tte, tte_requires
+from csrgen.outputs.tte_data import TtePrepared, prepare_tte, tte_requires, tte_shares
 
 OVERALL = "Overall"
 
@@ -32,9 +32,7 @@ class Options(OptionsModel):
     show_hr: bool = True
 
 
-def shares(options: Options) -> str:
-    """The endpoint's statistics are shared by its table and figures (memoised per process)."""
-    return f"tte:{options.paramcd}"
+shares = tte_shares
 
 
 def requires(config, spec, options: Options) -> dict[str, set[str]]:

@@ -87,6 +87,12 @@ def lab_requires(config: StudyConfig) -> dict[str, set[str]]:
 _MEMO: dict[tuple, tuple[object, object, LabData]] = {}
 
 
+def lab_shares(options) -> str:
+    """The lab tables and figure share :func:`prepare_labs`' memoised records: they run
+    together (see :func:`csrgen.outputs.catalog.work_group`)."""
+    return "labs"
+
+
 def prepare_labs(ctx: OutputContext) -> LabData:
     """Population, arm, records to analyse, parameter and visit order (pre-processing).
 

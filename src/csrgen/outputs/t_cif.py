@@ -25,6 +25,7 @@ from csrgen.outputs.tte_data import (
     prepare_tte,
     survival_endpoint,
     tte_requires,
+    tte_shares,
     variable_label,
 )
 
@@ -47,9 +48,7 @@ def cif_requires(config, spec, paramcd: str) -> dict[str, set[str]]:
     return tte_requires(config, spec, paramcd)
 
 
-def shares(options: Options) -> str:
-    """The endpoint's statistics are shared by its table and figures (memoised per process)."""
-    return f"tte:{options.paramcd}"
+shares = tte_shares
 
 
 def requires(config, spec, options: Options) -> dict[str, set[str]]:

@@ -32,9 +32,7 @@ class Options(OptionsModel):
     landscape: bool = False
 
 
-def shares(options: Options) -> str:
-    """The prepared lab records are shared by the lab tables and figure (memoised per process)."""
-    return "labs"
+shares = lc.lab_shares
 
 
 def requires(config, spec, options: Options) -> dict[str, set[str]]:

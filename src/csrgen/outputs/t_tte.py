@@ -24,6 +24,7 @@ from csrgen.outputs.tte_data import (
     in_sentence,
     prepare_tte,
     tte_requires,
+    tte_shares,
     variable_label,
 )
 
@@ -35,9 +36,7 @@ class Options(OptionsModel):
     paramcd: str
 
 
-def shares(options: Options) -> str:
-    """The endpoint's statistics are shared by its table and figures (memoised per process)."""
-    return f"tte:{options.paramcd}"
+shares = tte_shares
 
 
 def requires(config, spec, options: Options) -> dict[str, set[str]]:

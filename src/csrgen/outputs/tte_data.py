@@ -62,6 +62,12 @@ def tte_requires(config: StudyConfig, spec, paramcd: str) -> dict[str, set[str]]
     return {settings.dataset: adtte, "adsl": {*settings.strata, *settings.covariates}}
 
 
+def tte_shares(options) -> str:
+    """Outputs of one endpoint (``options.paramcd``) share its memoised statistics: its table
+    and figures run together (see :func:`csrgen.outputs.catalog.work_group`)."""
+    return f"tte:{options.paramcd}"
+
+
 def prepare_tte(ctx: OutputContext, paramcd: str) -> TtePrepared:
     settings = ctx.config.survival
     endpoint = settings.endpoint(paramcd)
