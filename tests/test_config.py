@@ -63,7 +63,7 @@ def test_output_population_must_exist(tmp_path):
 def test_output_options_are_validated_by_their_module(tmp_path):
     study = _edit(tmp_path, 'kind = "continuous"', 'kind = "continous"')
     msg = _error(study)
-    assert f"{study}: outputs[0].options: variables[0].kind:" in msg
+    assert f"{study}: outputs[0].options.variables[0].kind:" in msg
 
 
 def test_unknown_output_module(tmp_path):

@@ -4,24 +4,94 @@ Everything study-specific lives in the study file (datasets, arms, populations, 
 parameters, the outputs with their numbers, titles and footnotes); the code stays generic. The
 config is passed explicitly; there are no globals.
 
-Unknown keys, missing keys and values of the wrong type are errors that name the file and the key
-(``report/x.toml: outputs[2].population: Field required``).
+Unknown keys, missing keys, values of the wrong type and values without meaning (an empty or
+malformed variable name, a reference to a population that does not exist, an option that the
+chosen settings ignore) are errors that name the file and the key path
+(``report/x.toml: outputs[2].population: 'PP' is not one of ['ITT', 'SAF']``). Every problem of
+the file is reported at once (:func:`validate_study`).
 """
 
 from __future__ import annotations
 
+import codecs
 import re
 import tomllib
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
+from csrgen import expr
 from csrgen.errors import ConfigError
+
+#: A SAS variable name: a letter or ``_``, then letters, digits or ``_``; at most 32 characters.
+SAS_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,31}$")
+
+
+def _var_name(value: str) -> str:
+    if value == "":
+        raise ValueError(
+            "empty variable name: name the dataset variable, or leave the key out where it is "
+            "optional"
+        )
+    if not SAS_NAME.match(value):
+        raise ValueError(
+            f"{value!r} is not a variable name (a letter or _, then letters, digits or _; at "
+            "most 32 characters)"
+        )
+    return value
+
+
+def _optional_var_name(value: str) -> str:
+    return value if value == "" else _var_name(value)
+
+
+def _expression(value: str) -> str:
+    if value == "":
+        raise ValueError("empty expression: leave the key out for no filter")
+    try:
+        expr.parse(value)
+    except expr.ExprError as exc:
+        raise ValueError(f"{value!r}: {exc}") from None
+    return value
+
+
+#: A dataset variable named by the study file (``"DCSREAS"``): never empty, a valid SAS name.
+VarName = Annotated[str, AfterValidator(_var_name)]
+#: A variable that may be left out: ``""`` (not used) or a valid SAS name.
+OptionalVarName = Annotated[str, AfterValidator(_optional_var_name)]
+#: A record filter over one dataset (:mod:`csrgen.expr`), checked for syntax on load.
+Expression = Annotated[str, AfterValidator(_expression)]
+
+
+def _text(value: str) -> str:
+    if not value.strip():
+        raise ValueError("empty text: give a value")
+    return value
+
+
+#: Text that must say something (a label, an arm level).
+Text = Annotated[str, AfterValidator(_text)]
+
+
+def unused_options(model: BaseModel, names: tuple[str, ...], why: str) -> None:
+    """Refuse keys the user set that the model's other settings make meaningless."""
+    given = sorted(n for n in names if n in model.model_fields_set)
+    if given:
+        raise ValueError(f"{', '.join(given)}: not used {why}")
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # NaN and infinity (TOML's nan, inf) are never meaningful settings.
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class StudyInfo(_Strict):
@@ -49,11 +119,15 @@ class StudyInfo(_Strict):
     endpoints_secondary: list[str] = Field(default_factory=list)
 
 
+#: File types the readers know (``datasets.readers``).
+DATA_SUFFIXES = (".xpt", ".zip", ".csv", ".parquet", ".json")
+
+
 class DataSettings(_Strict):
     #: Folder of the ADaM files, relative to the study file (``--data`` overrides it).
-    dir: str
+    dir: Text
     #: Dataset role (adsl, adtte, adlb, adae, adex) -> file name inside ``dir``.
-    datasets: dict[str, str]
+    datasets: dict[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")], str]
     #: The lock file; default ``<dir>/lock.json``. Relative to the study file.
     lock: str = ""
     #: Text encoding of CSV files (XPT files carry their own).
@@ -64,17 +138,37 @@ class DataSettings(_Strict):
     def _needs_adsl(cls, value: dict[str, str]) -> dict[str, str]:
         if "adsl" not in value:
             raise ValueError("an 'adsl' entry is required")
+        bad = [
+            f"{role} = {name!r}"
+            for role, name in value.items()
+            if not name.strip() or Path(name).suffix.lower() not in DATA_SUFFIXES
+        ]
+        if bad:
+            raise ValueError(
+                f"{'; '.join(bad)}: a data file name ending in {', '.join(DATA_SUFFIXES)}"
+            )
+        return value
+
+    @field_validator("encoding")
+    @classmethod
+    def _known_encoding(cls, value: str) -> str:
+        try:
+            codecs.lookup(value)
+        except LookupError:
+            raise ValueError(
+                f"unknown text encoding {value!r} (e.g. utf-8, latin-1, cp1252)"
+            ) from None
         return value
 
 
 class Arms(_Strict):
     #: Arm labels exactly as in the data, in display order.
-    levels: list[str] = Field(min_length=1)
+    levels: list[Text] = Field(min_length=1)
     #: The comparator: hazard ratios, differences and pairwise tests are against this arm.
     reference: str
     #: Show a Total column in subject-level tables.
     total: bool = True
-    total_label: str = "Total"
+    total_label: Text = "Total"
 
     @model_validator(mode="after")
     def _reference_is_a_level(self) -> Arms:
@@ -86,19 +180,32 @@ class Arms(_Strict):
 
 
 class Population(_Strict):
-    label: str
+    label: Text
     #: ADSL flag variable ('Y' = in the population); empty means every ADSL subject.
-    flag: str = ""
+    flag: OptionalVarName = ""
+    #: An expression over ADSL (:mod:`csrgen.expr`), e.g. ``ARM != "Screen Failure"``; with
+    #: ``flag`` both must hold. Neither: every ADSL subject.
+    where: Expression = ""
     #: ADSL variable holding the arm for analyses of this population (TRT01P, TRT01A, ...).
-    arm_var: str
+    arm_var: VarName
+
+    def variables(self) -> set[str]:
+        """The ADSL variables that define the population and its arm."""
+        names = {self.arm_var} | ({self.flag} if self.flag else set())
+        return names | (expr.variables(expr.parse(self.where)) if self.where else set())
+
+    def rule(self) -> str:
+        """The definition in words, for footnotes: ``SAFFL = Y and ARM != "Screen Failure"``."""
+        parts = ([f"{self.flag} = Y"] if self.flag else []) + ([self.where] if self.where else [])
+        return " and ".join(parts) or "all subjects in ADSL"
 
 
 class TteEndpoint(_Strict):
     """One time-to-event parameter (ADTTE PARAMCD) and what to report for it."""
 
-    paramcd: str
+    paramcd: Text
     #: Name of the endpoint ("Overall survival").
-    label: str
+    label: Text
     #: What an event is, for table rows ("death", "HCC", "dermatologic event").
     event_label: str = "event"
     #: y-axis of the KM figure and heading of the KM estimates ("Survival probability").
@@ -111,10 +218,17 @@ class TteEndpoint(_Strict):
     #: event-free at their start.
     windows: list[tuple[float, float]] = Field(default_factory=list)
     #: Censored records whose ``variable`` equals one of ``values`` are competing events.
-    competing_variable: str = ""
+    competing_variable: OptionalVarName = ""
     competing_values: list[str] = Field(default_factory=list)
     #: What a competing event is, for table rows ("death without HCC").
     competing_label: str = "competing event"
+    #: True: the endpoint is defined only for the subjects who have a record of the parameter
+    #: (duration of response: responders only). N, the numbers at risk, the figure legend and
+    #: the narrative count those subjects, and a footnote says so. False: every subject of the
+    #: population (a subject without a record is counted in N, not analysed).
+    subset: bool = False
+    #: Who the subset is, for the footnote ("responders").
+    subset_label: str = ""
 
     @model_validator(mode="after")
     def _consistent(self) -> TteEndpoint:
@@ -127,20 +241,24 @@ class TteEndpoint(_Strict):
                 raise ValueError(f"window [{start:g}, {end:g}]: need 0 <= start < end")
         if bool(self.competing_variable) != bool(self.competing_values):
             raise ValueError("give both competing_variable and competing_values, or neither")
+        if not self.competing_variable:
+            unused_options(self, ("competing_label",), "without competing_variable")
+        if not self.subset:
+            unused_options(self, ("subset_label",), "without subset = true")
         return self
 
 
 class SurvivalSettings(_Strict):
-    dataset: str = "adtte"
+    dataset: Text = "adtte"
     #: The population of every time-to-event output (their ``population`` must match).
     population: str
     #: Unit of AVAL, plural ("months", "days").
-    time_unit: str
+    time_unit: Text
     endpoints: list[TteEndpoint] = Field(min_length=1)
     #: Baseline covariates (ADSL variables) for the adjusted Cox model.
-    covariates: list[str] = Field(default_factory=list)
+    covariates: list[VarName] = Field(default_factory=list)
     #: Stratification variables (ADSL) for the stratified log-rank test.
-    strata: list[str] = Field(default_factory=list)
+    strata: list[VarName] = Field(default_factory=list)
     #: Footnote names of covariates and strata ({MELDBL = "MELD score"}); default: the
     #: variable's label in the data, else its name.
     labels: dict[str, str] = Field(default_factory=dict)
@@ -148,6 +266,17 @@ class SurvivalSettings(_Strict):
     time_decimals: int = Field(default=1, ge=0, le=4)
     #: Confidence level of every interval.
     conf_level: float = Field(default=0.95, gt=0.5, lt=1)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> SurvivalSettings:
+        codes = [e.paramcd for e in self.endpoints]
+        twice = sorted({c for c in codes if codes.count(c) > 1})
+        if twice:
+            raise ValueError(f"endpoints: paramcd {twice} given more than once")
+        unused = sorted(set(self.labels) - set(self.covariates) - set(self.strata))
+        if unused:
+            raise ValueError(f"labels: {unused} are neither covariates nor strata")
+        return self
 
     def endpoint(self, paramcd: str) -> TteEndpoint:
         for e in self.endpoints:
@@ -195,7 +324,7 @@ class AeRule(_Strict):
     """ADAE records meet the rule when ``var`` holds one of ``values`` (or is blank and
     ``missing`` is true). A category given as a list of rules is met when any rule is met."""
 
-    var: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+    var: VarName
     values: list[str] = Field(min_length=1)
     #: Count blank values as meeting the rule (conservative: e.g. missing relationship = related).
     missing: bool = False
@@ -224,10 +353,10 @@ class SafetySettings(_Strict):
     """
 
     population: str
-    dataset: str = "adae"
+    dataset: Text = "adae"
     #: How treatment-emergence is decided: a flag variable in ADAE ('Y' = emergent), or a window
     #: of study days (day 1 = TRTSDT, no day 0) in which the onset (ASTDT) must fall.
-    te_flag: str = ""
+    te_flag: OptionalVarName = ""
     te_window_days: tuple[int, int] | None = None
     #: Window rule: a record with no onset date (and no ASTDY) counts as treatment-emergent
     #: (the conservative convention of most SAPs).
@@ -236,24 +365,28 @@ class SafetySettings(_Strict):
     fisher: bool = False
     #: Severity variable and its levels in increasing order; "severe" = the last level. A record
     #: with blank severity counts at the highest level (conservative; stated in the footnotes).
-    severity_var: str = "AESEV"
-    severity_levels: list[str] = Field(
+    severity_var: VarName = "AESEV"
+    severity_levels: list[Text] = Field(
         default_factory=lambda: ["MILD", "MODERATE", "SEVERE"], min_length=1
     )
     related: list[AeRule] = Field(
-        default_factory=lambda: [AeRule(var="AEREL", values=DEFAULT_RELATED, missing=True)]
+        default_factory=lambda: [AeRule(var="AEREL", values=DEFAULT_RELATED, missing=True)],
+        min_length=1,
     )
-    serious: list[AeRule] = Field(default_factory=lambda: [AeRule(var="AESER", values=["Y"])])
+    serious: list[AeRule] = Field(
+        default_factory=lambda: [AeRule(var="AESER", values=["Y"])], min_length=1
+    )
     #: TEAE leading to discontinuation of study treatment.
     discontinuation: list[AeRule] = Field(
-        default_factory=lambda: [AeRule(var="AEACN", values=["DRUG WITHDRAWN"])]
+        default_factory=lambda: [AeRule(var="AEACN", values=["DRUG WITHDRAWN"])], min_length=1
     )
     #: TEAE leading to death.
     death: list[AeRule] = Field(
         default_factory=lambda: [
             AeRule(var="AEOUT", values=["FATAL"]),
             AeRule(var="AESDTH", values=["Y"]),
-        ]
+        ],
+        min_length=1,
     )
 
     @model_validator(mode="after")
@@ -264,6 +397,8 @@ class SafetySettings(_Strict):
             raise ValueError(f"te_window_days {list(self.te_window_days)}: start after end")
         if len(set(self.severity_levels)) != len(self.severity_levels):
             raise ValueError("severity_levels must be unique")
+        if self.te_flag:
+            unused_options(self, ("te_missing_onset",), "with te_flag (a window rule setting)")
         return self
 
 
@@ -274,7 +409,7 @@ class OutputSpec(_Strict):
     module: str = ""
     #: Display number, e.g. "Table 14.1.1", "Figure 14.2.1", "Listing 16.2.7".
     number: str = Field(pattern=r"^(Table|Figure|Listing) \d+(\.\d+)*$")
-    title: str
+    title: Text
     population: str
     footnotes: list[str] = Field(default_factory=list)
     #: Module-specific options, validated by the module's own ``Options`` model.
@@ -332,7 +467,9 @@ class DocumentSettings(_Strict):
     #: Paper size of the Word document (A4 outside the US; Letter for US submissions).
     paper: Literal["A4", "Letter"] = "A4"
     #: Narrative templates in document order (names in ``narrative/``, without ``.md.j2``).
-    narrative: list[str] = Field(default_factory=lambda: list(DEFAULT_NARRATIVE))
+    narrative: list[Annotated[str, Field(pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")]] = Field(
+        default_factory=lambda: list(DEFAULT_NARRATIVE)
+    )
     #: How the narrative names parameters (PARAMCD -> "serum albumin"); default the PARAMCD.
     labels: dict[str, str] = Field(default_factory=dict)
     #: Units of parameters for the narrative (PARAMCD -> "g/L").
@@ -351,33 +488,6 @@ class StudyConfig(_Strict):
     outputs: list[OutputSpec] = Field(min_length=1)
     #: The study file itself (set by the loader; not a TOML key).
     path: Path = Field(default=Path("."), exclude=True)
-
-    @model_validator(mode="after")
-    def _cross_references(self) -> StudyConfig:
-        errors = []
-        pops = set(self.populations)
-        for i, out in enumerate(self.outputs):
-            if out.population not in pops:
-                errors.append(
-                    f"outputs[{i}].population: {out.population!r} is not one of {sorted(pops)}"
-                )
-        for name in ("survival", "labs", "safety"):
-            section = getattr(self, name)
-            if section is not None and section.population not in pops:
-                errors.append(
-                    f"{name}.population: {section.population!r} is not one of {sorted(pops)}"
-                )
-        ids = [o.id for o in self.outputs]
-        dupes = sorted({i for i in ids if ids.count(i) > 1})
-        if dupes:
-            errors.append(f"outputs: duplicate id {', '.join(dupes)}")
-        numbers = [o.number for o in self.outputs]
-        dupes = sorted({n for n in numbers if numbers.count(n) > 1})
-        if dupes:
-            errors.append(f"outputs: duplicate number {', '.join(dupes)}")
-        if errors:
-            raise ValueError("; ".join(errors))
-        return self
 
     # -- derived paths -------------------------------------------------------------------------
     @property
@@ -414,39 +524,104 @@ def _loc(loc: tuple[Any, ...]) -> str:
     return text
 
 
-def format_validation_error(source: str, exc: ValidationError) -> str:
-    """One line per problem: ``file: key.path: message``."""
+def validation_lines(exc: ValidationError, prefix: str = "") -> list[str]:
+    """``key.path: message`` for each problem of a pydantic error; ``prefix`` is the key path
+    of the validated value (``outputs[3].options``)."""
     lines = []
     for err in exc.errors():
-        # pydantic appends the validator name for union/after-validators; keep keys only.
+        # pydantic names union members and validators in the location; keep keys only.
         loc = tuple(
-            p for p in err["loc"] if not (isinstance(p, str) and re.match(r"^function-", p))
+            p
+            for p in err["loc"]
+            if not (isinstance(p, str) and re.match(r"^(function-|literal\[|str$|list\[)", p))
         )
         msg = err["msg"].removeprefix("Value error, ")
         if err["type"] == "extra_forbidden":
             msg = "unknown key"
         elif err["type"] == "missing":
             msg = "missing required key"
-        lines.append(f"{source}: {_loc(loc) or '(top level)'}: {msg}")
-    return "\n".join(lines)
+        key = ".".join(p for p in (prefix, _loc(loc)) if p).replace(".[", "[")
+        lines.append(f"{key or '(top level)'}: {msg}")
+    return lines
 
 
-def load_study(path: str | Path) -> StudyConfig:
-    """Read and validate a study file; raise :class:`ConfigError` naming file and key."""
+def format_validation_error(source: str, exc: ValidationError) -> str:
+    """One line per problem: ``file: key.path: message``."""
+    return "\n".join(f"{source}: {line}" for line in validation_lines(exc))
+
+
+def read_study_file(path: str | Path) -> dict[str, Any]:
+    """The study file as TOML data; :class:`ConfigError` when it cannot be read or parsed."""
     path = Path(path)
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ConfigError(f"{path}: study file not found") from None
+    except IsADirectoryError:
+        raise ConfigError(f"{path}: a folder, not a study file") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the study file: {exc.strerror or exc}") from None
     except UnicodeDecodeError as exc:
         raise ConfigError(
             f"{path}: not valid UTF-8 text ({exc.reason} at byte {exc.start})"
         ) from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    return raw
+
+
+def validate_study(raw: dict[str, Any], path: str | Path) -> tuple[StudyConfig | None, list[str]]:
+    """Validate the study file's data: the config (None when invalid) and every problem, each
+    as ``file: key.path: message`` (types, meanings and cross references together)."""
+    path = Path(path)
+    lines: list[str] = []
+    config = None
     if "path" in raw:
-        raise ConfigError(f"{path}: path: unknown key")
+        lines.append("path: unknown key")
     try:
-        return StudyConfig.model_validate({**raw, "path": path.resolve()})
+        config = StudyConfig.model_validate({**raw, "path": path.resolve()})
     except ValidationError as exc:
-        raise ConfigError(format_validation_error(str(path), exc)) from None
+        lines += validation_lines(exc)
+    lines += cross_reference_errors(raw)
+    if lines:
+        config = None
+    return config, [f"{path}: {line}" for line in dict.fromkeys(lines)]
+
+
+def cross_reference_errors(raw: dict[str, Any]) -> list[str]:
+    """Names that must refer to something else in the file: populations, unique ids and numbers.
+
+    Works on the raw TOML data so that these are reported together with every type error
+    (pydantic runs a model's own checks only once all its fields are valid)."""
+    errors = []
+    pops_raw = raw.get("populations")
+    pops = sorted(pops_raw) if isinstance(pops_raw, dict) else None
+    outputs = raw.get("outputs")
+    outputs = (
+        [o if isinstance(o, dict) else {} for o in outputs] if isinstance(outputs, list) else []
+    )
+    if pops is not None:
+        for i, out in enumerate(outputs):
+            population = out.get("population")
+            if isinstance(population, str) and population not in pops:
+                errors.append(f"outputs[{i}].population: {population!r} is not one of {pops}")
+        for name in ("survival", "labs", "safety"):
+            section = raw.get(name)
+            population = section.get("population") if isinstance(section, dict) else None
+            if isinstance(population, str) and population not in pops:
+                errors.append(f"{name}.population: {population!r} is not one of {pops}")
+    for key in ("id", "number"):
+        values = [o.get(key) for o in outputs if isinstance(o.get(key), str)]
+        dupes = sorted({v for v in values if values.count(v) > 1})
+        if dupes:
+            errors.append(f"outputs: duplicate {key} {', '.join(dupes)}")
+    return errors
+
+
+def load_study(path: str | Path) -> StudyConfig:
+    """Read and validate a study file; raise :class:`ConfigError` naming file and key of every
+    problem (the outputs' own options are checked by :mod:`csrgen.outputs.catalog`)."""
+    config, errors = validate_study(read_study_file(path), path)
+    if errors:
+        raise ConfigError("\n".join(errors))
+    return config

@@ -54,7 +54,7 @@ def write_lock(
     recorded once here, and every report of this lock shows it instead of its own run time.
     ``lock_id`` defaults to a short digest of the file hashes, so the same data get the same id.
     """
-    missing = [p.name for p in data_files(config, data_dir) if not p.exists()]
+    missing = [p.name for p in data_files(config, data_dir) if not p.is_file()]
     if missing:
         raise LockError(f"{data_dir}: cannot lock, missing data file(s): {', '.join(missing)}")
     files = {p.name: sha256_file(p) for p in data_files(config, data_dir)}
@@ -87,7 +87,7 @@ def check_lock(config: StudyConfig, data_dir: Path, draft: bool = False) -> Lock
     :class:`LockError` naming each file, unless ``draft``: then returns ``locked=False``.
     """
     path = config.lock_path(data_dir)
-    current = {p.name: sha256_file(p) for p in data_files(config, data_dir) if p.exists()}
+    current = {p.name: sha256_file(p) for p in data_files(config, data_dir) if p.is_file()}
     if not path.exists():
         if draft:
             return LockInfo("NOT LOCKED", "", current, locked=False)
@@ -101,6 +101,10 @@ def check_lock(config: StudyConfig, data_dir: Path, draft: bool = False) -> Lock
         lock_id, lock_date = lock["lock_id"], lock["lock_date"]
     except (ValueError, KeyError, TypeError) as exc:
         raise LockError(f"{path}: not a valid lock file ({exc})") from None
+    except OSError as exc:
+        raise LockError(f"{path}: cannot read the lock file: {exc.strerror or exc}") from None
+    if not (isinstance(locked_files, dict) and isinstance(lock_id, str)):
+        raise LockError(f"{path}: not a valid lock file (files must be a table, lock_id text)")
     changes = []
     for name in sorted(set(locked_files) | set(current)):
         if name not in current:

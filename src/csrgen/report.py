@@ -19,21 +19,23 @@ from pathlib import Path
 
 from csrgen import __version__
 from csrgen.ard import concat_ard, write_ard
-from csrgen.config import StudyConfig, load_study
-from csrgen.datasets import StudyData, load_study_data
+from csrgen.config import StudyConfig
+from csrgen.datasets import StudyData, read_study_data, roles_with_problems
 from csrgen.document.assemble import build_document
 from csrgen.document.model import Document
+from csrgen.errors import ConfigError, DataValidationError
 from csrgen.lock import LockInfo, check_lock, sha256_file
 from csrgen.outputs.base import OutputContext
 from csrgen.outputs.catalog import (
     OutputResult,
+    check_outputs,
     get_module,
+    load_study_outputs,
     requirements,
-    resolve_options,
     run_output,
     work_group,
 )
-from csrgen.resources import find_template, template_dirs
+from csrgen.resources import find_template, template_dirs, template_problems
 
 #: Packages whose versions the manifest records (they shape the numbers or the files).
 RECORDED_PACKAGES = (
@@ -67,12 +69,25 @@ class Prepared:
 def prepare_study(
     study: str | Path, data: str | Path | None = None, draft: bool = False
 ) -> Prepared:
-    """Load and check everything before any statistic is computed (fail fast, report all)."""
-    config = load_study(study)
-    options = resolve_options(config)
+    """Load and check everything before any statistic is computed (fail fast, report all).
+
+    ``csrgen validate`` and ``csrgen report`` both run exactly this, so a study that validates
+    reports: the study file (every key, every output's options, the templates it names), the
+    data lock, every dataset (:func:`~csrgen.datasets.read_study_data`) and then every output
+    module's ``check`` hook on the valid datasets. Each stage lists all of its problems; data
+    problems and the outputs' checks are reported together.
+    """
+    config, options = load_study_outputs(study)
+    problems = template_problems(config)
+    if problems:
+        raise ConfigError("\n".join(problems))
     data_dir = config.data_dir(data)
     lock = check_lock(config, data_dir, draft=draft)
-    frames = load_study_data(config, data_dir, requirements(config, options))
+    frames, problems = read_study_data(config, data_dir, requirements(config, options))
+    skip = roles_with_problems(config, problems)
+    problems += check_outputs(config, options, frames, lock, skip)
+    if problems:
+        raise DataValidationError(problems)
     return Prepared(config, options, data_dir, lock, frames)
 
 
@@ -207,8 +222,13 @@ def run_report(
     data: str | Path | None = None,
     out: str | Path | None = None,
     draft: bool = False,
+    warn=None,
 ) -> Path:
+    """The whole report; ``warn`` (if given) receives the data warnings before the outputs run
+    (a date derived from a datetime, ...)."""
     prep = prepare_study(study, data, draft)
+    if warn is not None and prep.data.warnings:
+        warn(prep.data.warnings)
     results = run_outputs(prep)
     doc = assemble(prep, results)
     target = Path(out) if out else Path("build") / prep.config.study.id

@@ -38,3 +38,20 @@ def find_template(name: str, config: StudyConfig | None = None) -> Path | None:
         if path.exists():
             return path
     return None
+
+
+def template_problems(config: StudyConfig) -> list[str]:
+    """The study file's template settings that do not resolve: ``document.templates`` not a
+    folder, a ``document.narrative`` name without its template (``narrative/<name>.md.j2``)."""
+    try:
+        dirs = template_dirs(config)
+    except ConfigError as exc:
+        return [str(exc)]
+    out = []
+    for i, name in enumerate(config.document.narrative):
+        if not any((d / "narrative" / f"{name}.md.j2").is_file() for d in dirs):
+            out.append(
+                f"{config.path}: document.narrative[{i}]: no template narrative/{name}.md.j2 "
+                f"in {', '.join(str(d) for d in dirs)}"
+            )
+    return out

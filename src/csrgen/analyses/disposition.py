@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from csrgen import expr
 from csrgen.ard import ard_frame
 
 
@@ -23,8 +24,9 @@ class Category:
     """A disposition category: the subjects whose ADSL ``var`` holds one of ``values``.
 
     ``var`` empty means every subject; ``values`` empty means "``var`` is not missing" (a date,
-    a number or a non-blank text). ``reasons_var`` breaks the category's subjects down by its
-    values (``reasons`` gives their order; values not listed follow alphabetically).
+    a number or a non-blank text). ``where`` is an expression over ADSL (:mod:`csrgen.expr`)
+    that must hold as well. ``reasons_var`` breaks the category's subjects down by its values
+    (``reasons`` gives their order; values not listed follow alphabetically).
     """
 
     id: str
@@ -32,6 +34,7 @@ class Category:
     values: tuple[str, ...] = ()
     reasons_var: str = ""
     reasons: tuple[str, ...] = ()
+    where: str = ""
 
 
 def present(series: pd.Series) -> pd.Series:
@@ -52,6 +55,14 @@ def matches(frame: pd.DataFrame, var: str, values: Sequence[str]) -> pd.Series:
         wanted = [float(v) for v in values]
         return series.isin(wanted)
     return series.fillna("").astype(str).str.strip().isin([str(v) for v in values])
+
+
+def in_category(frame: pd.DataFrame, cat: Category) -> np.ndarray:
+    """Rows of ``frame`` in a category: ``var`` holds one of ``values`` and ``where`` holds."""
+    mask = matches(frame, cat.var, cat.values).to_numpy()
+    if cat.where:
+        mask = mask & expr.evaluate(expr.parse(cat.where), frame)
+    return mask
 
 
 def _groups(subjects: pd.DataFrame, arm: str, arms: Sequence[str], total: bool, total_label: str):
@@ -97,7 +108,7 @@ def ard_disposition(
     Reference: ICH E3, Structure and Content of Clinical Study Reports, section 10.1 and
     Table 14.1.
     """
-    base = subjects.loc[matches(subjects, denominator.var, denominator.values).to_numpy()]
+    base = subjects.loc[in_category(subjects, denominator)]
     rows: list[dict] = []
 
     def add(level, variable, stat_name, stat, variable_level=""):
@@ -117,7 +128,7 @@ def ard_disposition(
     for level, mask in groups:
         add(level, "", "N", float(mask.sum()))
     for cat in categories:
-        inside = matches(base, cat.var, cat.values).to_numpy()
+        inside = in_category(base, cat)
         for level, mask in groups:
             big_n = float(mask.sum())
             n = float((inside & mask).sum())
@@ -134,6 +145,39 @@ def ard_disposition(
                     add(level, cat.reasons_var, "n", n, reason)
                     add(level, cat.reasons_var, "pct", _pct(n, big_n), reason)
                 add(level, cat.reasons_var, "n_miss", float((mine == "").sum()))
+    return ard_frame(rows)
+
+
+def ard_screening(
+    adsl: pd.DataFrame, categories: Sequence[Category], group_var: str, total_label: str
+) -> pd.DataFrame:
+    """Subjects per category among every ADSL record (screened subjects), whatever their arm.
+
+    Parameters
+    ----------
+    adsl : every ADSL record, one per subject screened (screen failures included).
+    categories : rules over ADSL ("Screened": every record; "Screen failures":
+        ``ARM == "Screen Failure"``).
+
+    Returns
+    -------
+    ARD rows with ``group_level`` = ``total_label`` (a screen failure has no arm):
+    ``variable`` = the category's id, ``n`` = subjects. No percentage (the table's percentages
+    are of the randomized subjects, of which screen failures are none).
+
+    Method: counts. Reference: ICH E3 section 10.1 (numbers screened and randomized).
+    """
+    rows = [
+        dict(
+            group_var=group_var,
+            group_level=total_label,
+            variable=cat.id,
+            stat_name="n",
+            stat=float(in_category(adsl, cat).sum()),
+            method="count",
+        )
+        for cat in categories
+    ]
     return ard_frame(rows)
 
 

@@ -9,16 +9,25 @@ from pathlib import Path
 import pandas as pd
 
 from csrgen.config import StudyConfig
-from csrgen.datasets.readers import RawDataset, ReadError, read_dataset
+from csrgen.datasets.readers import RawDataset, ReadError, derive_dates, read_dataset
 from csrgen.datasets.validate import (
     domain_specs,
+    population_rows,
     required_by_config,
     validate_across,
     validate_dataset,
 )
 from csrgen.errors import DataValidationError, Problem
 
-__all__ = ["ARM", "StudyData", "load_study_data", "read_type_spec", "population_subjects"]
+__all__ = [
+    "ARM",
+    "StudyData",
+    "load_study_data",
+    "read_study_data",
+    "read_type_spec",
+    "population_rows",
+    "population_subjects",
+]
 
 #: Column added by :func:`population_subjects`: the analysis arm (never a CDISC name).
 ARM = "_ARM"
@@ -34,6 +43,9 @@ class StudyData:
     frames: Mapping[str, pd.DataFrame]
     files: Mapping[str, Path]
     labels: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    #: What the run must tell the user although nothing is wrong (a date derived from a
+    #: datetime): one line each, printed by the command line.
+    warnings: tuple[str, ...] = ()
 
     def __getitem__(self, role: str) -> pd.DataFrame:
         return self.frames[role]
@@ -67,6 +79,24 @@ def load_study_data(
     ``required`` adds variables the outputs need, by role. Raises
     :class:`~csrgen.errors.DataValidationError` listing every problem in every file.
     """
+    data, problems = read_study_data(config, data_dir, required)
+    if problems:
+        raise DataValidationError(problems)
+    return data
+
+
+def read_study_data(
+    config: StudyConfig,
+    data_dir: Path,
+    required: Mapping[str, set[str]] | None = None,
+) -> tuple[StudyData, list[Problem]]:
+    """Every dataset the study file names, read and validated: the datasets that could be read
+    and every problem found (the caller decides what runs on them; see
+    :func:`load_study_data`).
+
+    A date variable the study needs (``TRTSDT``) that is absent while its datetime (``TRTSDTM``)
+    is present is derived from the datetime's date part, with a warning.
+    """
     specs = domain_specs()
     type_spec = read_type_spec(data_dir)
     needed: dict[str, set[str]] = {role: set() for role in config.data.datasets}
@@ -75,6 +105,7 @@ def load_study_data(
             needed.setdefault(role, set()).update(names)
 
     problems: list[Problem] = []
+    warnings: list[str] = []
     raw: dict[str, RawDataset] = {}
     for role, name in config.data.datasets.items():
         path = data_dir / name
@@ -85,6 +116,8 @@ def load_study_data(
             raw[role] = read_dataset(path, role, types, config.data.encoding)
         except ReadError as exc:
             problems.append(exc.problem)
+            continue
+        warnings += derive_dates(raw[role], needed.get(role, set()))
     for role, ds in raw.items():
         problems += validate_dataset(ds, specs.get(role), needed.get(role, set()))
     problems += validate_across(raw, config)
@@ -99,13 +132,26 @@ def load_study_data(
                     0,
                 )
             )
-    if problems:
-        raise DataValidationError(problems)
-    return StudyData(
+    data = StudyData(
         frames={role: ds.frame for role, ds in raw.items()},
         files={role: ds.path for role, ds in raw.items()},
         labels={role: ds.labels for role, ds in raw.items()},
+        warnings=tuple(warnings),
     )
+    return data, problems
+
+
+def roles_with_problems(config: StudyConfig, problems: list[Problem]) -> set[str]:
+    """Dataset roles whose file has a problem (or that the study file does not name)."""
+    files = {Path(name).name: role for role, name in config.data.datasets.items()}
+    bad = set()
+    for p in problems:
+        name = p.file.split(":", 1)[0]  # "adlbc.zip:ADLBC.xpt" -> the zip
+        if name in files:
+            bad.add(files[name])
+        elif p.variable.startswith("data.datasets."):
+            bad.add(p.variable.removeprefix("data.datasets."))
+    return bad
 
 
 def population_subjects(data: StudyData, config: StudyConfig, population: str) -> pd.DataFrame:
@@ -116,8 +162,8 @@ def population_subjects(data: StudyData, config: StudyConfig, population: str) -
     """
     pop = config.populations[population]
     adsl = data["adsl"]
-    if pop.flag:
-        adsl = adsl.loc[adsl[pop.flag] == "Y"]
+    if pop.flag or pop.where:
+        adsl = adsl.loc[population_rows(adsl, config, population)]
     out = adsl.copy()
     out[ARM] = pd.Categorical(out[pop.arm_var], categories=config.arms.levels, ordered=True)
     return out.reset_index(drop=True)

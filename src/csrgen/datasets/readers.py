@@ -3,7 +3,13 @@
 * text columns: ``object`` of ``str``, missing as ``""``, leading/trailing blanks stripped (SAS
   pads character values; ADLBC's AVISIT is left-padded);
 * numeric columns: ``float64``, missing as NaN;
-* dates: ``datetime64[ns]``, missing as NaT.
+* dates and datetimes: ``datetime64[ns]``, missing as NaT (a time zone is dropped, keeping
+  the wall-clock time where it was recorded).
+
+Parquet ``date32``/``date64`` and ``timestamp`` columns (any unit, with or without time zone)
+are dates; Parquet decimals are numbers. Dataset-JSON ``date``/``datetime`` columns hold ISO
+8601 text (version 1.1); a number there (a SAS date or datetime, ``targetDataType`` integer)
+is read from the SAS epoch 1960-01-01.
 
 Formats: SAS XPORT (``.xpt``, also the single ``.xpt`` inside a ``.zip``), CSV (``.csv``, with an
 optional type spec), Parquet (``.parquet``) and CDISC Dataset-JSON (``.json``, version 1.1).
@@ -63,6 +69,8 @@ def read_dataset(
     path = Path(path)
     if not path.exists():
         raise ReadError(Problem(path.name, "", "file-missing", f"file not found: {path}"))
+    if not path.is_file():
+        raise ReadError(Problem(path.name, "", "file-missing", f"not a file: {path}"))
     if path.stat().st_size == 0:
         raise ReadError(Problem(path.name, "", "file-empty", "the file is empty (0 bytes)"))
     suffix = path.suffix.lower()
@@ -239,7 +247,7 @@ def _coerce(dataset: RawDataset, col: str, values: pd.Series, kind: str) -> pd.S
     if kind == "num":
         converted = pd.to_numeric(distinct, errors="coerce")
     else:
-        converted = pd.to_datetime(distinct, format="ISO8601", errors="coerce")
+        converted = parse_iso_dates(distinct)
     out = pd.Series(converted.to_numpy()[codes], index=values.index, name=values.name)
     bad = out.isna() & ~blank
     if bad.any():
@@ -250,8 +258,11 @@ def _coerce(dataset: RawDataset, col: str, values: pd.Series, kind: str) -> pd.S
             else None
         )
 
+        csv = dataset.path.suffix.lower() == ".csv"
+
         def where(r: int) -> str:
-            return f"line {r + 2}" + (f" (USUBJID={ids.iloc[r]})" if ids is not None else "")
+            row = f"line {r + 2}" if csv else f"record {r + 1}"
+            return row + (f" (USUBJID={ids.iloc[r]})" if ids is not None else "")
 
         dataset.problems.append(
             Problem(
@@ -264,6 +275,53 @@ def _coerce(dataset: RawDataset, col: str, values: pd.Series, kind: str) -> pd.S
             )
         )
     return out.astype("float64") if kind == "num" else out
+
+
+def parse_iso_dates(values: pd.Series) -> pd.Series:
+    """ISO 8601 dates or datetimes (``2014-01-02``, ``2014-01-02T08:30:00``) as
+    ``datetime64[ns]``; anything else, blanks included, NaT. A time-zone suffix (``Z``,
+    ``+01:00``) is dropped: the wall-clock time as recorded."""
+    text = values.astype(object).where(values.notna(), None)
+    text = text.map(lambda v: _TZ_SUFFIX.sub("", v.strip()) if isinstance(v, str) else None)
+    out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
+    shaped = text.map(lambda v: isinstance(v, str) and bool(_ISO.match(v))).astype(bool)
+    if shaped.any():
+        parsed = pd.to_datetime(text[shaped], format="ISO8601", errors="coerce")
+        out[shaped] = parsed.astype("datetime64[ns]")
+    return out
+
+
+_TZ_SUFFIX = re.compile(r"(Z|[+-]\d{2}:?\d{2})$")
+#: A complete date, optionally with a time (partial dates such as 2014-01 are not dates).
+_ISO = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?$")
+
+
+def derive_dates(dataset: RawDataset, needed: set[str]) -> list[str]:
+    """Add each needed ``*DT`` variable the file lacks from its ``*DTM`` datetime (the date
+    part); return one warning line per derived variable. A datetime that is neither a date
+    type nor ISO 8601 text is a ``[type]`` problem."""
+    frame = dataset.frame
+    notes = []
+    for var in sorted(needed):
+        source = f"{var}M"
+        if not var.endswith("DT") or var in frame.columns or source not in frame.columns:
+            continue
+        values = frame[source]
+        if pd.api.types.is_datetime64_any_dtype(values):
+            dates = values.dt.normalize()
+        else:
+            text = _clean_text(values)
+            parsed = _coerce(dataset, source, text, "date")
+            dates = parsed.dt.normalize()
+        frame[var] = dates.astype("datetime64[ns]")
+        label = dataset.labels.get(source, "")
+        dataset.labels[var] = f"{label} (date part)" if label else f"Date part of {source}"
+        blank = int(frame[var].isna().sum())
+        notes.append(
+            f"{dataset.name}: {var} is not in the file; derived from {source} (its date part) "
+            f"for {len(frame) - blank} record(s)" + (f", {blank} blank" if blank else "")
+        )
+    return notes
 
 
 # -- Parquet and Dataset-JSON ---------------------------------------------------------------------
@@ -279,19 +337,31 @@ def _read_parquet(path: Path, role: str) -> RawDataset:
             f.name for f in schema if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)
         ]
         table = pq.read_table(path, read_dictionary=text)
+        for i, f in enumerate(table.schema):
+            if pa.types.is_decimal(f.type):  # exact decimals -> numbers like every other
+                table = table.set_column(i, f.name, table.column(i).cast(pa.float64()))
         # split_blocks + self_destruct: columns handed over one by one, the Arrow buffers freed
-        # as they go (the peak memory of a 3.8-million-row ADLB about halves).
-        frame = table.to_pandas(split_blocks=True, self_destruct=True)
+        # as they go (the peak memory of a 3.8-million-row ADLB about halves). Dates come as
+        # datetime64 (date_as_object=False), not as Python date objects.
+        frame = table.to_pandas(split_blocks=True, self_destruct=True, date_as_object=False)
         del table
     except Exception as exc:  # pyarrow raises several types for damaged files
         raise ReadError(
             Problem(path.name, "", "file-unreadable", f"not a readable Parquet file: {exc}")
         ) from None
-    return RawDataset(role, path, _normalise_frame(frame))
+    dataset = RawDataset(role, path, frame)
+    dataset.frame = _normalise_frame(frame, dataset)
+    return dataset
+
+
+_JSON_DATES = ("date", "datetime")
+_JSON_NUMBERS = ("integer", "float", "double", "decimal")
 
 
 def _read_dataset_json(path: Path, role: str) -> RawDataset:
-    """CDISC Dataset-JSON v1.1: ``columns`` (name, label, dataType) and ``rows`` (lists)."""
+    """CDISC Dataset-JSON v1.1: ``columns`` (name, label, dataType, targetDataType) and ``rows``
+    (lists). Dates and datetimes are ISO 8601 text; numbers in a date column are SAS dates
+    (days) or datetimes (seconds) from 1960-01-01."""
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
         columns = doc["columns"]
@@ -301,34 +371,90 @@ def _read_dataset_json(path: Path, role: str) -> RawDataset:
         raise ReadError(
             Problem(path.name, "", "encoding", f"not valid UTF-8: {exc.reason}")
         ) from None
-    except (ValueError, KeyError, TypeError) as exc:
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise ReadError(
             Problem(path.name, "", "file-unreadable", f"not a readable Dataset-JSON file: {exc}")
         ) from None
+    dataset = RawDataset(role, path, frame)
     for col in columns:
         name, dtype = col["name"], col.get("dataType", "string")
-        if dtype in ("date", "datetime"):
-            frame[name] = pd.to_datetime(frame[name], errors="coerce")
-        elif dtype in ("integer", "float", "double", "decimal"):
-            frame[name] = pd.to_numeric(frame[name], errors="coerce").astype("float64")
-    labels = {c["name"]: c.get("label", "") for c in columns}
-    return RawDataset(role, path, _normalise_frame(frame), labels)
+        if dtype in _JSON_DATES:
+            frame[name] = _json_dates(dataset, name, frame[name], dtype)
+        elif dtype in _JSON_NUMBERS:
+            frame[name] = _json_numbers(dataset, name, frame[name])
+    dataset.labels = {c["name"]: c.get("label", "") for c in columns}
+    dataset.frame = _normalise_frame(frame, dataset)
+    return dataset
 
 
-def _normalise_frame(frame: pd.DataFrame) -> pd.DataFrame:
+def _json_dates(dataset: RawDataset, name: str, values: pd.Series, dtype: str) -> pd.Series:
+    numeric = values.map(lambda v: isinstance(v, (int, float)) and not isinstance(v, bool))
+    out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
+    if numeric.any():
+        unit = "D" if dtype == "date" else "s"
+        number = pd.to_numeric(values[numeric], errors="coerce")
+        out[numeric] = pd.Timestamp("1960-01-01") + pd.to_timedelta(number, unit=unit)
+    rest = ~numeric
+    if rest.any():
+        text = values[rest].map(lambda v: "" if v is None else str(v)).astype(object)
+        out[rest] = _coerce(dataset, name, text.str.strip(), "date")
+    return out
+
+
+def _json_numbers(dataset: RawDataset, name: str, values: pd.Series) -> pd.Series:
+    number = pd.to_numeric(values, errors="coerce").astype("float64")
+    given = values.map(lambda v: v is not None and not (isinstance(v, str) and not v.strip()))
+    bad = number.isna() & given.astype(bool)
+    if bad.any():
+        text = values.map(lambda v: "" if v is None else str(v)).astype(object)
+        return _coerce(dataset, name, text.str.strip(), "num")
+    return number
+
+
+def _normalise_frame(frame: pd.DataFrame, dataset: RawDataset | None = None) -> pd.DataFrame:
     """Dates as datetime64[ns], numbers as float64, everything else as clean text: one new frame
     of the new columns, not consolidated (replacing columns one by one copies the frame's blocks
-    every time; consolidating copies every column once more, a transient gigabyte at scale)."""
+    every time; consolidating copies every column once more, a transient gigabyte at scale).
+    A date outside what datetime64[ns] holds (years 1678-2261) is a ``[type]`` problem of
+    ``dataset``."""
     columns = {}
     for col in frame.columns:
         series = frame[col]
         if pd.api.types.is_datetime64_any_dtype(series):
-            columns[col] = series.astype("datetime64[ns]")
+            columns[col] = _as_ns_dates(series, col, dataset)
         elif pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
             columns[col] = series.astype("float64")
         else:
             columns[col] = _clean_text(series)
     return pd.DataFrame(columns, index=frame.index, copy=False)
+
+
+_NS_MIN, _NS_MAX = pd.Timestamp.min.ceil("D"), pd.Timestamp.max.floor("D")
+
+
+def _as_ns_dates(series: pd.Series, col: str, dataset: RawDataset | None) -> pd.Series:
+    if getattr(series.dt, "tz", None) is not None:
+        series = series.dt.tz_localize(None)  # wall-clock time in the recorded zone
+    if series.dtype == "datetime64[ns]":
+        return series
+    values = series.to_numpy()
+    low, high = np.datetime64(_NS_MIN.to_datetime64()), np.datetime64(_NS_MAX.to_datetime64())
+    outside = ~np.isnat(values) & ((values < low) | (values > high))
+    if outside.any():
+        if dataset is not None:
+            rows = np.flatnonzero(outside)
+            dataset.problems.append(
+                Problem(
+                    dataset.name,
+                    col,
+                    "type",
+                    "dates outside the years 1678-2261 (a placeholder or a damaged value?)",
+                    count=len(rows),
+                    examples=tuple(f"record {r + 1}: {col}={values[r]}" for r in rows[:5]),
+                )
+            )
+        values = np.where(outside, np.datetime64("NaT"), values)
+    return pd.Series(values.astype("datetime64[ns]"), index=series.index, name=series.name)
 
 
 def _clean_text(series: pd.Series) -> pd.Series:

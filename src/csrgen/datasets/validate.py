@@ -9,6 +9,8 @@ example rows. Rules (the ``rule`` tag in brackets):
 * ``[unique]``     the same USUBJID twice in ADSL
 * ``[in-adsl]``    a subject in another dataset but not in ADSL
 * ``[arm]``        an arm value (in a population) that the study file does not list
+* ``[where]``      a population's ``where`` expression compares a variable with a value of
+                   another type (text with a number, a date with a text that is no date)
 * ``[binary01]``   CNSR other than 0/1
 * ``[nonneg]``     a negative AVAL (time to event), AGE, ...
 * ``[flag]``       an ``*FL`` variable holding anything but Y, N or blank
@@ -26,6 +28,7 @@ from importlib import resources
 import numpy as np
 import pandas as pd
 
+from csrgen import expr
 from csrgen.config import StudyConfig
 from csrgen.datasets.readers import RawDataset
 from csrgen.errors import Problem
@@ -73,9 +76,9 @@ def domain_specs() -> dict[str, DomainSpec]:
 
 
 def required_by_config(config: StudyConfig) -> dict[str, set[str]]:
-    """Variables the study file itself names (population flags and arm variables in ADSL)."""
-    adsl = {p.arm_var for p in config.populations.values()}
-    adsl |= {p.flag for p in config.populations.values() if p.flag}
+    """Variables the study file itself names (population flags, expressions and arm variables
+    in ADSL)."""
+    adsl = {name for p in config.populations.values() for name in p.variables()}
     if config.survival:
         adsl |= set(config.survival.covariates) | set(config.survival.strata)
     return {"adsl": adsl}
@@ -223,9 +226,16 @@ def validate_across(datasets: dict[str, RawDataset], config: StudyConfig) -> lis
     frame = adsl.frame
     for name, pop in config.populations.items():
         var = pop.arm_var
-        if var not in frame.columns or (pop.flag and pop.flag not in frame.columns):
+        if not pop.variables() <= set(frame.columns):
             continue  # reported as [required]
-        in_pop = (frame[pop.flag] == "Y").to_numpy() if pop.flag else np.ones(len(frame), bool)
+        if pop.where:
+            wrong = expr.type_problems(expr.parse(pop.where), frame)
+            problems += [
+                Problem(adsl.name, f"populations.{name}.where", "where", text, 0) for text in wrong
+            ]
+            if wrong:
+                continue
+        in_pop = population_rows(frame, config, name)
         mask = in_pop & ~frame[var].isin(levels).to_numpy()
         if mask.any():
             bad = sorted(set(frame.loc[mask, var].astype(str)))
@@ -234,9 +244,21 @@ def validate_across(datasets: dict[str, RawDataset], config: StudyConfig) -> lis
                     adsl,
                     var,
                     "arm",
-                    f"values {bad} (population {name}) are not arms of the study file "
-                    f"(arms.levels = {config.arms.levels})",
+                    f"values {bad} (population {name}"
+                    + (f": {pop.rule()}" if pop.where else "")
+                    + f") are not arms of the study file (arms.levels = {config.arms.levels})",
                     mask,
                 )
             )
     return problems
+
+
+def population_rows(frame: pd.DataFrame, config: StudyConfig, population: str) -> np.ndarray:
+    """Rows of ADSL in a population: its flag is 'Y' and its ``where`` expression holds."""
+    pop = config.populations[population]
+    mask = np.ones(len(frame), dtype=bool)
+    if pop.flag:
+        mask &= (frame[pop.flag] == "Y").to_numpy()
+    if pop.where:
+        mask &= expr.evaluate(expr.parse(pop.where), frame)
+    return mask

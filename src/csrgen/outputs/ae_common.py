@@ -10,6 +10,8 @@ treatment-emergent AE records of the output's population, with:
 * the severity with blanks counted at the highest level, SOC/PT blanks labelled.
 
 The rules are also returned as footnote sentences, so that each table states what it counted.
+:func:`check_ae` is the AE outputs' ``check`` hook: the data rules ``prepare_ae`` assumes
+(severities among the study file's levels, each preferred term in one SOC).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ import pandas as pd
 from csrgen import formatting as fmt
 from csrgen.config import AeRule, SafetySettings, StudyConfig
 from csrgen.datasets import ARM
-from csrgen.errors import ConfigError, DataValidationError, Problem
+from csrgen.errors import ConfigError, Problem
 from csrgen.outputs.base import OutputContext
 
 SOC, PT = "AEBODSYS", "AEDECOD"
@@ -143,27 +145,10 @@ def treatment_emergent(
     return mask, text + "."
 
 
-def _severity(events: pd.DataFrame, s: SafetySettings, file: str) -> tuple[pd.Series, str]:
+def _severity(events: pd.DataFrame, s: SafetySettings) -> tuple[pd.Series, str]:
+    """Severity with blanks at the highest level (values outside the levels: see
+    :func:`check_ae`)."""
     values = _text(events[s.severity_var])
-    unknown = (values != "") & ~values.isin(s.severity_levels)
-    if unknown.any():
-        examples = tuple(
-            f"USUBJID={u}: {s.severity_var}={v}"
-            for u, v in zip(events.loc[unknown, "USUBJID"][:5], values[unknown][:5], strict=True)
-        )
-        raise DataValidationError(
-            [
-                Problem(
-                    file,
-                    s.severity_var,
-                    "severity-levels",
-                    f"values {sorted(set(values[unknown]))} are not in the study file's "
-                    f"safety.severity_levels {s.severity_levels}",
-                    int(unknown.sum()),
-                    examples,
-                )
-            ]
-        )
     top = s.severity_levels[-1]
     missing = values == ""
     note = ""
@@ -172,34 +157,54 @@ def _severity(events: pd.DataFrame, s: SafetySettings, file: str) -> tuple[pd.Se
     return values.where(~missing, top), note
 
 
-def _check_pt_in_one_soc(events: pd.DataFrame, file: str) -> None:
+def _severity_problems(events: pd.DataFrame, s: SafetySettings, file: str) -> list[Problem]:
+    values = _text(events[s.severity_var])
+    unknown = (values != "") & ~values.isin(s.severity_levels)
+    if not unknown.any():
+        return []
+    examples = tuple(
+        f"USUBJID={u}: {s.severity_var}={v}"
+        for u, v in zip(events.loc[unknown, "USUBJID"][:5], values[unknown][:5], strict=True)
+    )
+    return [
+        Problem(
+            file,
+            s.severity_var,
+            "severity-levels",
+            f"values {sorted(set(values[unknown]))} are not in the study file's "
+            f"safety.severity_levels {s.severity_levels}",
+            int(unknown.sum()),
+            examples,
+        )
+    ]
+
+
+def _pt_in_one_soc_problems(events: pd.DataFrame, file: str) -> list[Problem]:
     """MedDRA codes each PT to one primary SOC; two SOCs for a PT would split its counts."""
     socs = events.groupby(PT)[SOC].nunique()
     split = socs[socs > 1]
-    if len(split):
-        bad = events[events[PT].isin(split.index)].drop_duplicates([PT, SOC])
-        examples = tuple(f"{PT}={r[PT]}: {SOC}={r[SOC]}" for _, r in bad.head(5).iterrows())
-        raise DataValidationError(
-            [
-                Problem(
-                    file,
-                    PT,
-                    "one-soc",
-                    f"preferred terms {sorted(split.index)[:5]} are coded to more than one "
-                    f"{SOC} (MedDRA primary SOC expected)",
-                    int(len(bad)),
-                    examples,
-                )
-            ]
+    if not len(split):
+        return []
+    bad = events[events[PT].isin(split.index)].drop_duplicates([PT, SOC])
+    examples = tuple(f"{PT}={r[PT]}: {SOC}={r[SOC]}" for _, r in bad.head(5).iterrows())
+    return [
+        Problem(
+            file,
+            PT,
+            "one-soc",
+            f"preferred terms {sorted(split.index)[:5]} are coded to more than one "
+            f"{SOC} (MedDRA primary SOC expected)",
+            int(len(bad)),
+            examples,
         )
+    ]
 
 
-def prepare_ae(ctx: OutputContext) -> AeData:
-    """The population, its TEAE records with arm and category columns, and the rules' text."""
+def _teae(ctx: OutputContext) -> tuple[pd.DataFrame, pd.DataFrame, str]:
+    """The population, its treatment-emergent AE records (arm, coded SOC/PT) and the rule."""
     s = safety_settings(ctx.config, ctx.spec.id)
     subjects = ctx.subjects
     adae = ctx.data[s.dataset]
-    file = ctx.data.file_name(s.dataset)
     arm_of = subjects.set_index("USUBJID")[ARM]
     events = adae.loc[adae["USUBJID"].isin(arm_of.index)].copy()
     events[ARM] = pd.Categorical(
@@ -209,8 +214,24 @@ def prepare_ae(ctx: OutputContext) -> AeData:
     events = events.loc[te.to_numpy()].copy()
     for col in (SOC, PT):
         events[col] = _text(events[col]).replace("", UNCODED)
-    _check_pt_in_one_soc(events, file)
-    events["_SEV"], sev_note = _severity(events, s, file)
+    return subjects, events, te_text
+
+
+def check_ae(ctx: OutputContext) -> list[Problem]:
+    """The AE outputs' ``check`` hook: among the population's TEAEs, every severity is one of
+    ``safety.severity_levels`` (or blank), and each preferred term is coded to one SOC."""
+    s = safety_settings(ctx.config, ctx.spec.id)
+    file = ctx.data.file_name(s.dataset)
+    _, events, _ = _teae(ctx)
+    return _pt_in_one_soc_problems(events, file) + _severity_problems(events, s, file)
+
+
+def prepare_ae(ctx: OutputContext) -> AeData:
+    """The population, its TEAE records with arm and category columns, and the rules' text
+    (the data passed :func:`check_ae`)."""
+    s = safety_settings(ctx.config, ctx.spec.id)
+    subjects, events, te_text = _teae(ctx)
+    events["_SEV"], sev_note = _severity(events, s)
     events["_RELATED"] = meets(events, s.related)
     events["_SERIOUS"] = meets(events, s.serious)
     events["_SEVERE"] = events["_SEV"] == s.severity_levels[-1]

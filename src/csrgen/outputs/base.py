@@ -4,9 +4,27 @@ An output module (``outputs/<slug>.py``) has a fixed shape, run by :func:`catalo
 
     Options                                  pydantic model of its ``[outputs.options]``
     requires(config, spec, options) -> {role: {variables}}   checked by dataset validation
+    check(ctx) -> list[Problem]              optional: data rules that prepare relies on
     prepare(ctx) -> prepared                 population and filters (pre-processing)
     analyze(ctx, prepared) -> ARD frame      statistics, via ``analyses.ard_*`` only
     build(ctx, prepared, ard) -> blocks      document model (Table / Figure / Listing)
+
+``Options`` (an :class:`OptionsModel`) refuses unknown keys and, in its validators, options that
+its other settings make meaningless; variable names are :data:`csrgen.config.VarName` (never
+empty, a valid SAS name) or :data:`~csrgen.config.OptionalVarName`. ``requires`` raises
+:class:`~csrgen.errors.ConfigError` (see :func:`option_key`) when an option refers to
+something the study file lacks (an endpoint, a population, an arm); the catalog collects these
+for every output, so the user sees them all at once.
+
+``check(ctx: OutputContext) -> list[Problem]`` is the hook for data rules that go beyond the
+dataset specs: one record per subject and parameter, severities among the study file's levels,
+one SOC per preferred term. ``csrgen validate`` and ``csrgen report`` run every output's
+``check`` after the datasets are read and validated (:func:`catalog.check_outputs`), and stop
+with every problem of every output (exit 2) before any statistic. It returns
+:class:`~csrgen.errors.Problem` s (file, variable, rule, message, count, up to five examples),
+never raises for bad data, and reads ``ctx.data``, ``ctx.subjects`` and ``ctx.options`` like
+``prepare``; ``prepare`` may then assume the rules hold. Several outputs may return the same
+problem; the catalog reports it once.
 
 When no subject qualifies, ``build`` returns the standard null table, never raises.
 """
@@ -32,7 +50,7 @@ from csrgen.lock import LockInfo
 class OptionsModel(BaseModel):
     """Base of every output's ``Options``: unknown keys are errors, values frozen."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class NoOptions(OptionsModel):
@@ -81,6 +99,18 @@ class OutputContext:
         return null_table(
             self.spec.id, self.spec.number, self.spec.title, self.population_line(0), reason
         )
+
+
+def option_path(config: StudyConfig, spec: OutputSpec, key: str = "") -> str:
+    """``outputs[3].options.paramcd``: the key path of an output's option in the study file."""
+    index = next(i for i, o in enumerate(config.outputs) if o.id == spec.id)
+    return f"outputs[{index}].options.{key}" if key else f"outputs[{index}]"
+
+
+def option_key(config: StudyConfig, spec: OutputSpec, key: str = "") -> str:
+    """``report/x.toml: outputs[3].options.paramcd``: where an output's option sits in the
+    study file, to start a :class:`~csrgen.errors.ConfigError` message."""
+    return f"{config.path}: {option_path(config, spec, key)}"
 
 
 def arm_header_columns(

@@ -2,21 +2,34 @@
 
 A study file's ``[[outputs]]`` entry names a module by slug (``module``, default its ``id``).
 Modules are imported when first used so that ``csrgen --help`` stays fast.
+
+The catalog also gathers what the modules check before any statistic is computed:
+
+* :func:`load_study_outputs`: the study file with every output's ``options`` (the module's
+  ``Options`` model) and the module's own cross references (``requires`` raising
+  :class:`~csrgen.errors.ConfigError`), every problem of the file in one error;
+* :func:`check_outputs`: each module's optional ``check(ctx) -> list[Problem]`` on the
+  validated data (rules that ``prepare`` then assumes), every problem of every output at once.
 """
 
 from __future__ import annotations
 
 import importlib
+from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pandas as pd
 from pydantic import ValidationError
 
 from csrgen.ard import check_ard, normalise
-from csrgen.config import StudyConfig, format_validation_error
+from csrgen.config import StudyConfig, read_study_file, validate_study, validation_lines
+from csrgen.datasets import StudyData
 from csrgen.document.model import Block
-from csrgen.errors import ConfigError
+from csrgen.errors import ConfigError, Problem
+from csrgen.lock import LockInfo
 from csrgen.outputs.base import OutputContext
 
 #: slug -> module path. Add new outputs here.
@@ -55,33 +68,108 @@ def get_module(slug: str) -> ModuleType:
     return importlib.import_module(CATALOG[slug])
 
 
-def resolve_options(config: StudyConfig) -> dict[str, object]:
-    """Validate every output's ``options`` with its module's model; all errors at once."""
+def load_study_outputs(path: str | Path) -> tuple[StudyConfig, dict[str, object]]:
+    """The study file and each output's validated options, or one :class:`ConfigError` listing
+    every problem: TOML, types, meanings, cross references, each output's options and each
+    module's own references to the rest of the file (an endpoint, a population, an arm)."""
+    raw = read_study_file(path)
+    config, errors = validate_study(raw, path)
+    outputs = raw.get("outputs")
+    options, option_errors = _options_of(str(path), outputs if isinstance(outputs, list) else [])
+    errors += option_errors
+    if config is not None and not option_errors:
+        errors += _requirement_errors(config, options)
+    if errors:
+        raise ConfigError("\n".join(dict.fromkeys(errors)))
+    return config, options
+
+
+def _options_of(source: str, outputs: list[Any]) -> tuple[dict[str, object], list[str]]:
+    """Each output's options validated by its module's ``Options`` (outputs given as TOML data,
+    so that they are checked even when another part of the file is invalid)."""
     errors: list[str] = []
     resolved: dict[str, object] = {}
-    for i, spec in enumerate(config.outputs):
-        if spec.slug not in CATALOG:
+    for i, out in enumerate(outputs):
+        if not isinstance(out, dict):
+            continue  # reported by the study file's own validation
+        slug = out.get("module") or out.get("id")
+        options = out.get("options", {})
+        if not isinstance(slug, str) or not isinstance(options, dict):
+            continue
+        if slug not in CATALOG:
             errors.append(
-                f"{config.path}: outputs[{i}].module: unknown output {spec.slug!r}; "
+                f"{source}: outputs[{i}].module: unknown output {slug!r}; "
                 f"known: {', '.join(sorted(CATALOG))}"
             )
             continue
         try:
-            resolved[spec.id] = get_module(spec.slug).Options.model_validate(spec.options)
+            resolved[str(out.get("id"))] = get_module(slug).Options.model_validate(options)
         except ValidationError as exc:
-            errors.append(format_validation_error(f"{config.path}: outputs[{i}].options", exc))
+            errors += [
+                f"{source}: {line}" for line in validation_lines(exc, f"outputs[{i}].options")
+            ]
+    return resolved, errors
+
+
+def resolve_options(config: StudyConfig) -> dict[str, object]:
+    """Validate every output's ``options`` with its module's model; all errors at once."""
+    outputs = [spec.model_dump(exclude_defaults=False) for spec in config.outputs]
+    options, errors = _options_of(str(config.path), outputs)
     if errors:
         raise ConfigError("\n".join(errors))
-    return resolved
+    return options
+
+
+def _requirement_errors(config: StudyConfig, options: dict[str, object]) -> list[str]:
+    """The modules' own checks of the study file (``requires`` raises :class:`ConfigError`
+    for an endpoint, population or arm the file does not define), all of them."""
+    errors = []
+    for spec in config.outputs:
+        try:
+            get_module(spec.slug).requires(config, spec, options[spec.id])
+        except ConfigError as exc:
+            errors.append(str(exc))
+    return errors
 
 
 def requirements(config: StudyConfig, options: dict[str, object]) -> dict[str, set[str]]:
     """Variables each dataset must have for the study's outputs, by dataset role."""
+    errors = _requirement_errors(config, options)
+    if errors:
+        raise ConfigError("\n".join(dict.fromkeys(errors)))
     needed: dict[str, set[str]] = {}
     for spec in config.outputs:
         for role, names in get_module(spec.slug).requires(config, spec, options[spec.id]).items():
             needed.setdefault(role, set()).update(names)
     return needed
+
+
+def check_outputs(
+    config: StudyConfig,
+    options: dict[str, object],
+    data: StudyData,
+    lock: LockInfo,
+    skip_roles: Iterable[str] = (),
+) -> list[Problem]:
+    """Every output module's ``check(ctx)`` on the validated data: all problems, each once.
+
+    ``check`` is optional; it returns :class:`~csrgen.errors.Problem` s for data that break a
+    rule the module's ``prepare`` relies on (one record per subject and parameter, severities
+    the study file lists, ...). Outputs that read a dataset in ``skip_roles`` (one with
+    problems of its own) are not checked: their rules assume a valid dataset.
+    """
+    skip = set(skip_roles)
+    problems: list[Problem] = []
+    for spec in config.outputs:
+        module = get_module(spec.slug)
+        check = getattr(module, "check", None)
+        if check is None:
+            continue
+        roles = set(module.requires(config, spec, options[spec.id])) | {"adsl"}
+        if roles & skip or not roles <= set(data.frames):
+            continue
+        problems += check(OutputContext(config, spec, options[spec.id], data, lock))
+    return list(dict.fromkeys(problems))
 
 
 def work_group(spec, options) -> str:

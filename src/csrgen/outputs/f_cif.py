@@ -23,7 +23,15 @@ from csrgen.outputs.base import OptionsModel, OutputContext
 from csrgen.outputs.f_km import hr_lines, risk_rows
 from csrgen.outputs.km_plot import Curve, draw_survival_figure, null_figure
 from csrgen.outputs.t_cif import cif_requires
-from csrgen.outputs.tte_data import TtePrepared, prepare_tte, tte_shares
+from csrgen.outputs.tte_data import (
+    TtePrepared,
+    arm_note,
+    check_tte,
+    population_text,
+    prepare_tte,
+    subset_note,
+    tte_shares,
+)
 
 
 class Options(OptionsModel):
@@ -40,6 +48,10 @@ shares = tte_shares
 
 def requires(config, spec, options: Options) -> dict[str, set[str]]:
     return cif_requires(config, spec, options.paramcd)
+
+
+def check(ctx: OutputContext):
+    return check_tte(ctx, ctx.options.paramcd)
 
 
 def prepare(ctx: OutputContext) -> TtePrepared:
@@ -105,6 +117,8 @@ def build(ctx: OutputContext, prep: TtePrepared, ard: pd.DataFrame) -> list[Figu
     )
     n_total = sum(stat_lookup(ard, group_level=a, variable="", stat_name="N") for a in ctx.arms)
     footnotes = list(ctx.spec.footnotes)
+    if endpoint.subset:
+        footnotes.append(subset_note(prep, n_total))
     footnotes.append(
         f"Cumulative incidence of {endpoint.event_label} (Aalen-Johansen) with "
         f"{endpoint.competing_label} as a competing event. Numbers at risk: subjects followed "
@@ -115,6 +129,7 @@ def build(ctx: OutputContext, prep: TtePrepared, ard: pd.DataFrame) -> list[Figu
         f"{endpoint.competing_label} censored (Efron's method for ties), Wald confidence "
         "interval and p-value."
     )
+    footnotes.append(arm_note(ctx, prep))
     alt = (
         f"Cumulative incidence of {endpoint.event_label} by arm: "
         + "; ".join(c.label for c in curves)
@@ -126,7 +141,7 @@ def build(ctx: OutputContext, prep: TtePrepared, ard: pd.DataFrame) -> list[Figu
             id=ctx.spec.id,
             number=ctx.spec.number,
             title=ctx.spec.title,
-            population=ctx.population_line(n_total),
+            population=population_text(ctx, prep, n_total),
             svg=svg,
             png=png,
             width_in=opts.width_in,

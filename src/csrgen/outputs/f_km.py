@@ -18,7 +18,16 @@ from csrgen.ard import stat_lookup
 from csrgen.document.model import Figure
 from csrgen.outputs.base import OptionsModel, OutputContext
 from csrgen.outputs.km_plot import Curve, draw_survival_figure, null_figure
-from csrgen.outputs.tte_data import TtePrepared, prepare_tte, tte_requires, tte_shares
+from csrgen.outputs.tte_data import (
+    TtePrepared,
+    arm_note,
+    check_tte,
+    population_text,
+    prepare_tte,
+    subset_note,
+    tte_requires,
+    tte_shares,
+)
 
 OVERALL = "Overall"
 
@@ -37,6 +46,10 @@ shares = tte_shares
 
 def requires(config, spec, options: Options) -> dict[str, set[str]]:
     return tte_requires(config, spec, options.paramcd)
+
+
+def check(ctx: OutputContext):
+    return check_tte(ctx, ctx.options.paramcd)
 
 
 def prepare(ctx: OutputContext) -> TtePrepared:
@@ -101,10 +114,13 @@ def build(ctx: OutputContext, prep: TtePrepared, ard: pd.DataFrame) -> list[Figu
     )
     n_total = sum(stat_lookup(ard, group_level=a, variable="", stat_name="N") for a in ctx.arms)
     footnotes = list(ctx.spec.footnotes)
+    if endpoint.subset:
+        footnotes.append(subset_note(prep, n_total))
     footnotes.append(
         "Kaplan-Meier curves by arm; + marks a censored observation. Numbers at risk: subjects "
         "followed without the event up to each time."
     )
+    footnotes.append(arm_note(ctx, prep))
     if opts.show_hr:
         footnotes.append(
             f"Hazard ratio vs {ctx.config.arms.reference} from an unadjusted Cox model "
@@ -122,7 +138,7 @@ def build(ctx: OutputContext, prep: TtePrepared, ard: pd.DataFrame) -> list[Figu
             id=ctx.spec.id,
             number=ctx.spec.number,
             title=ctx.spec.title,
-            population=ctx.population_line(n_total),
+            population=population_text(ctx, prep, n_total),
             svg=svg,
             png=png,
             width_in=opts.width_in,

@@ -4,15 +4,18 @@ pre-processing: per discontinuation phase of the study file (e.g. the 48-week tr
 EOTSTT/DCTREAS; the study: EOSSTT/DCSREAS/DCSREASP/EOSDT), the population's subjects whose
 status variable says they discontinued; one row per subject and phase, sorted by arm, subject,
 phase and date. Derived columns: ``DCPHASE``, ``DCREAS``, ``DCREASP`` (detail), ``DCDT`` (date).
+The reason is optional (admiral's ADSL has EOSSTT but no DCSREAS): without any phase's
+``reason_var`` the default columns have no reason column.
 analysis: :func:`csrgen.analyses.listings.ard_listed`.
 """
 
 from __future__ import annotations
 
 import pandas as pd
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from csrgen.analyses.disposition import matches
+from csrgen.config import OptionalVarName, VarName, unused_options
 from csrgen.outputs.base import OptionsModel, OutputContext
 from csrgen.outputs.listing_common import (
     ListingColumn,
@@ -31,12 +34,19 @@ DERIVED = frozenset({"DCPHASE", "DCREAS", "DCREASP", "DCDT", "DCORDER"})
 class Phase(OptionsModel):
     label: str
     #: ADSL status variable and the values meaning "discontinued".
-    var: str
+    var: VarName
     values: list[str] = Field(min_length=1)
-    reason_var: str
+    #: ADSL variable of the reason (DCSREAS, DCDECOD); optional.
+    reason_var: OptionalVarName = ""
     #: Free-text detail of the reason ("other, specify"), and the date; both optional.
-    detail_var: str = ""
-    date_var: str = ""
+    detail_var: OptionalVarName = ""
+    date_var: OptionalVarName = ""
+
+    @model_validator(mode="after")
+    def _detail_needs_reason(self) -> Phase:
+        if not self.reason_var:
+            unused_options(self, ("detail_var",), "without reason_var")
+        return self
 
 
 def _c(label: str, *names: str, width: float = 1.0, sep: str = "/") -> ListingColumn:
@@ -73,7 +83,7 @@ def prepare(ctx: OutputContext) -> pd.DataFrame:
         left = subjects.loc[matches(subjects, phase.var, phase.values).to_numpy()].copy()
         left["DCPHASE"] = phase.label
         left["DCORDER"] = float(order)
-        left["DCREAS"] = left[phase.reason_var]
+        left["DCREAS"] = left[phase.reason_var] if phase.reason_var else ""
         left["DCREASP"] = left[phase.detail_var] if phase.detail_var else ""
         left["DCDT"] = left[phase.date_var] if phase.date_var else pd.NaT
         parts.append(left)
@@ -91,9 +101,17 @@ def build(ctx: OutputContext, rows: pd.DataFrame, ard: pd.DataFrame):
         return [null_listing(ctx)]
     opts: Options = ctx.options
     rules = "; ".join(
-        f"{p.label}: {p.var} = {', '.join(p.values)}, reason {p.reason_var}"
+        f"{p.label}: {p.var} = {', '.join(p.values)}"
+        + (f", reason {p.reason_var}" if p.reason_var else ", no reason recorded")
         + (f" ({p.detail_var})" if p.detail_var else "")
         for p in opts.phases
     )
     notes = [f"One row per subject and phase. {rules}."]
-    return [build_listing(ctx, rows, ard, opts.columns, ["adsl"], footnotes=notes)]
+    return [build_listing(ctx, rows, ard, _columns(opts), ["adsl"], footnotes=notes)]
+
+
+def _columns(opts: Options) -> list[ListingColumn]:
+    """The study file's columns; the default ones without the reason when no phase has one."""
+    if "columns" in opts.model_fields_set or any(p.reason_var for p in opts.phases):
+        return list(opts.columns)
+    return [c for c in opts.columns if not set(c.vars) <= {"DCREAS", "DCREASP"}]

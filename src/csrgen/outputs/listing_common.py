@@ -20,11 +20,12 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from csrgen import formatting as fmt
 from csrgen.analyses.listings import ard_listed
 from csrgen.ard import stat_lookup
+from csrgen.config import VarName
 from csrgen.datasets import ARM
 from csrgen.document.model import Cell, Column, Listing, Row, TextColumn, small_codes
 from csrgen.outputs.base import OptionsModel, OutputContext
@@ -38,7 +39,7 @@ class ListingColumn(OptionsModel):
     """A listing column: one or more variables, their printed values joined by ``sep``."""
 
     label: str
-    vars: list[str] = Field(min_length=1)
+    vars: list[VarName] = Field(min_length=1)
     sep: str = "/"
     #: Decimals of numbers; None prints the value as recorded (never rounded).
     decimals: int | None = Field(default=None, ge=0, le=6)
@@ -54,11 +55,19 @@ class ListingOptions(OptionsModel):
 
     columns: list[ListingColumn] = Field(default_factory=list)
     #: Sort keys after arm and subject (dates first, then a sequence number for ties).
-    sort: list[str] = Field(default_factory=list)
+    sort: list[VarName] = Field(default_factory=list)
     #: Keep only records whose variable holds one of the values ({AESER = ["Y"]}).
-    where: dict[str, list[str]] = Field(default_factory=dict)
+    where: dict[VarName, list[str]] = Field(default_factory=dict)
     #: Drop records whose variable holds one of the values ({AVISIT = ["End of Treatment"]}).
-    exclude: dict[str, list[str]] = Field(default_factory=dict)
+    exclude: dict[VarName, list[str]] = Field(default_factory=dict)
+
+    @field_validator("where", "exclude")
+    @classmethod
+    def _values_given(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        empty = sorted(k for k, v in value.items() if not v)
+        if empty:
+            raise ValueError(f"{', '.join(empty)}: give at least one value")
+        return value
 
 
 #: Subject-level variables a listing takes from ADSL when its own dataset lacks them.

@@ -50,6 +50,9 @@ def requires(config, spec, options: Options) -> dict[str, set[str]]:
     return ae_common.ae_requires(config, spec.id)
 
 
+check = ae_common.check_ae
+
+
 def prepare(ctx: OutputContext) -> AeData:
     return ae_common.prepare_ae(ctx)
 

@@ -69,6 +69,9 @@ def requires(config, spec, options: Options) -> dict[str, set[str]]:
     return ae_common.ae_requires(config, spec.id)
 
 
+check = ae_common.check_ae
+
+
 def prepare(ctx: OutputContext) -> AeData:
     ae = ae_common.prepare_ae(ctx)
     column = CATEGORIES[SUBSETS[ctx.options.subset][0]][0]

@@ -19,10 +19,14 @@ from csrgen import formatting as fmt
 from csrgen.ard import stat_lookup
 from csrgen.document.model import Cell, Column, Row, Table
 from csrgen.errors import ConfigError
-from csrgen.outputs.base import OptionsModel, OutputContext, arm_header_columns
+from csrgen.outputs.base import OptionsModel, OutputContext, arm_header_columns, option_key
 from csrgen.outputs.tte_data import (
     TtePrepared,
+    arm_note,
+    check_tte,
+    population_text,
     prepare_tte,
+    subset_note,
     survival_endpoint,
     tte_requires,
     tte_shares,
@@ -40,9 +44,8 @@ class Options(OptionsModel):
 def cif_requires(config, spec, paramcd: str) -> dict[str, set[str]]:
     endpoint = survival_endpoint(config, spec, paramcd)
     if not endpoint.competing_variable:
-        index = next(i for i, o in enumerate(config.outputs) if o.id == spec.id)
         raise ConfigError(
-            f"{config.path}: outputs[{index}].options.paramcd: endpoint {paramcd!r} names no "
+            f"{option_key(config, spec, 'paramcd')}: endpoint {paramcd!r} names no "
             "competing event (survival.endpoints: competing_variable, competing_values)"
         )
     return tte_requires(config, spec, paramcd)
@@ -53,6 +56,10 @@ shares = tte_shares
 
 def requires(config, spec, options: Options) -> dict[str, set[str]]:
     return cif_requires(config, spec, options.paramcd)
+
+
+def check(ctx: OutputContext):
+    return check_tte(ctx, ctx.options.paramcd)
 
 
 def prepare(ctx: OutputContext) -> TtePrepared:
@@ -142,11 +149,15 @@ def build(ctx: OutputContext, prep: TtePrepared, ard: pd.DataFrame) -> list[Tabl
         )
         line("p-value (Wald)", {a: fmt.fmt_pvalue(s(a, "p_value")) for a in compared}, indent=2)
 
+    n_total = sum(stat_lookup(ard, group_level=a, variable="", stat_name="N") for a in arms)
     footnotes = list(ctx.spec.footnotes)
     footnotes.append(
-        f"N = subjects in the population; n = subjects with a record of {endpoint.paramcd} "
+        subset_note(prep, n_total) + " Percentages are of n. Censored: neither event observed."
+        if endpoint.subset
+        else f"N = subjects in the population; n = subjects with a record of {endpoint.paramcd} "
         "(percentages are of n). Censored: neither event observed."
     )
+    footnotes.append(arm_note(ctx, prep))
     footnotes.append(
         f"Cumulative incidence by the Aalen-Johansen estimator with {endpoint.competing_label} "
         f"as a competing event; {ci} from the infinitesimal-jackknife standard error with the "
@@ -166,7 +177,6 @@ def build(ctx: OutputContext, prep: TtePrepared, ard: pd.DataFrame) -> list[Tabl
             "NE = not estimable: no events in an arm, an incidence of 0, or the time is beyond "
             "follow-up."
         )
-    n_total = sum(stat_lookup(ard, group_level=a, variable="", stat_name="N") for a in arms)
     columns = [Column("", align="left", width=2.8, key="stub")]
     columns += arm_header_columns(ard, ctx, total=False)
     return [
@@ -174,7 +184,7 @@ def build(ctx: OutputContext, prep: TtePrepared, ard: pd.DataFrame) -> list[Tabl
             id=ctx.spec.id,
             number=ctx.spec.number,
             title=ctx.spec.title,
-            population=ctx.population_line(n_total),
+            population=population_text(ctx, prep, n_total),
             columns=tuple(columns),
             rows=tuple(rows),
             footnotes=tuple(footnotes),

@@ -10,11 +10,12 @@ build: "All deaths" and "Deaths in the treatment period", each with its causes i
 from __future__ import annotations
 
 import pandas as pd
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from csrgen import formatting as fmt
 from csrgen.analyses.disposition import DeathSource, ard_deaths, death_records
 from csrgen.ard import stat_lookup
+from csrgen.config import OptionalVarName, VarName, unused_options
 from csrgen.datasets import ARM
 from csrgen.document.model import Cell, Column, Row, Table
 from csrgen.outputs.base import (
@@ -30,18 +31,28 @@ class DeathOptions(OptionsModel):
     """Where the study records deaths (shared with the deaths listing ``l_deaths``)."""
 
     #: ADSL flag of subjects who died ('Y').
-    flag: str = "DTHFL"
+    flag: VarName = "DTHFL"
     #: ADSL date and cause of death; empty: taken from the fatal adverse event (ADAE).
-    date_var: str = "DTHDT"
-    cause_var: str = "DTHCAUS"
+    date_var: OptionalVarName = "DTHDT"
+    cause_var: OptionalVarName = "DTHCAUS"
     #: ADAE flag of the fatal event and its date and cause (used when the above are empty).
-    ae_flag: str = "AESDTH"
-    ae_date_var: str = "AENDT"
-    ae_cause_var: str = "AEDECOD"
+    ae_flag: VarName = "AESDTH"
+    ae_date_var: VarName = "AENDT"
+    ae_cause_var: VarName = "AEDECOD"
     #: The treatment period: first dose (start_var) to last dose (end_var) + this many days.
-    start_var: str = "TRTSDT"
-    end_var: str = "TRTEDT"
+    start_var: VarName = "TRTSDT"
+    end_var: VarName = "TRTEDT"
     days_after_treatment: int = Field(default=0, ge=0)
+
+    @model_validator(mode="after")
+    def _ae_source_used(self) -> DeathOptions:
+        if self.date_var and self.cause_var:
+            unused_options(
+                self,
+                ("ae_flag", "ae_date_var", "ae_cause_var"),
+                "while date_var and cause_var name ADSL variables",
+            )
+        return self
 
     def source(self) -> DeathSource:
         return DeathSource(

@@ -11,11 +11,12 @@ from __future__ import annotations
 from typing import Literal
 
 import pandas as pd
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from csrgen import formatting as fmt
 from csrgen.analyses.baseline import BaselineVariable, ard_baseline, method_wording
 from csrgen.ard import stat_lookup
+from csrgen.config import VarName, unused_options
 from csrgen.datasets import ARM
 from csrgen.document.model import Cell, Column, Row, Table
 from csrgen.outputs.base import (
@@ -28,7 +29,7 @@ from csrgen.outputs.base import (
 
 
 class DemogVariable(OptionsModel):
-    var: str
+    var: VarName
     label: str
     kind: Literal["continuous", "categorical"]
     #: Decimals of the raw data: mean/median print one more, SD two more.
@@ -39,6 +40,14 @@ class DemogVariable(OptionsModel):
     level_labels: dict[str, str] = Field(default_factory=dict)
     #: Use the Kruskal-Wallis test instead of ANOVA.
     nonparametric: bool = False
+
+    @model_validator(mode="after")
+    def _options_of_kind(self) -> DemogVariable:
+        if self.kind == "continuous":
+            unused_options(self, ("levels", "level_labels"), "by a continuous variable")
+        else:
+            unused_options(self, ("decimals", "nonparametric"), "by a categorical variable")
+        return self
 
 
 class Options(OptionsModel):

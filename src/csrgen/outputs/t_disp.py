@@ -1,43 +1,61 @@
 """Table 14.1.x Subject disposition.
 
 pre-processing: ADSL subjects of the output's population (normally all randomized subjects), arm
-from the population's arm variable.
+from the population's arm variable; for rows with ``scope = "adsl"`` (screened subjects, screen
+failures) every ADSL record.
 analysis: :func:`csrgen.analyses.disposition.ard_disposition`; every category is a rule of the
 study file (which variable means "completed the treatment phase" differs by study: EOTSTT,
-COMP24FL, DCDECOD, ...), percentages of the denominator row (randomized).
+COMP24FL, DCDECOD, ...), percentages of the denominator row (randomized);
+:func:`~csrgen.analyses.disposition.ard_screening` counts the ``scope = "adsl"`` rows.
 build: one row per category in the study file's order, reasons indented beneath their category;
-the denominator row prints its count only; a footnote states every category's rule.
+the denominator row prints its count only, so do the screening rows (in the Total column: a
+screen failure has no arm); a footnote states every category's rule.
 """
 
 from __future__ import annotations
 
+from typing import Literal
+
 import pandas as pd
 from pydantic import Field, model_validator
 
+from csrgen import expr
 from csrgen import formatting as fmt
-from csrgen.analyses.disposition import Category, ard_disposition
-from csrgen.ard import stat_lookup
+from csrgen.analyses.disposition import Category, ard_disposition, ard_screening
+from csrgen.ard import concat_ard, stat_lookup
+from csrgen.config import Expression, OptionalVarName, unused_options
 from csrgen.datasets import ARM
 from csrgen.document.model import Cell, Column, Row, Table
-from csrgen.errors import ConfigError
-from csrgen.outputs.base import OptionsModel, OutputContext, arm_header_columns, arm_levels
+from csrgen.errors import ConfigError, Problem
+from csrgen.outputs.base import (
+    OptionsModel,
+    OutputContext,
+    arm_header_columns,
+    option_key,
+    option_path,
+)
 
 
 class DispRow(OptionsModel):
-    """A row of the table: subjects whose ADSL ``var`` is one of ``values`` (or, with
-    ``population``, the subjects of that study population)."""
+    """A row of the table: subjects whose ADSL ``var`` is one of ``values`` and/or who meet
+    ``where`` (or, with ``population``, the subjects of that study population)."""
 
     #: The ARD ``variable`` (RANDOMIZED, TREATED, COMPLETED_STUDY, ...); a population row
     #: defaults to its flag (ITTFL).
     id: str = Field(default="", pattern=r"^([A-Z][A-Z0-9_]*)?$")
     label: str = ""
-    var: str = ""
+    var: OptionalVarName = ""
     #: Empty: ``var`` is recorded (non-missing date, number or text).
     values: list[str] = Field(default_factory=list)
-    #: A population of the study file (its flag = 'Y'); sets id, label, var and values.
+    #: An expression over ADSL (``ARM == "Screen Failure"``; see :mod:`csrgen.expr`).
+    where: Expression = ""
+    #: A population of the study file (its flag and ``where``); sets id, label and the rule.
     population: str = ""
+    #: ``population``: the output population's subjects, by arm. ``adsl``: every ADSL record
+    #: (screened subjects, screen failures), counted in the Total column only.
+    scope: Literal["population", "adsl"] = "population"
     #: ADSL variable holding the reason (DCSREAS, DCTREAS); its values are listed beneath.
-    reasons_var: str = ""
+    reasons_var: OptionalVarName = ""
     #: Reason order (values as recorded); unlisted reasons follow alphabetically.
     reasons: list[str] = Field(default_factory=list)
     reason_labels: dict[str, str] = Field(default_factory=dict)
@@ -48,11 +66,23 @@ class DispRow(OptionsModel):
     @model_validator(mode="after")
     def _named(self) -> DispRow:
         if self.heading:
-            if not self.label or self.id or self.population or self.var:
+            if not self.label or self.id or self.population or self.var or self.where:
                 raise ValueError("a heading row has a label and nothing else")
+            unused_options(self, _RULE_KEYS + ("scope",), "in a heading row")
         elif not self.population and not (self.id and self.label):
             raise ValueError("a row needs id and label, or a population")
+        if self.population:
+            unused_options(self, ("var", "values", "where"), "with population (its rule)")
+        if not self.var:
+            unused_options(self, ("values",), "without var")
+        if not self.reasons_var:
+            unused_options(self, ("reasons", "reason_labels"), "without reasons_var")
+        if self.scope == "adsl":
+            unused_options(self, ("population", "reasons_var"), 'with scope = "adsl"')
         return self
+
+
+_RULE_KEYS = ("var", "values", "where", "population", "reasons_var", "reasons", "reason_labels")
 
 
 class Options(OptionsModel):
@@ -65,9 +95,15 @@ class Options(OptionsModel):
 
     @model_validator(mode="after")
     def _consistent(self) -> Options:
-        ids = [r.id for r in self.rows if r.id]
+        ids = [r.id for r in self.rows if r.id and r.scope == "population"]
         if self.denominator not in ids:
-            raise ValueError(f"denominator {self.denominator!r} is not the id of a row {ids}")
+            raise ValueError(
+                f"denominator {self.denominator!r} is not the id of a row of the population {ids}"
+            )
+        all_ids = [r.id for r in self.rows if r.id]
+        twice = sorted({i for i in all_ids if all_ids.count(i) > 1})
+        if twice:
+            raise ValueError(f"row id {twice} given twice (their ARD rows would clash)")
         reasons = [r.reasons_var for r in self.rows if r.reasons_var]
         twice = sorted({v for v in reasons if reasons.count(v) > 1})
         if twice:
@@ -76,7 +112,8 @@ class Options(OptionsModel):
 
 
 def resolved_rows(config, options: Options) -> list[tuple[DispRow, Category | None]]:
-    """Each row with its counting rule; population rows take their flag from the study file."""
+    """Each row with its counting rule; population rows take their flag and ``where`` from the
+    study file."""
     out = []
     for row in options.rows:
         if row.heading:
@@ -90,12 +127,20 @@ def resolved_rows(config, options: Options) -> list[tuple[DispRow, Category | No
                     label=row.label or pop.label,
                     var=pop.flag,
                     values=["Y"] if pop.flag else [],
+                    where=pop.where,
                 )
             )
         out.append(
             (
                 row,
-                Category(row.id, row.var, tuple(row.values), row.reasons_var, tuple(row.reasons)),
+                Category(
+                    row.id,
+                    row.var,
+                    tuple(row.values),
+                    row.reasons_var,
+                    tuple(row.reasons),
+                    row.where,
+                ),
             )
         )
     return out
@@ -103,44 +148,84 @@ def resolved_rows(config, options: Options) -> list[tuple[DispRow, Category | No
 
 def requires(config, spec, options: Options) -> dict[str, set[str]]:
     names = {"USUBJID"}
-    for row in options.rows:
+    for i, row in enumerate(options.rows):
         if row.population and row.population not in config.populations:
             raise ConfigError(
-                f"{config.path}: outputs {spec.id}: options.rows: population "
-                f"{row.population!r} is not one of {sorted(config.populations)}"
+                f"{option_key(config, spec, f'rows[{i}].population')}: {row.population!r} is "
+                f"not one of {sorted(config.populations)}"
             )
     for row, _ in resolved_rows(config, options):
         names |= {v for v in (row.var, row.reasons_var) if v}
+        if row.where:
+            names |= expr.variables(expr.parse(row.where))
     return {"adsl": names}
+
+
+def check(ctx: OutputContext) -> list[Problem]:
+    """Each row's ``where`` compares ADSL variables with values of their type."""
+    adsl = ctx.data["adsl"]
+    problems = []
+    for i, row in enumerate(ctx.options.rows):
+        if row.where:
+            problems += [
+                Problem(
+                    ctx.data.file_name("adsl"),
+                    option_path(ctx.config, ctx.spec, f"rows[{i}].where"),
+                    "where",
+                    text,
+                    0,
+                )
+                for text in expr.type_problems(expr.parse(row.where), adsl)
+            ]
+    return problems
 
 
 def prepare(ctx: OutputContext) -> pd.DataFrame:
     return ctx.subjects
 
 
+def _screening(ctx: OutputContext) -> bool:
+    return any(r.scope == "adsl" for r in ctx.options.rows)
+
+
+def _total(ctx: OutputContext) -> bool:
+    """A Total column: the study's setting, or always when screening rows need one."""
+    return ctx.config.arms.total or _screening(ctx)
+
+
 def analyze(ctx: OutputContext, subjects: pd.DataFrame) -> pd.DataFrame:
     rules = resolved_rows(ctx.config, ctx.options)
     denominator = next(c for r, c in rules if r.id == ctx.options.denominator)
-    return ard_disposition(
+    ard = ard_disposition(
         subjects,
         arm=ARM,
         arms=ctx.arms,
         denominator=denominator,
-        categories=[c for r, c in rules if c is not None and r.id != ctx.options.denominator],
+        categories=[
+            c
+            for r, c in rules
+            if c is not None and r.id != ctx.options.denominator and r.scope == "population"
+        ],
         group_var=ctx.arm_var,
-        total=ctx.config.arms.total,
+        total=_total(ctx),
         total_label=ctx.config.arms.total_label,
     )
+    screening = [c for r, c in rules if c is not None and r.scope == "adsl"]
+    if not screening:
+        return ard
+    extra = ard_screening(ctx.data["adsl"], screening, ctx.arm_var, ctx.config.arms.total_label)
+    return concat_ard([ard, extra])
 
 
 def build(ctx: OutputContext, subjects: pd.DataFrame, ard: pd.DataFrame) -> list[Table]:
     opts: Options = ctx.options
-    levels = arm_levels(ctx)
+    total_label = ctx.config.arms.total_label
+    levels = list(ctx.arms) + ([total_label] if _total(ctx) else [])
     big_n = {lv: stat_lookup(ard, group_level=lv, variable="", stat_name="N") for lv in levels}
     if not any(big_n[a] for a in ctx.arms):
         return [ctx.null()]
     columns = [Column("", align="left", width=2.6, key="stub")]
-    columns += arm_header_columns(ard, ctx)
+    columns += arm_header_columns(ard, ctx, total=_total(ctx))
 
     def stat(level, variable, name, variable_level=""):
         return stat_lookup(
@@ -158,7 +243,10 @@ def build(ctx: OutputContext, subjects: pd.DataFrame, ard: pd.DataFrame) -> list
             cells = (Cell(row.label, indent=row.indent), *(Cell("") for _ in levels))
             rows.append(Row(cells, kind="group"))
             continue
-        if row.id == opts.denominator:
+        if row.scope == "adsl":
+            n = stat(total_label, row.id, "n")
+            texts = [fmt.fmt_int(n) if lv == total_label else "" for lv in levels]
+        elif row.id == opts.denominator:
             texts = [fmt.fmt_int(big_n[lv]) for lv in levels]
         else:
             texts = [fmt.fmt_n_pct(stat(lv, row.id, "n"), stat(lv, row.id, "pct")) for lv in levels]
@@ -171,6 +259,11 @@ def build(ctx: OutputContext, subjects: pd.DataFrame, ard: pd.DataFrame) -> list
     footnotes.append(
         f"Percentages are based on N, the number of subjects {denominator_label.lower()}."
     )
+    if _screening(ctx):
+        footnotes.append(
+            f"{_and([r.label for r, _ in rules if r.scope == 'adsl'])}: every subject in "
+            f"ADSL, counted in the {total_label} column only (a screen failure has no arm)."
+        )
     if opts.definitions:
         rules_text = "; ".join(_rule_text(r) for r, c in rules if c is not None)
         footnotes.append(f"Definitions: {rules_text}.")
@@ -212,13 +305,25 @@ def _reason_rows(ard: pd.DataFrame, row: DispRow, levels, stat, missing_label: s
     return out
 
 
+def _and(labels: list[str]) -> str:
+    return labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
+
+
 def _rule_text(row: DispRow) -> str:
-    if not row.var:
-        return f"{row.label}: all subjects"
-    if not row.values:
-        return f"{row.label}: {row.var} recorded"
-    values = ", ".join(repr(v) for v in row.values)
-    rule = f"{row.var} = {values}" if len(row.values) == 1 else f"{row.var} in ({values})"
+    parts = []
+    if row.var and not row.values:
+        parts.append(f"{row.var} recorded")
+    elif row.var:
+        values = ", ".join(repr(v) for v in row.values)
+        parts.append(
+            f"{row.var} = {values}" if len(row.values) == 1 else f"{row.var} in ({values})"
+        )
+    if row.where:
+        parts.append(row.where)
+    if not parts:
+        where = "in ADSL" if row.scope == "adsl" else ""
+        return f"{row.label}: all subjects {where}".rstrip()
+    rule = " and ".join(parts)
     if row.reasons_var:
         rule += f", reason from {row.reasons_var}"
     return f"{row.label}: {rule}"

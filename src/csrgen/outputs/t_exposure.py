@@ -19,6 +19,7 @@ from pydantic import Field, model_validator
 from csrgen import formatting as fmt
 from csrgen.analyses.exposure import ExposureVariable, ard_exposure
 from csrgen.ard import stat_lookup
+from csrgen.config import OptionalVarName, VarName, unused_options
 from csrgen.datasets import ARM
 from csrgen.document.model import Cell, Column, Row, Table
 from csrgen.errors import ConfigError
@@ -27,6 +28,7 @@ from csrgen.outputs.base import (
     OutputContext,
     arm_header_columns,
     arm_levels,
+    option_key,
     population_n,
 )
 
@@ -40,9 +42,9 @@ class ExposureVar(OptionsModel):
     kind: Literal["continuous", "categorical"]
     source: Literal["adsl", "duration", "adex"] = "adsl"
     #: The ADSL variable (adsl), the end date (duration), the ADEX value variable (adex).
-    var: str
+    var: VarName
     #: duration: the ADSL start date (both days count).
-    start: str = ""
+    start: OptionalVarName = ""
     #: adex: PARAMCDs of the records summed or counted; empty: all records.
     paramcd: list[str] = Field(default_factory=list)
     aggregate: Literal["sum", "count"] = "sum"
@@ -60,6 +62,16 @@ class ExposureVar(OptionsModel):
             raise ValueError("a duration needs start (the ADSL start date)")
         if self.kind == "categorical" and not self.levels:
             raise ValueError("a categorical exposure variable needs levels")
+        if self.source != "duration":
+            unused_options(self, ("start",), f'with source = "{self.source}"')
+        if self.source != "adex":
+            unused_options(
+                self, ("paramcd", "aggregate", "missing_as_zero"), f'with source = "{self.source}"'
+            )
+        if self.kind == "continuous":
+            unused_options(self, ("levels", "level_labels"), "by a continuous variable")
+        else:
+            unused_options(self, ("decimals",), "by a categorical variable")
         return self
 
     def analysis(self) -> ExposureVariable:
@@ -84,12 +96,12 @@ class Options(OptionsModel):
 
 def requires(config, spec, options: Options) -> dict[str, set[str]]:
     need: dict[str, set[str]] = {"adsl": {"USUBJID"}}
-    for v in options.variables:
+    for i, v in enumerate(options.variables):
         bad = sorted(set(v.arms) - set(config.arms.levels))
         if bad:
             raise ConfigError(
-                f"{config.path}: outputs {spec.id}: options.variables {v.name}: arms {bad} "
-                f"are not arms of the study ({config.arms.levels})"
+                f"{option_key(config, spec, f'variables[{i}].arms')}: {bad} are not arms of "
+                f"the study (arms.levels = {config.arms.levels})"
             )
         if v.source == "adex":
             need.setdefault("adex", {"USUBJID"}).add(v.var)

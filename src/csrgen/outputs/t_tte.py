@@ -21,8 +21,12 @@ from csrgen.document.model import Cell, Column, Row, Table
 from csrgen.outputs.base import OptionsModel, OutputContext, arm_header_columns
 from csrgen.outputs.tte_data import (
     TtePrepared,
+    arm_note,
+    check_tte,
     in_sentence,
+    population_text,
     prepare_tte,
+    subset_note,
     tte_requires,
     tte_shares,
     variable_label,
@@ -41,6 +45,10 @@ shares = tte_shares
 
 def requires(config, spec, options: Options) -> dict[str, set[str]]:
     return tte_requires(config, spec, options.paramcd)
+
+
+def check(ctx: OutputContext):
+    return check_tte(ctx, ctx.options.paramcd)
 
 
 def prepare(ctx: OutputContext) -> TtePrepared:
@@ -76,10 +84,10 @@ def build(ctx: OutputContext, prep: TtePrepared, ard: pd.DataFrame) -> list[Tabl
             id=ctx.spec.id,
             number=ctx.spec.number,
             title=ctx.spec.title,
-            population=ctx.population_line(n_total),
+            population=population_text(ctx, prep, n_total),
             columns=tuple(columns),
             rows=tuple(rows.rows),
-            footnotes=tuple(ctx.spec.footnotes) + tuple(rows.footnotes()),
+            footnotes=tuple(ctx.spec.footnotes) + tuple(rows.footnotes(n_total)),
             source=ctx.source_line(["adsl", prep.settings.dataset]),
         )
     ]
@@ -246,12 +254,15 @@ class _Rows:
     def _labels(self, variables) -> str:
         return ", ".join(variable_label(self.ctx, v) for v in variables)
 
-    def footnotes(self) -> list[str]:
+    def footnotes(self, n_total: float) -> list[str]:
         prep, settings = self.prep, self.prep.settings
         notes = [
-            "N = subjects in the population; n = subjects with a record of "
+            subset_note(prep, n_total) + " Percentages are of n."
+            if prep.endpoint.subset
+            else "N = subjects in the population; n = subjects with a record of "
             f"{prep.endpoint.paramcd} (percentages are of n)."
         ]
+        notes.append(arm_note(self.ctx, prep))
         notes.append(
             f"Kaplan-Meier estimates. {self.ci}s of the median and percentiles by Brookmeyer "
             f"and Crowley, of the {in_sentence(prep.endpoint.curve_label)} from Greenwood's "

@@ -1,8 +1,10 @@
 """Pre-processing shared by the time-to-event outputs (t_tte, f_km, t_cif, f_cif).
 
-The output's population from ADSL (arm from its arm variable), the parameter's ADTTE records (one
-per subject, checked), strata and covariates from ADSL, and the analysis settings of the
-endpoint from the study file's ``[survival]`` table.
+The output's population from ADSL (arm from its arm variable, never ADTTE's own arm
+variables), the parameter's ADTTE records (one per subject: :func:`check_tte`, the outputs'
+``check`` hook), strata and covariates from ADSL, and the analysis settings of the endpoint
+from the study file's ``[survival]`` table. An endpoint with ``subset = true`` (duration of
+response) is analysed in the population's subjects who have a record of it.
 """
 
 from __future__ import annotations
@@ -11,19 +13,21 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from csrgen import formatting as fmt
 from csrgen.analyses.survival import EVENT, STATUS, TIME, TteAnalysis
 from csrgen.config import StudyConfig, SurvivalSettings, TteEndpoint
 from csrgen.datasets import ARM
-from csrgen.errors import ConfigError, DataValidationError, Problem
-from csrgen.outputs.base import OutputContext
+from csrgen.errors import ConfigError, Problem
+from csrgen.outputs.base import OutputContext, option_key
 
 
 @dataclass(frozen=True)
 class TtePrepared:
     settings: SurvivalSettings
     endpoint: TteEndpoint
-    #: One row per population subject: ``_ARM``, ``_TIME`` (NaN without a record), ``_EVENT``,
-    #: ``_STATUS`` (0 censored, 1 event, 2 competing event), strata and covariates.
+    #: One row per population subject (with ``endpoint.subset``: per subject with a record):
+    #: ``_ARM``, ``_TIME`` (NaN without a record), ``_EVENT``, ``_STATUS`` (0 censored, 1
+    #: event, 2 competing event), strata and covariates.
     frame: pd.DataFrame
     analysis: TteAnalysis
 
@@ -34,8 +38,7 @@ class TtePrepared:
 
 def survival_endpoint(config: StudyConfig, spec, paramcd: str) -> TteEndpoint:
     """The study file's endpoint of an output; a :class:`ConfigError` naming the key if none."""
-    index = next(i for i, o in enumerate(config.outputs) if o.id == spec.id)
-    where = f"{config.path}: outputs[{index}]"
+    where = option_key(config, spec)
     settings = config.survival
     if settings is None:
         raise ConfigError(f"{where}: output {spec.id!r} needs a [survival] table")
@@ -68,30 +71,38 @@ def tte_shares(options) -> str:
     return f"tte:{options.paramcd}"
 
 
+def check_tte(ctx: OutputContext, paramcd: str) -> list[Problem]:
+    """The time-to-event outputs' ``check`` hook: one ADTTE record per subject for the
+    parameter (two would count a subject twice in every statistic)."""
+    role = ctx.config.survival.dataset
+    records = ctx.data[role]
+    records = records.loc[records["PARAMCD"] == paramcd]
+    dup = records["USUBJID"].duplicated(keep=False)
+    if not dup.any():
+        return []
+    examples = tuple(
+        f"USUBJID={r.USUBJID}: AVAL={r.AVAL:g}, CNSR={r.CNSR:g}"
+        for r in records.loc[dup].head(5).itertuples()
+    )
+    return [
+        Problem(
+            ctx.data.file_name(role),
+            "USUBJID",
+            "one-record-per-subject",
+            f"more than one record per subject for PARAMCD {paramcd!r}",
+            int(dup.sum()),
+            examples,
+        )
+    ]
+
+
 def prepare_tte(ctx: OutputContext, paramcd: str) -> TtePrepared:
+    """The analysis frame of an endpoint (the data passed :func:`check_tte`)."""
     settings = ctx.config.survival
     endpoint = settings.endpoint(paramcd)
     role = settings.dataset
     records = ctx.data[role]
     records = records.loc[records["PARAMCD"] == paramcd]
-    dup = records["USUBJID"].duplicated(keep=False)
-    if dup.any():
-        examples = tuple(
-            f"USUBJID={r.USUBJID}: AVAL={r.AVAL:g}, CNSR={r.CNSR:g}"
-            for r in records.loc[dup].head(5).itertuples()
-        )
-        raise DataValidationError(
-            [
-                Problem(
-                    ctx.data.file_name(role),
-                    "USUBJID",
-                    "one-record-per-subject",
-                    f"more than one record per subject for PARAMCD {paramcd!r}",
-                    int(dup.sum()),
-                    examples,
-                )
-            ]
-        )
     extra = list(dict.fromkeys([*settings.strata, *settings.covariates]))
     keep = ["USUBJID", "AVAL", "CNSR"] + (
         [endpoint.competing_variable] if endpoint.competing_variable else []
@@ -99,6 +110,8 @@ def prepare_tte(ctx: OutputContext, paramcd: str) -> TtePrepared:
     merged = ctx.subjects[["USUBJID", ARM, *extra]].merge(
         records[keep], on="USUBJID", how="left", validate="one_to_one"
     )
+    if endpoint.subset:  # defined on the subjects with a record only (e.g. responders)
+        merged = merged.loc[merged["AVAL"].notna()].reset_index(drop=True)
     event = 1.0 - merged["CNSR"].astype(float)
     status = event.fillna(0).astype(int)
     if endpoint.competing_variable:
@@ -138,6 +151,37 @@ def variable_label(ctx: OutputContext, var: str) -> str:
         return settings.labels[var]
     label = ctx.data.labels.get("adsl", {}).get(var, "") if ctx.data.labels else ""
     return label or var
+
+
+def arm_note(ctx: OutputContext, prep: TtePrepared) -> str:
+    """Where the arm comes from (ADSL, merged on USUBJID), for the footnotes."""
+    return (
+        f"Arm from ADSL {ctx.arm_var} (the {ctx.population.label.lower()}'s arm variable), "
+        f"merged with {prep.settings.dataset.upper()} on USUBJID."
+    )
+
+
+def population_text(ctx: OutputContext, prep: TtePrepared, n: float) -> str:
+    """The population line: with ``subset``, the subjects who have the parameter."""
+    if not prep.endpoint.subset:
+        return ctx.population_line(n)
+    who = f" ({prep.endpoint.subset_label})" if prep.endpoint.subset_label else ""
+    return (
+        f"Population: {ctx.population.label}, subjects with a record of "
+        f"{prep.endpoint.paramcd}{who} (N={fmt.fmt_int(n)})"
+    )
+
+
+def subset_note(prep: TtePrepared, n: float) -> str:
+    """The footnote of an endpoint defined on a subset; "" for an ordinary endpoint."""
+    if not prep.endpoint.subset:
+        return ""
+    who = f" ({prep.endpoint.subset_label})" if prep.endpoint.subset_label else ""
+    return (
+        f"Analysed: subjects of the population with a record of {prep.endpoint.paramcd}{who}, "
+        f"N={fmt.fmt_int(n)}; the endpoint is not defined for the other subjects, who are not "
+        "counted in N, the numbers at risk or the curves."
+    )
 
 
 def in_sentence(label: str) -> str:
