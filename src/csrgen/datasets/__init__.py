@@ -9,7 +9,13 @@ from pathlib import Path
 import pandas as pd
 
 from csrgen.config import StudyConfig
-from csrgen.datasets.readers import RawDataset, ReadError, derive_dates, read_dataset
+from csrgen.datasets.readers import (
+    RawDataset,
+    ReadError,
+    derive_dates,
+    numbers_as_text,
+    read_dataset,
+)
 from csrgen.datasets.validate import (
     domain_specs,
     population_rows,
@@ -95,7 +101,8 @@ def read_study_data(
     :func:`load_study_data`).
 
     A date variable the study needs (``TRTSDT``) that is absent while its datetime (``TRTSDTM``)
-    is present is derived from the datetime's date part, with a warning.
+    is present is derived from the datetime's date part, with a warning; identifiers the specs
+    call text (SUBJID, SITEID) but a file stores as numbers are read as text, with a warning.
     """
     specs = domain_specs()
     type_spec = read_type_spec(data_dir)
@@ -118,6 +125,9 @@ def read_study_data(
             problems.append(exc.problem)
             continue
         warnings += derive_dates(raw[role], needed.get(role, set()))
+        if spec is not None:
+            text = {v.name for v in spec.variables if v.type == "text"}
+            warnings += numbers_as_text(raw[role], text)
     for role, ds in raw.items():
         problems += validate_dataset(ds, specs.get(role), needed.get(role, set()))
     problems += validate_across(raw, config)

@@ -324,6 +324,29 @@ def derive_dates(dataset: RawDataset, needed: set[str]) -> list[str]:
     return notes
 
 
+def numbers_as_text(dataset: RawDataset, names: set[str]) -> list[str]:
+    """Numeric columns among ``names`` (variables the specs call text: SUBJID, SITEID) as text
+    (701.0 -> "701"); one warning line naming them, or none."""
+    frame = dataset.frame
+    done = []
+    for var in sorted(names & set(frame.columns)):
+        series = frame[var]
+        if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
+            codes, uniques = pd.factorize(series)
+            texts = [_number_text(float(u)) for u in uniques] + [""]
+            frame[var] = pd.Series(
+                np.array(texts, dtype=object)[codes], index=series.index, dtype=object
+            )
+            done.append(f"{var} (e.g. {texts[0]!r})" if len(texts) > 1 else var)
+    if not done:
+        return []
+    return [f"{dataset.name}: {', '.join(done)} stored as numbers; read as text"]
+
+
+def _number_text(value: float) -> str:
+    return str(int(value)) if value.is_integer() else repr(value)
+
+
 # -- Parquet and Dataset-JSON ---------------------------------------------------------------------
 def _read_parquet(path: Path, role: str) -> RawDataset:
     import pyarrow as pa
