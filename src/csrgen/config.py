@@ -36,7 +36,8 @@ from csrgen.errors import ConfigError
 SAS_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,31}$")
 
 
-def _var_name(value: str) -> str:
+def check_var_name(value: str) -> str:
+    """``value`` if it is a SAS variable name; a ValueError saying why not."""
     if value == "":
         raise ValueError(
             "empty variable name: name the dataset variable, or leave the key out where it is "
@@ -51,7 +52,7 @@ def _var_name(value: str) -> str:
 
 
 def _optional_var_name(value: str) -> str:
-    return value if value == "" else _var_name(value)
+    return value if value == "" else check_var_name(value)
 
 
 def _expression(value: str) -> str:
@@ -64,10 +65,12 @@ def _expression(value: str) -> str:
     return value
 
 
-#: A dataset variable named by the study file (``"DCSREAS"``): never empty, a valid SAS name.
-VarName = Annotated[str, AfterValidator(_var_name)]
-#: A variable that may be left out: ``""`` (not used) or a valid SAS name.
-OptionalVarName = Annotated[str, AfterValidator(_optional_var_name)]
+#: A dataset variable named by the study file (``"DCSREAS"``): a valid SAS name, never empty.
+#: An optional one has the default ``""`` (not used): the user leaves the key out.
+VarName = Annotated[str, AfterValidator(check_var_name)]
+#: A variable where an explicit ``""`` has a documented meaning (a population ``flag = ""``:
+#: every subject; a death ``date_var = ""``: from the fatal adverse event).
+VarNameOrBlank = Annotated[str, AfterValidator(_optional_var_name)]
 #: A record filter over one dataset (:mod:`csrgen.expr`), checked for syntax on load.
 Expression = Annotated[str, AfterValidator(_expression)]
 
@@ -182,7 +185,7 @@ class Arms(_Strict):
 class Population(_Strict):
     label: Text
     #: ADSL flag variable ('Y' = in the population); empty means every ADSL subject.
-    flag: OptionalVarName = ""
+    flag: VarNameOrBlank = ""
     #: An expression over ADSL (:mod:`csrgen.expr`), e.g. ``ARM != "Screen Failure"``; with
     #: ``flag`` both must hold. Neither: every ADSL subject.
     where: Expression = ""
@@ -218,7 +221,7 @@ class TteEndpoint(_Strict):
     #: event-free at their start.
     windows: list[tuple[float, float]] = Field(default_factory=list)
     #: Censored records whose ``variable`` equals one of ``values`` are competing events.
-    competing_variable: OptionalVarName = ""
+    competing_variable: VarName = ""
     competing_values: list[str] = Field(default_factory=list)
     #: What a competing event is, for table rows ("death without HCC").
     competing_label: str = "competing event"
@@ -356,7 +359,7 @@ class SafetySettings(_Strict):
     dataset: Text = "adae"
     #: How treatment-emergence is decided: a flag variable in ADAE ('Y' = emergent), or a window
     #: of study days (day 1 = TRTSDT, no day 0) in which the onset (ASTDT) must fall.
-    te_flag: OptionalVarName = ""
+    te_flag: VarName = ""
     te_window_days: tuple[int, int] | None = None
     #: Window rule: a record with no onset date (and no ASTDY) counts as treatment-emergent
     #: (the conservative convention of most SAPs).

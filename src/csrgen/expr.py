@@ -98,6 +98,9 @@ def parse(text: str) -> Expr:
         raise ExprError(f"longer than {MAX_LENGTH} characters")
     try:
         module = ast.parse(text.strip(), mode="eval")
+        for node in ast.walk(module):  # '&' and '|' bind tighter than comparisons: say so first
+            if isinstance(node, ast.BinOp) and type(node.op) in _HINTS:
+                raise _error(node, _HINTS[type(node.op)])
         return Expr(text.strip(), _node(module.body))
     except RecursionError:
         raise ExprError("nested too deeply") from None

@@ -452,7 +452,8 @@ def _normalise_frame(frame: pd.DataFrame, dataset: RawDataset | None = None) -> 
     return pd.DataFrame(columns, index=frame.index, copy=False)
 
 
-_NS_MIN, _NS_MAX = pd.Timestamp.min.ceil("D"), pd.Timestamp.max.floor("D")
+#: The days datetime64[ns] holds (1677-09-21 to 2262-04-11), whole years to keep it simple.
+_NS_DAYS = (np.datetime64("1678-01-01", "D"), np.datetime64("2261-12-31", "D"))
 
 
 def _as_ns_dates(series: pd.Series, col: str, dataset: RawDataset | None) -> pd.Series:
@@ -461,8 +462,8 @@ def _as_ns_dates(series: pd.Series, col: str, dataset: RawDataset | None) -> pd.
     if series.dtype == "datetime64[ns]":
         return series
     values = series.to_numpy()
-    low, high = np.datetime64(_NS_MIN.to_datetime64()), np.datetime64(_NS_MAX.to_datetime64())
-    outside = ~np.isnat(values) & ((values < low) | (values > high))
+    days = values.astype("datetime64[D]")  # coarser: never overflows, unlike a cast to ns
+    outside = ~np.isnat(days) & ((days < _NS_DAYS[0]) | (days > _NS_DAYS[1]))
     if outside.any():
         if dataset is not None:
             rows = np.flatnonzero(outside)

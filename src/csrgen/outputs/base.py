@@ -10,8 +10,8 @@ An output module (``outputs/<slug>.py``) has a fixed shape, run by :func:`catalo
     build(ctx, prepared, ard) -> blocks      document model (Table / Figure / Listing)
 
 ``Options`` (an :class:`OptionsModel`) refuses unknown keys and, in its validators, options that
-its other settings make meaningless; variable names are :data:`csrgen.config.VarName` (never
-empty, a valid SAS name) or :data:`~csrgen.config.OptionalVarName`. ``requires`` raises
+its other settings make meaningless; variable names are :data:`csrgen.config.VarName` (a valid
+SAS name; an optional one defaults to ``""`` and an explicit ``""`` is refused). ``requires`` raises
 :class:`~csrgen.errors.ConfigError` (see :func:`option_key`) when an option refers to
 something the study file lacks (an endpoint, a population, an arm); the catalog collects these
 for every output, so the user sees them all at once.

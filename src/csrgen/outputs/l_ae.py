@@ -12,6 +12,7 @@ from __future__ import annotations
 import pandas as pd
 from pydantic import Field
 
+from csrgen.config import VarName
 from csrgen.outputs.base import OutputContext
 from csrgen.outputs.listing_common import (
     ListingColumn,
@@ -60,7 +61,7 @@ FOOTNOTE = (
 
 class Options(ListingOptions):
     columns: list[ListingColumn] = Field(default_factory=lambda: list(DEFAULT_COLUMNS))
-    sort: list[str] = Field(default_factory=lambda: ["ASTDT", "AENDT", "AEDECOD"])
+    sort: list[VarName] = Field(default_factory=lambda: ["ASTDT", "AENDT", "AEDECOD"])
     #: Give every row an HTML anchor (summary tables link to the AE listing).
     anchors: bool = True
     #: The listing's own footnote (after the study file's footnotes).

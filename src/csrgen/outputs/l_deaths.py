@@ -13,6 +13,7 @@ from __future__ import annotations
 import pandas as pd
 from pydantic import Field
 
+from csrgen.config import VarName
 from csrgen.outputs.base import OutputContext
 from csrgen.outputs.listing_common import (
     ListingColumn,
@@ -53,7 +54,7 @@ DEFAULT_COLUMNS = [
 
 class Options(ListingOptions, DeathOptions):
     columns: list[ListingColumn] = Field(default_factory=lambda: list(DEFAULT_COLUMNS))
-    sort: list[str] = Field(default_factory=lambda: ["DTHDT"])
+    sort: list[VarName] = Field(default_factory=lambda: ["DTHDT"])
 
 
 def requires(config, spec, options: Options) -> dict[str, set[str]]:

@@ -15,7 +15,7 @@ import pandas as pd
 from pydantic import Field, model_validator
 
 from csrgen.analyses.disposition import matches
-from csrgen.config import OptionalVarName, VarName, unused_options
+from csrgen.config import VarName, unused_options
 from csrgen.outputs.base import OptionsModel, OutputContext
 from csrgen.outputs.listing_common import (
     ListingColumn,
@@ -37,10 +37,10 @@ class Phase(OptionsModel):
     var: VarName
     values: list[str] = Field(min_length=1)
     #: ADSL variable of the reason (DCSREAS, DCDECOD); optional.
-    reason_var: OptionalVarName = ""
+    reason_var: VarName = ""
     #: Free-text detail of the reason ("other, specify"), and the date; both optional.
-    detail_var: OptionalVarName = ""
-    date_var: OptionalVarName = ""
+    detail_var: VarName = ""
+    date_var: VarName = ""
 
     @model_validator(mode="after")
     def _detail_needs_reason(self) -> Phase:
@@ -66,7 +66,7 @@ DEFAULT_COLUMNS = [
 class Options(ListingOptions):
     phases: list[Phase] = Field(min_length=1)
     columns: list[ListingColumn] = Field(default_factory=lambda: list(DEFAULT_COLUMNS))
-    sort: list[str] = Field(default_factory=lambda: ["DCORDER", "DCDT"])
+    sort: list[VarName] = Field(default_factory=lambda: ["DCORDER", "DCDT"])
 
 
 def requires(config, spec, options: Options) -> dict[str, set[str]]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
+from csrgen.config import VarName
 from csrgen.outputs import l_ae
 from csrgen.outputs.l_ae import analyze, build, prepare, requires
 
@@ -15,5 +16,5 @@ __all__ = ["Options", "requires", "prepare", "analyze", "build"]
 
 
 class Options(l_ae.Options):
-    where: dict[str, list[str]] = Field(default_factory=lambda: {"AESER": ["Y"]})
+    where: dict[VarName, list[str]] = Field(default_factory=lambda: {"AESER": ["Y"]})
     anchors: bool = False

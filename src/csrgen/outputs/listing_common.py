@@ -25,7 +25,7 @@ from pydantic import Field, field_validator
 from csrgen import formatting as fmt
 from csrgen.analyses.listings import ard_listed
 from csrgen.ard import stat_lookup
-from csrgen.config import VarName
+from csrgen.config import VarName, check_var_name
 from csrgen.datasets import ARM
 from csrgen.document.model import Cell, Column, Listing, Row, TextColumn, small_codes
 from csrgen.outputs.base import OptionsModel, OutputContext
@@ -61,12 +61,23 @@ class ListingOptions(OptionsModel):
     #: Drop records whose variable holds one of the values ({AVISIT = ["End of Treatment"]}).
     exclude: dict[VarName, list[str]] = Field(default_factory=dict)
 
+    # Validators by field name: they also hold where a listing re-declares the field with
+    # its own default (l_ae's sort, l_sae's where).
     @field_validator("where", "exclude")
     @classmethod
     def _values_given(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        for name in value:
+            check_var_name(name)
         empty = sorted(k for k, v in value.items() if not v)
         if empty:
             raise ValueError(f"{', '.join(empty)}: give at least one value")
+        return value
+
+    @field_validator("sort")
+    @classmethod
+    def _sort_names(cls, value: list[str]) -> list[str]:
+        for name in value:
+            check_var_name(name)
         return value
 
 

@@ -20,9 +20,11 @@ from typing import Literal
 from urllib.parse import quote
 
 import pandas as pd
+from pydantic import model_validator
 
 from csrgen import formatting as fmt
 from csrgen.analyses.safety import ard_ae_hierarchy, ard_ae_max_severity
+from csrgen.config import unused_options
 from csrgen.datasets import ARM
 from csrgen.document.model import Cell, Column, Row, Spanner, Table
 from csrgen.outputs import ae_common
@@ -63,6 +65,12 @@ class Options(OptionsModel):
     #: Id of the AE listing that PT cells link to in HTML (``#<id>?q=<PT>``); "" for none.
     listing: str = "l_ae"
     stub_header: str = "System organ class\n   Preferred term"
+
+    @model_validator(mode="after")
+    def _used(self) -> Options:
+        if self.by_severity:
+            unused_options(self, ("fisher",), "with by_severity (no test by severity)")
+        return self
 
 
 def requires(config, spec, options: Options) -> dict[str, set[str]]:

@@ -15,7 +15,7 @@ from pydantic import Field, model_validator
 from csrgen import formatting as fmt
 from csrgen.analyses.disposition import DeathSource, ard_deaths, death_records
 from csrgen.ard import stat_lookup
-from csrgen.config import OptionalVarName, VarName, unused_options
+from csrgen.config import VarName, VarNameOrBlank, unused_options
 from csrgen.datasets import ARM
 from csrgen.document.model import Cell, Column, Row, Table
 from csrgen.outputs.base import (
@@ -33,8 +33,8 @@ class DeathOptions(OptionsModel):
     #: ADSL flag of subjects who died ('Y').
     flag: VarName = "DTHFL"
     #: ADSL date and cause of death; empty: taken from the fatal adverse event (ADAE).
-    date_var: OptionalVarName = "DTHDT"
-    cause_var: OptionalVarName = "DTHCAUS"
+    date_var: VarNameOrBlank = "DTHDT"
+    cause_var: VarNameOrBlank = "DTHCAUS"
     #: ADAE flag of the fatal event and its date and cause (used when the above are empty).
     ae_flag: VarName = "AESDTH"
     ae_date_var: VarName = "AENDT"

@@ -23,7 +23,7 @@ from csrgen import expr
 from csrgen import formatting as fmt
 from csrgen.analyses.disposition import Category, ard_disposition, ard_screening
 from csrgen.ard import concat_ard, stat_lookup
-from csrgen.config import Expression, OptionalVarName, unused_options
+from csrgen.config import Expression, VarName, unused_options
 from csrgen.datasets import ARM
 from csrgen.document.model import Cell, Column, Row, Table
 from csrgen.errors import ConfigError, Problem
@@ -44,7 +44,7 @@ class DispRow(OptionsModel):
     #: defaults to its flag (ITTFL).
     id: str = Field(default="", pattern=r"^([A-Z][A-Z0-9_]*)?$")
     label: str = ""
-    var: OptionalVarName = ""
+    var: VarName = ""
     #: Empty: ``var`` is recorded (non-missing date, number or text).
     values: list[str] = Field(default_factory=list)
     #: An expression over ADSL (``ARM == "Screen Failure"``; see :mod:`csrgen.expr`).
@@ -55,7 +55,7 @@ class DispRow(OptionsModel):
     #: (screened subjects, screen failures), counted in the Total column only.
     scope: Literal["population", "adsl"] = "population"
     #: ADSL variable holding the reason (DCSREAS, DCTREAS); its values are listed beneath.
-    reasons_var: OptionalVarName = ""
+    reasons_var: VarName = ""
     #: Reason order (values as recorded); unlisted reasons follow alphabetically.
     reasons: list[str] = Field(default_factory=list)
     reason_labels: dict[str, str] = Field(default_factory=dict)

@@ -19,7 +19,7 @@ from pydantic import Field, model_validator
 from csrgen import formatting as fmt
 from csrgen.analyses.exposure import ExposureVariable, ard_exposure
 from csrgen.ard import stat_lookup
-from csrgen.config import OptionalVarName, VarName, unused_options
+from csrgen.config import VarName, unused_options
 from csrgen.datasets import ARM
 from csrgen.document.model import Cell, Column, Row, Table
 from csrgen.errors import ConfigError
@@ -44,7 +44,7 @@ class ExposureVar(OptionsModel):
     #: The ADSL variable (adsl), the end date (duration), the ADEX value variable (adex).
     var: VarName
     #: duration: the ADSL start date (both days count).
-    start: OptionalVarName = ""
+    start: VarName = ""
     #: adex: PARAMCDs of the records summed or counted; empty: all records.
     paramcd: list[str] = Field(default_factory=list)
     aggregate: Literal["sum", "count"] = "sum"
