@@ -75,6 +75,20 @@ VarNameOrBlank = Annotated[str, AfterValidator(_optional_var_name)]
 Expression = Annotated[str, AfterValidator(_expression)]
 
 
+def _path_text(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError("a path cannot hold a NUL character")
+    if any(len(part.encode("utf-8")) > 255 for part in re.split(r"[\\/]", value)):
+        raise ValueError("a file or folder name longer than 255 bytes")
+    if len(value.encode("utf-8")) > 4000:
+        raise ValueError("a path longer than 4000 bytes")
+    return value
+
+
+#: A file or folder named by the study file (relative to it).
+PathText = Annotated[str, AfterValidator(_path_text)]
+
+
 def _text(value: str) -> str:
     if not value.strip():
         raise ValueError("empty text: give a value")
@@ -128,11 +142,11 @@ DATA_SUFFIXES = (".xpt", ".zip", ".csv", ".parquet", ".json")
 
 class DataSettings(_Strict):
     #: Folder of the ADaM files, relative to the study file (``--data`` overrides it).
-    dir: Text
+    dir: Annotated[PathText, AfterValidator(_text)]
     #: Dataset role (adsl, adtte, adlb, adae, adex) -> file name inside ``dir``.
-    datasets: dict[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")], str]
+    datasets: dict[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")], PathText]
     #: The lock file; default ``<dir>/lock.json``. Relative to the study file.
-    lock: str = ""
+    lock: PathText = ""
     #: Text encoding of CSV files (XPT files carry their own).
     encoding: str = "utf-8"
 
@@ -455,7 +469,7 @@ class DocumentSettings(_Strict):
     #: DRAFT or FINAL, shown in the page header.
     status: Literal["DRAFT", "FINAL"] = "DRAFT"
     #: Folder of sponsor templates overriding the packaged ones, relative to the study file.
-    templates: str = ""
+    templates: PathText = ""
     #: Listings longer than this go to CSV/XLSX files beside the documents.
     listing_max_rows: int = Field(default=500, ge=1)
     #: Such a listing gets an XLSX beside its CSV only up to this many rows (0: CSV only);

@@ -87,8 +87,12 @@ def check_lock(config: StudyConfig, data_dir: Path, draft: bool = False) -> Lock
     :class:`LockError` naming each file, unless ``draft``: then returns ``locked=False``.
     """
     path = config.lock_path(data_dir)
-    current = {p.name: sha256_file(p) for p in data_files(config, data_dir) if p.is_file()}
-    if not path.exists():
+    try:
+        current = {p.name: sha256_file(p) for p in data_files(config, data_dir) if p.is_file()}
+        found = path.exists()
+    except OSError as exc:
+        raise LockError(f"{exc.filename or path}: cannot read: {exc.strerror or exc}") from None
+    if not found:
         if draft:
             return LockInfo("NOT LOCKED", "", current, locked=False)
         raise LockError(

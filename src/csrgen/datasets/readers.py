@@ -67,6 +67,15 @@ def read_dataset(
 ) -> RawDataset:
     """Read one file by its extension; raise :class:`ReadError` when it cannot be read."""
     path = Path(path)
+    try:
+        return _read_file(path, role, types, encoding)
+    except OSError as exc:  # unreadable: permissions, a name the file system refuses, ...
+        raise ReadError(
+            Problem(path.name, "", "file-unreadable", f"cannot read {path}: {exc.strerror or exc}")
+        ) from None
+
+
+def _read_file(path: Path, role: str, types: dict[str, str] | None, encoding: str) -> RawDataset:
     if not path.exists():
         raise ReadError(Problem(path.name, "", "file-missing", f"file not found: {path}"))
     if not path.is_file():

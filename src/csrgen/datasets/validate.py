@@ -228,6 +228,18 @@ def validate_across(datasets: dict[str, RawDataset], config: StudyConfig) -> lis
         var = pop.arm_var
         if not pop.variables() <= set(frame.columns):
             continue  # reported as [required]
+        if pop.flag and frame[pop.flag].dtype != object:
+            problems.append(
+                Problem(
+                    adsl.name,
+                    pop.flag,
+                    "flag",
+                    f"populations.{name}.flag: a population flag is text ('Y' = in the "
+                    "population); the file stores it as numbers",
+                    0,
+                )
+            )
+            continue
         if pop.where:
             wrong = expr.type_problems(expr.parse(pop.where), frame)
             problems += [

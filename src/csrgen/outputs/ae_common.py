@@ -23,10 +23,11 @@ import numpy as np
 import pandas as pd
 
 from csrgen import formatting as fmt
+from csrgen.analyses.disposition import matches
 from csrgen.config import AeRule, SafetySettings, StudyConfig
 from csrgen.datasets import ARM
 from csrgen.errors import ConfigError, Problem
-from csrgen.outputs.base import OutputContext
+from csrgen.outputs.base import OutputContext, kind_problems, value_problems
 
 SOC, PT = "AEBODSYS", "AEDECOD"
 #: Shown for a blank SOC or PT (uncoded term).
@@ -91,10 +92,9 @@ def meets(events: pd.DataFrame, rules: Sequence[AeRule]) -> pd.Series:
     """Records meeting any of ``rules`` (a value listed, or blank where blanks count)."""
     hit = pd.Series(False, index=events.index)
     for rule in rules:
-        values = _text(events[rule.var])
-        hit |= values.isin(rule.values)
+        hit |= matches(events, rule.var, rule.values)  # numbers compared by value
         if rule.missing:
-            hit |= values == ""
+            hit |= _text(events[rule.var]) == ""
     return hit
 
 
@@ -218,10 +218,26 @@ def _teae(ctx: OutputContext) -> tuple[pd.DataFrame, pd.DataFrame, str]:
 
 
 def check_ae(ctx: OutputContext) -> list[Problem]:
-    """The AE outputs' ``check`` hook: among the population's TEAEs, every severity is one of
-    ``safety.severity_levels`` (or blank), and each preferred term is coded to one SOC."""
+    """The AE outputs' ``check`` hook: the ``[safety]`` variables have the types their rules
+    need (flags and severity text, rule values numbers for a numeric variable), and among the
+    population's TEAEs every severity is one of ``safety.severity_levels`` (or blank) and each
+    preferred term is coded to one SOC."""
     s = safety_settings(ctx.config, ctx.spec.id)
     file = ctx.data.file_name(s.dataset)
+    types = kind_problems(
+        ctx,
+        s.dataset,
+        [("safety.te_flag", s.te_flag, "text"), ("safety.severity_var", s.severity_var, "text")],
+    )
+    if not s.te_flag:
+        types += kind_problems(ctx, s.dataset, [("safety: te_window_days", "ASTDT", "date")])
+        types += kind_problems(ctx, "adsl", [("safety: te_window_days", "TRTSDT", "date")])
+    for name in ("related", "serious", "discontinuation", "death"):
+        for j, rule in enumerate(getattr(s, name)):
+            key = f"safety.{name}[{j}].values"
+            types += value_problems(ctx, s.dataset, key, rule.var, rule.values)
+    if types:  # the TEAE records cannot be selected reliably: report the settings first
+        return types
     _, events, _ = _teae(ctx)
     return _pt_in_one_soc_problems(events, file) + _severity_problems(events, s, file)
 

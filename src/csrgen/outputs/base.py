@@ -44,6 +44,7 @@ from csrgen.ard import stat_lookup
 from csrgen.config import OutputSpec, StudyConfig
 from csrgen.datasets import StudyData, population_subjects
 from csrgen.document.model import Column, null_table
+from csrgen.errors import Problem
 from csrgen.lock import LockInfo
 
 
@@ -111,6 +112,81 @@ def option_key(config: StudyConfig, spec: OutputSpec, key: str = "") -> str:
     """``report/x.toml: outputs[3].options.paramcd``: where an output's option sits in the
     study file, to start a :class:`~csrgen.errors.ConfigError` message."""
     return f"{config.path}: {option_path(config, spec, key)}"
+
+
+def kind_of(series: pd.Series) -> str:
+    """``date``, ``num`` or ``text``: how the datasets layer typed a column."""
+    if pd.api.types.is_datetime64_any_dtype(series):
+        return "date"
+    if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
+        return "num"
+    return "text"
+
+
+_KIND_WORDS = {"date": "a date", "num": "numeric", "text": "text"}
+
+
+def kind_problems(
+    ctx: OutputContext, role: str, checks: Sequence[tuple[str, str, str]]
+) -> list[Problem]:
+    """Variables the study file names that have the wrong type for their use: ``checks`` holds
+    (key path in the study file, variable, wanted kind) for variables of ``role``; absent
+    variables are skipped (they are ``[required]`` problems of their own)."""
+    frame = ctx.data[role]
+    out = []
+    for key, var, want in checks:
+        if not var or var not in frame.columns:
+            continue
+        actual = kind_of(frame[var])
+        if actual != want:
+            out.append(
+                Problem(
+                    ctx.data.file_name(role),
+                    var,
+                    "type",
+                    f"{key} names {var}, which is "
+                    f"{_KIND_WORDS[actual]} in the data; {_KIND_WORDS[want]} variable is needed",
+                    0,
+                )
+            )
+    return out
+
+
+def value_problems(
+    ctx: OutputContext, role: str, key: str, var: str, values: Sequence[str]
+) -> list[Problem]:
+    """Values the study file compares a variable with that cannot match its type: text for a
+    numeric variable (``values = ["Y"]`` for AETOXGR), any value for a date."""
+    frame = ctx.data[role]
+    if not var or var not in frame.columns or not values:
+        return []
+    kind = kind_of(frame[var])
+    if kind == "text":
+        return []
+    if kind == "num":
+        bad = [v for v in values if _not_a_number(v)]
+        if not bad:
+            return []
+        why = f"{var} is numeric in the data; {bad} are not numbers"
+    else:
+        why = f"{var} is a date in the data: leave values out to count recorded dates"
+    return [
+        Problem(
+            ctx.data.file_name(role),
+            var,
+            "type",
+            f"{key}: {why}",
+            0,
+        )
+    ]
+
+
+def _not_a_number(value: str) -> bool:
+    try:
+        float(value)
+    except ValueError:
+        return True
+    return False
 
 
 def arm_header_columns(

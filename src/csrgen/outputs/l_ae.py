@@ -20,6 +20,7 @@ from csrgen.outputs.listing_common import (
     build_listing,
     keep_rows,
     listing_ard,
+    listing_checks,
     listing_requires,
     null_listing,
     sort_listing,
@@ -70,6 +71,10 @@ class Options(ListingOptions):
 
 def requires(config, spec, options: Options) -> dict[str, set[str]]:
     return listing_requires(options, ROLE)
+
+
+def check(ctx: OutputContext):
+    return listing_checks(ctx, ROLE)
 
 
 def prepare(ctx: OutputContext) -> pd.DataFrame:

@@ -21,6 +21,7 @@ from csrgen.outputs.listing_common import (
     build_listing,
     keep_rows,
     listing_ard,
+    listing_checks,
     listing_requires,
     null_listing,
     sort_listing,
@@ -28,6 +29,7 @@ from csrgen.outputs.listing_common import (
 )
 from csrgen.outputs.t_deaths import (
     DeathOptions,
+    death_checks,
     death_requires,
     source_note,
     subject_deaths,
@@ -62,6 +64,10 @@ def requires(config, spec, options: Options) -> dict[str, set[str]]:
     for role, names in death_requires(options).items():
         need.setdefault(role, set()).update(names)
     return need
+
+
+def check(ctx: OutputContext):
+    return death_checks(ctx) + listing_checks(ctx, "adsl")
 
 
 def prepare(ctx: OutputContext) -> pd.DataFrame:

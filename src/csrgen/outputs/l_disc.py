@@ -16,13 +16,20 @@ from pydantic import Field, model_validator
 
 from csrgen.analyses.disposition import matches
 from csrgen.config import VarName, unused_options
-from csrgen.outputs.base import OptionsModel, OutputContext
+from csrgen.outputs.base import (
+    OptionsModel,
+    OutputContext,
+    kind_problems,
+    option_path,
+    value_problems,
+)
 from csrgen.outputs.listing_common import (
     ListingColumn,
     ListingOptions,
     build_listing,
     keep_rows,
     listing_ard,
+    listing_checks,
     listing_requires,
     null_listing,
     sort_listing,
@@ -74,6 +81,16 @@ def requires(config, spec, options: Options) -> dict[str, set[str]]:
     for phase in options.phases:
         need["adsl"] |= {phase.var, phase.reason_var, phase.detail_var, phase.date_var} - {""}
     return need
+
+
+def check(ctx: OutputContext):
+    """Each phase's values fit its status variable; its date is a date."""
+    out = listing_checks(ctx, "adsl")
+    for i, phase in enumerate(ctx.options.phases):
+        key = option_path(ctx.config, ctx.spec, f"phases[{i}]")
+        out += value_problems(ctx, "adsl", f"{key}.values", phase.var, phase.values)
+        out += kind_problems(ctx, "adsl", [(f"{key}.date_var", phase.date_var, "date")])
+    return out
 
 
 def prepare(ctx: OutputContext) -> pd.DataFrame:

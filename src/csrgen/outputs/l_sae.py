@@ -10,9 +10,9 @@ from pydantic import Field
 
 from csrgen.config import VarName
 from csrgen.outputs import l_ae
-from csrgen.outputs.l_ae import analyze, build, prepare, requires
+from csrgen.outputs.l_ae import analyze, build, check, prepare, requires
 
-__all__ = ["Options", "requires", "prepare", "analyze", "build"]
+__all__ = ["Options", "requires", "check", "prepare", "analyze", "build"]
 
 
 class Options(l_ae.Options):

@@ -23,12 +23,14 @@ import pandas as pd
 from pydantic import Field, field_validator
 
 from csrgen import formatting as fmt
+from csrgen.analyses.disposition import matches
 from csrgen.analyses.listings import ard_listed
 from csrgen.ard import stat_lookup
 from csrgen.config import VarName, check_var_name
 from csrgen.datasets import ARM
 from csrgen.document.model import Cell, Column, Listing, Row, TextColumn, small_codes
-from csrgen.outputs.base import OptionsModel, OutputContext
+from csrgen.errors import Problem
+from csrgen.outputs.base import OptionsModel, OutputContext, option_path, value_problems
 
 SUBJECT_LABEL = "Subject"
 ARM_LABEL = "Treatment"
@@ -121,13 +123,26 @@ def with_subjects(ctx: OutputContext, records: pd.DataFrame) -> pd.DataFrame:
 
 
 def keep_rows(frame: pd.DataFrame, options: ListingOptions) -> pd.DataFrame:
-    """Apply ``where`` and ``exclude`` (text compared stripped)."""
+    """Apply ``where`` and ``exclude`` (text compared stripped, numbers by value)."""
     mask = np.ones(len(frame), dtype=bool)
     for var, values in options.where.items():
-        mask &= _text(frame[var]).isin(values).to_numpy()
+        mask &= matches(frame, var, values).to_numpy()
     for var, values in options.exclude.items():
-        mask &= ~_text(frame[var]).isin(values).to_numpy()
+        mask &= ~matches(frame, var, values).to_numpy()
     return frame.loc[mask]
+
+
+def listing_checks(ctx: OutputContext, role: str) -> list[Problem]:
+    """A listing's ``check`` hook: its ``where``/``exclude`` values fit their variables' types
+    (a text value for a numeric variable would never match)."""
+    out = []
+    own = ctx.data[role].columns if role in ctx.data else ()
+    for name in ("where", "exclude"):
+        for var, values in getattr(ctx.options, name).items():
+            source = role if var in own or var not in SUBJECT_LEVEL else "adsl"
+            key = option_path(ctx.config, ctx.spec, f"{name}.{var}")
+            out += value_problems(ctx, source, key, var, values)
+    return out
 
 
 def _text(series: pd.Series) -> pd.Series:

@@ -18,11 +18,14 @@ from csrgen.ard import stat_lookup
 from csrgen.config import VarName, VarNameOrBlank, unused_options
 from csrgen.datasets import ARM
 from csrgen.document.model import Cell, Column, Row, Table
+from csrgen.errors import Problem
 from csrgen.outputs.base import (
     OptionsModel,
     OutputContext,
     arm_header_columns,
     arm_levels,
+    kind_problems,
+    option_path,
     population_n,
 )
 
@@ -88,6 +91,36 @@ def death_requires(options: DeathOptions) -> dict[str, set[str]]:
 
 def requires(config, spec, options: Options) -> dict[str, set[str]]:
     return death_requires(options)
+
+
+def death_checks(ctx: OutputContext) -> list[Problem]:
+    """The deaths outputs' ``check`` hook: flags are text, dates are dates (a date of death
+    that is text would make every study day of death fail)."""
+    o: DeathOptions = ctx.options
+
+    def key(name):
+        return option_path(ctx.config, ctx.spec, name)
+
+    out = kind_problems(
+        ctx,
+        "adsl",
+        [
+            (key("flag"), o.flag, "text"),
+            (key("date_var"), o.date_var, "date"),
+            (key("start_var"), o.start_var, "date"),
+            (key("end_var"), o.end_var, "date"),
+        ],
+    )
+    if o.source().needs_adae and "adae" in ctx.data:
+        out += kind_problems(
+            ctx,
+            "adae",
+            [(key("ae_flag"), o.ae_flag, "text"), (key("ae_date_var"), o.ae_date_var, "date")],
+        )
+    return out
+
+
+check = death_checks
 
 
 def subject_deaths(ctx: OutputContext) -> pd.DataFrame:

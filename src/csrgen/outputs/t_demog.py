@@ -24,6 +24,8 @@ from csrgen.outputs.base import (
     OutputContext,
     arm_header_columns,
     arm_levels,
+    kind_problems,
+    option_path,
     population_n,
 )
 
@@ -58,6 +60,19 @@ class Options(OptionsModel):
 
 def requires(config, spec, options: Options) -> dict[str, set[str]]:
     return {"adsl": {v.var for v in options.variables}}
+
+
+def check(ctx: OutputContext):
+    """A continuous variable is numeric (text would be summarised as all missing)."""
+    return kind_problems(
+        ctx,
+        "adsl",
+        [
+            (option_path(ctx.config, ctx.spec, f"variables[{i}].var"), v.var, "num")
+            for i, v in enumerate(ctx.options.variables)
+            if v.kind == "continuous"
+        ],
+    )
 
 
 def prepare(ctx: OutputContext) -> pd.DataFrame:

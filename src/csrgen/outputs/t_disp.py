@@ -33,6 +33,7 @@ from csrgen.outputs.base import (
     arm_header_columns,
     option_key,
     option_path,
+    value_problems,
 )
 
 
@@ -162,10 +163,12 @@ def requires(config, spec, options: Options) -> dict[str, set[str]]:
 
 
 def check(ctx: OutputContext) -> list[Problem]:
-    """Each row's ``where`` compares ADSL variables with values of their type."""
+    """Each row's ``values`` and ``where`` compare ADSL variables with values of their type."""
     adsl = ctx.data["adsl"]
     problems = []
     for i, row in enumerate(ctx.options.rows):
+        key = option_path(ctx.config, ctx.spec, f"rows[{i}].values")
+        problems += value_problems(ctx, "adsl", key, row.var, row.values)
         if row.where:
             problems += [
                 Problem(

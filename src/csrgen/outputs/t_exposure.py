@@ -28,7 +28,9 @@ from csrgen.outputs.base import (
     OutputContext,
     arm_header_columns,
     arm_levels,
+    kind_problems,
     option_key,
+    option_path,
     population_n,
 )
 
@@ -110,6 +112,20 @@ def requires(config, spec, options: Options) -> dict[str, set[str]]:
         else:
             need["adsl"] |= {v.var, v.start} - {""}
     return need
+
+
+def check(ctx: OutputContext):
+    """Durations are between dates; a continuous ADSL or ADEX variable is numeric."""
+    out = []
+    for i, v in enumerate(ctx.options.variables):
+        key = option_path(ctx.config, ctx.spec, f"variables[{i}]")
+        if v.source == "duration":
+            out += kind_problems(
+                ctx, "adsl", [(f"{key}.var", v.var, "date"), (f"{key}.start", v.start, "date")]
+            )
+        elif v.kind == "continuous" and v.aggregate != "count":
+            out += kind_problems(ctx, v.source, [(f"{key}.var", v.var, "num")])
+    return out
 
 
 def prepare(ctx: OutputContext) -> pd.DataFrame:

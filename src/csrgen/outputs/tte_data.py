@@ -14,11 +14,12 @@ from dataclasses import dataclass
 import pandas as pd
 
 from csrgen import formatting as fmt
+from csrgen.analyses.disposition import matches
 from csrgen.analyses.survival import EVENT, STATUS, TIME, TteAnalysis
 from csrgen.config import StudyConfig, SurvivalSettings, TteEndpoint
 from csrgen.datasets import ARM
 from csrgen.errors import ConfigError, Problem
-from csrgen.outputs.base import OutputContext, option_key
+from csrgen.outputs.base import OutputContext, option_key, value_problems
 
 
 @dataclass(frozen=True)
@@ -75,16 +76,25 @@ def check_tte(ctx: OutputContext, paramcd: str) -> list[Problem]:
     """The time-to-event outputs' ``check`` hook: one ADTTE record per subject for the
     parameter (two would count a subject twice in every statistic)."""
     role = ctx.config.survival.dataset
+    endpoint = ctx.config.survival.endpoint(paramcd)
+    index = ctx.config.survival.endpoints.index(endpoint)
+    found = value_problems(
+        ctx,
+        role,
+        f"survival.endpoints[{index}].competing_values",
+        endpoint.competing_variable,
+        endpoint.competing_values,
+    )
     records = ctx.data[role]
     records = records.loc[records["PARAMCD"] == paramcd]
     dup = records["USUBJID"].duplicated(keep=False)
     if not dup.any():
-        return []
+        return found
     examples = tuple(
         f"USUBJID={r.USUBJID}: AVAL={r.AVAL:g}, CNSR={r.CNSR:g}"
         for r in records.loc[dup].head(5).itertuples()
     )
-    return [
+    return found + [
         Problem(
             ctx.data.file_name(role),
             "USUBJID",
@@ -115,8 +125,8 @@ def prepare_tte(ctx: OutputContext, paramcd: str) -> TtePrepared:
     event = 1.0 - merged["CNSR"].astype(float)
     status = event.fillna(0).astype(int)
     if endpoint.competing_variable:
-        competing = (merged["CNSR"] == 1) & merged[endpoint.competing_variable].isin(
-            endpoint.competing_values
+        competing = (merged["CNSR"] == 1) & matches(
+            merged, endpoint.competing_variable, endpoint.competing_values
         )
         status = status.mask(competing, 2)
     frame = pd.DataFrame(
