@@ -112,12 +112,12 @@ class _Strict(BaseModel):
 
 
 class StudyInfo(_Strict):
-    id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-    title: str
-    protocol: str
-    phase: str
-    indication: str
-    sponsor: str
+    id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+    title: Text
+    protocol: Text
+    phase: Text
+    indication: Text
+    sponsor: Text
     registry: str = ""
     design: str = ""
     treatments: str = ""
@@ -342,7 +342,8 @@ class AeRule(_Strict):
     ``missing`` is true). A category given as a list of rules is met when any rule is met."""
 
     var: VarName
-    values: list[str] = Field(min_length=1)
+    #: Values as recorded (a blank is ``missing = true``, not ``""``).
+    values: list[Text] = Field(min_length=1)
     #: Count blank values as meeting the rule (conservative: e.g. missing relationship = related).
     missing: bool = False
 

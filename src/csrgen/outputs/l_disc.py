@@ -15,7 +15,7 @@ import pandas as pd
 from pydantic import Field, model_validator
 
 from csrgen.analyses.disposition import matches
-from csrgen.config import VarName, unused_options
+from csrgen.config import Text, VarName, unused_options
 from csrgen.outputs.base import (
     OptionsModel,
     OutputContext,
@@ -39,10 +39,10 @@ DERIVED = frozenset({"DCPHASE", "DCREAS", "DCREASP", "DCDT", "DCORDER"})
 
 
 class Phase(OptionsModel):
-    label: str
+    label: Text
     #: ADSL status variable and the values meaning "discontinued".
     var: VarName
-    values: list[str] = Field(min_length=1)
+    values: list[Text] = Field(min_length=1)
     #: ADSL variable of the reason (DCSREAS, DCDECOD); optional.
     reason_var: VarName = ""
     #: Free-text detail of the reason ("other, specify"), and the date; both optional.

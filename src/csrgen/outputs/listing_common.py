@@ -26,7 +26,7 @@ from csrgen import formatting as fmt
 from csrgen.analyses.disposition import matches
 from csrgen.analyses.listings import ard_listed
 from csrgen.ard import stat_lookup
-from csrgen.config import VarName, check_var_name
+from csrgen.config import Text, VarName, check_var_name
 from csrgen.datasets import ARM
 from csrgen.document.model import Cell, Column, Listing, Row, TextColumn, small_codes
 from csrgen.errors import Problem
@@ -40,7 +40,7 @@ NO_DATA = "No data to report"
 class ListingColumn(OptionsModel):
     """A listing column: one or more variables, their printed values joined by ``sep``."""
 
-    label: str
+    label: Text
     vars: list[VarName] = Field(min_length=1)
     sep: str = "/"
     #: Decimals of numbers; None prints the value as recorded (never rounded).

@@ -16,7 +16,7 @@ from pydantic import Field, model_validator
 from csrgen import formatting as fmt
 from csrgen.analyses.baseline import BaselineVariable, ard_baseline, method_wording
 from csrgen.ard import stat_lookup
-from csrgen.config import VarName, unused_options
+from csrgen.config import Text, VarName, unused_options
 from csrgen.datasets import ARM
 from csrgen.document.model import Cell, Column, Row, Table
 from csrgen.outputs.base import (
@@ -32,12 +32,12 @@ from csrgen.outputs.base import (
 
 class DemogVariable(OptionsModel):
     var: VarName
-    label: str
+    label: Text
     kind: Literal["continuous", "categorical"]
     #: Decimals of the raw data: mean/median print one more, SD two more.
     decimals: int = Field(default=0, ge=0, le=6)
     #: Category order (categorical); default alphabetical of the values present.
-    levels: list[str] = Field(default_factory=list)
+    levels: list[Text] = Field(default_factory=list)
     #: Display text of a category value ({"M" = "Male"}).
     level_labels: dict[str, str] = Field(default_factory=dict)
     #: Use the Kruskal-Wallis test instead of ANOVA.

@@ -19,7 +19,7 @@ from pydantic import Field, model_validator
 from csrgen import formatting as fmt
 from csrgen.analyses.exposure import ExposureVariable, ard_exposure
 from csrgen.ard import stat_lookup
-from csrgen.config import VarName, unused_options
+from csrgen.config import Text, VarName, unused_options
 from csrgen.datasets import ARM
 from csrgen.document.model import Cell, Column, Row, Table
 from csrgen.errors import ConfigError
@@ -40,7 +40,7 @@ NOT_APPLICABLE = "\u2013"
 class ExposureVar(OptionsModel):
     #: ARD ``variable`` of the block (the ADSL name, or a name of your choice for derived ones).
     name: str = Field(pattern=r"^[A-Z][A-Z0-9_]*$")
-    label: str
+    label: Text
     kind: Literal["continuous", "categorical"]
     source: Literal["adsl", "duration", "adex"] = "adsl"
     #: The ADSL variable (adsl), the end date (duration), the ADEX value variable (adex).
@@ -53,7 +53,7 @@ class ExposureVar(OptionsModel):
     #: adex: a subject with no record received 0 (else "missing").
     missing_as_zero: bool = False
     decimals: int = Field(default=0, ge=0, le=6)
-    levels: list[str] = Field(default_factory=list)
+    levels: list[Text] = Field(default_factory=list)
     level_labels: dict[str, str] = Field(default_factory=dict)
     #: Arms it concerns (empty: all); the others print a dash.
     arms: list[str] = Field(default_factory=list)
