@@ -358,6 +358,37 @@ CASES = [
         "equal to 0",
     ),
     (
+        "true-for-a-number",
+        "pilot",
+        [("days_after_treatment = 30", "days_after_treatment = true")],
+        "{path}: {out:t_deaths}.options.days_after_treatment: Input should be a valid integer",
+    ),
+    (
+        "number-for-a-boolean",
+        "pilot",
+        [("by_severity = true\n", "by_severity = 1\n")],
+        "{path}: {out:t_ae_sev}.options.by_severity: Input should be a valid boolean",
+    ),
+    (
+        "quoted-number",
+        "seed",
+        [("time_decimals = 1", 'time_decimals = "1"')],
+        "{path}: survival.time_decimals: Input should be a valid integer",
+    ),
+    (
+        "landmark-beyond-any-follow-up",
+        "seed",
+        [("landmarks = [12, 24, 36, 48, 60, 72]", "landmarks = [12, 1e9]")],
+        "{path}: survival.endpoints[0].landmarks[1]: Input should be less than or equal to 1000000",
+    ),
+    (
+        "endless-days-after-treatment",
+        "pilot",
+        [("days_after_treatment = 30", "days_after_treatment = 1000000000")],
+        "{path}: {out:t_deaths}.options.days_after_treatment: Input should be less than or equal "
+        "to 36525",
+    ),
+    (
         "bad-encoding-name",
         "seed",
         [('dir = "', 'encoding = "utf-9"\ndir = "')],

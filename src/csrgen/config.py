@@ -24,6 +24,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    Strict,
     ValidationError,
     field_validator,
     model_validator,
@@ -95,6 +96,11 @@ def _text(value: str) -> str:
     return value
 
 
+#: A time in the unit of AVAL (landmarks, axis ticks, windows): at most a million units.
+Time = Annotated[float, Field(le=1e6, ge=-1e6)]
+#: A number of study days (at most a hundred years either way).
+Days = Annotated[int, Field(ge=-36525, le=36525)]
+
 #: Text that must say something (a label, an arm level).
 Text = Annotated[str, AfterValidator(_text)]
 
@@ -107,8 +113,10 @@ def unused_options(model: BaseModel, names: tuple[str, ...], why: str) -> None:
 
 
 class _Strict(BaseModel):
-    # NaN and infinity (TOML's nan, inf) are never meaningful settings.
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+    # NaN and infinity (TOML's nan, inf) are never meaningful settings; strict types: a TOML
+    # true is not the number 1, "3" is not the number 3 (a TOML array becomes a tuple only
+    # where a field says Field(strict=False)).
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, strict=True)
 
 
 class StudyInfo(_Strict):
@@ -228,12 +236,12 @@ class TteEndpoint(_Strict):
     #: y-axis of the KM figure and heading of the KM estimates ("Survival probability").
     curve_label: str = "Event-free probability"
     #: Landmark times for KM estimates, in the unit of AVAL.
-    landmarks: list[float] = Field(default_factory=list)
+    landmarks: list[Time] = Field(default_factory=list)
     #: x-axis ticks of the KM figure, where numbers at risk are shown.
-    risk_ticks: list[float] = Field(default_factory=list)
+    risk_ticks: list[Time] = Field(default_factory=list)
     #: Landmark-analysis windows [start, end]; the second and later condition on being
     #: event-free at their start.
-    windows: list[tuple[float, float]] = Field(default_factory=list)
+    windows: list[Annotated[tuple[Time, Time], Strict(False)]] = Field(default_factory=list)
     #: Censored records whose ``variable`` equals one of ``values`` are competing events.
     competing_variable: VarName = ""
     competing_values: list[str] = Field(default_factory=list)
@@ -375,7 +383,7 @@ class SafetySettings(_Strict):
     #: How treatment-emergence is decided: a flag variable in ADAE ('Y' = emergent), or a window
     #: of study days (day 1 = TRTSDT, no day 0) in which the onset (ASTDT) must fall.
     te_flag: VarName = ""
-    te_window_days: tuple[int, int] | None = None
+    te_window_days: Annotated[tuple[Days, Days], Strict(False)] | None = None
     #: Window rule: a record with no onset date (and no ASTDY) counts as treatment-emergent
     #: (the conservative convention of most SAPs).
     te_missing_onset: bool = True

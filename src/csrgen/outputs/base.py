@@ -51,7 +51,7 @@ from csrgen.lock import LockInfo
 class OptionsModel(BaseModel):
     """Base of every output's ``Options``: unknown keys are errors, values frozen."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, strict=True)
 
 
 class NoOptions(OptionsModel):

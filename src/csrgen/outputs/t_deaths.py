@@ -15,7 +15,7 @@ from pydantic import Field, model_validator
 from csrgen import formatting as fmt
 from csrgen.analyses.disposition import DeathSource, ard_deaths, death_records
 from csrgen.ard import stat_lookup
-from csrgen.config import VarName, VarNameOrBlank, unused_options
+from csrgen.config import Text, VarName, VarNameOrBlank, unused_options
 from csrgen.datasets import ARM
 from csrgen.document.model import Cell, Column, Row, Table
 from csrgen.errors import Problem
@@ -45,7 +45,7 @@ class DeathOptions(OptionsModel):
     #: The treatment period: first dose (start_var) to last dose (end_var) + this many days.
     start_var: VarName = "TRTSDT"
     end_var: VarName = "TRTEDT"
-    days_after_treatment: int = Field(default=0, ge=0)
+    days_after_treatment: int = Field(default=0, ge=0, le=36525)
 
     @model_validator(mode="after")
     def _ae_source_used(self) -> DeathOptions:
@@ -73,8 +73,8 @@ class DeathOptions(OptionsModel):
 
 class Options(DeathOptions):
     #: Cause order (values as recorded); other causes follow alphabetically.
-    causes: list[str] = Field(default_factory=list)
-    cause_labels: dict[str, str] = Field(default_factory=dict)
+    causes: list[Text] = Field(default_factory=list)
+    cause_labels: dict[str, Text] = Field(default_factory=dict)
     all_label: str = "All deaths"
     treatment_label: str = "Deaths during the treatment period"
     missing_cause_label: str = "Cause not recorded"

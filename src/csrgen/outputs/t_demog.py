@@ -39,7 +39,7 @@ class DemogVariable(OptionsModel):
     #: Category order (categorical); default alphabetical of the values present.
     levels: list[Text] = Field(default_factory=list)
     #: Display text of a category value ({"M" = "Male"}).
-    level_labels: dict[str, str] = Field(default_factory=dict)
+    level_labels: dict[str, Text] = Field(default_factory=dict)
     #: Use the Kruskal-Wallis test instead of ANOVA.
     nonparametric: bool = False
 

@@ -23,7 +23,7 @@ from csrgen import expr
 from csrgen import formatting as fmt
 from csrgen.analyses.disposition import Category, ard_disposition, ard_screening
 from csrgen.ard import concat_ard, stat_lookup
-from csrgen.config import Expression, VarName, unused_options
+from csrgen.config import Expression, Text, VarName, unused_options
 from csrgen.datasets import ARM
 from csrgen.document.model import Cell, Column, Row, Table
 from csrgen.errors import ConfigError, Problem
@@ -58,8 +58,8 @@ class DispRow(OptionsModel):
     #: ADSL variable holding the reason (DCSREAS, DCTREAS); its values are listed beneath.
     reasons_var: VarName = ""
     #: Reason order (values as recorded); unlisted reasons follow alphabetically.
-    reasons: list[str] = Field(default_factory=list)
-    reason_labels: dict[str, str] = Field(default_factory=dict)
+    reasons: list[Text] = Field(default_factory=list)
+    reason_labels: dict[str, Text] = Field(default_factory=dict)
     indent: int = Field(default=0, ge=0, le=3)
     #: A heading row (label only, no counts), e.g. "Analysis populations".
     heading: bool = False

@@ -54,7 +54,7 @@ class ExposureVar(OptionsModel):
     missing_as_zero: bool = False
     decimals: int = Field(default=0, ge=0, le=6)
     levels: list[Text] = Field(default_factory=list)
-    level_labels: dict[str, str] = Field(default_factory=dict)
+    level_labels: dict[str, Text] = Field(default_factory=dict)
     #: Arms it concerns (empty: all); the others print a dash.
     arms: list[str] = Field(default_factory=list)
 
