@@ -25,7 +25,9 @@ def word(written):
 
 
 def body_text(word):
-    return "\n".join(p.text for p in word.paragraphs)
+    """Paragraphs and table cells (a table's notes are its last row)."""
+    cells = [c.text for t in word.tables for row in t.rows for c in row.cells]
+    return "\n".join([p.text for p in word.paragraphs] + cells)
 
 
 def test_headings_are_numbered_with_heading_styles(word):
@@ -52,11 +54,22 @@ def test_header_and_footer_on_every_section(word):
         assert "Page 1 of 1" in footer.text  # field results until a reader lays the pages out
 
 
-def test_toc_field_and_lists_with_page_references(word):
+def test_contents_and_lists_with_page_references(word):
+    """Every entry links to its heading or caption and carries a PAGEREF field, which Word and
+    LibreOffice both compute (a TOC field's entries LibreOffice prints as written)."""
     instr = [t.text.strip() for t in word.element.body.iter(qn("w:instrText"))]
-    assert 'TOC \\o "1-3" \\h \\z \\u' in instr
+    assert not [i for i in instr if i.startswith("TOC")]
+    for anchor in ("sec_synopsis", "sec_12", "sec_12_1", "sec_16_2"):
+        assert f"PAGEREF {anchor} \\h" in instr
     for output_id in ("t_ae", "t_null", "f_km", "l_ae", "l_big"):
         assert f"PAGEREF {output_id} \\h" in instr
+    toc = [p for p in word.paragraphs if p.style.name in ("TOC 1", "TOC 2", "TOC 3")]
+    assert [p.text.split("\t")[0] for p in toc][:3] == [
+        "Synopsis",
+        "List of Tables",
+        "List of Figures",
+    ]
+    assert ("TOC 2", "12.1 Adverse Events") in [(p.style.name, p.text.split("\t")[0]) for p in toc]
     entries = [p.text for p in word.paragraphs if p.style.name == "Table of Figures"]
     assert [e.split("\t")[0] for e in entries] == [
         "Table 14.3.1 Adverse Events by Preferred Term",
@@ -66,6 +79,11 @@ def test_toc_field_and_lists_with_page_references(word):
         "Listing 16.2.8 Laboratory Values",
         "Listing 16.2.9 All Laboratory Records",
     ]
+    # page numbers at a dotted right tab on the text's edge (A4: 8.27 - 2 inches)
+    for p in toc + [p for p in word.paragraphs if p.style.name == "Table of Figures"]:
+        tab = p._p.pPr.find(qn("w:tabs")).find(qn("w:tab"))
+        assert (tab.get(qn("w:val")), tab.get(qn("w:leader"))) == ("right", "dot")
+        assert abs(int(tab.get(qn("w:pos"))) - 6.27 * 1440) < 2  # twips
     settings = word.settings.element
     assert settings.find(qn("w:updateFields")).get(qn("w:val")) == "true"
 
@@ -139,7 +157,7 @@ def section_of(element):
 def test_listings_are_landscape_and_complete(word):
     listings = [t for t in word.tables if t.rows and t.rows[0].cells[0].text == "Subject"]
     assert len(listings) == 2
-    assert len(listings[1].rows) == LISTING_ROWS + 1
+    assert len(listings[1].rows) == 1 + LISTING_ROWS + 1  # labels, rows, notes
     assert listings[1].rows[5].cells[4].paragraphs[0].alignment == 2  # right-aligned numbers
     for listing in listings:
         size = section_of(listing._tbl).find(qn("w:pgSz"))
