@@ -79,10 +79,9 @@ REQUIRED_STYLES = (
     "List Bullet 2",
     "Hyperlink",
 )
-#: Paper sizes (portrait width, height) with 1-inch margins all round.
-PAPER = {"A4": (Inches(8.27), Inches(11.69)), "Letter": (Inches(8.5), Inches(11))}
-MARGIN = Inches(1.0)
-_EMU_PER_PT = 12700
+#: Paper sizes (portrait width, height) and margins, as the table layout knows them.
+PAPER = {name: (Inches(w), Inches(h)) for name, (w, h) in lay.PAPER_IN.items()}
+MARGIN = Inches(lay.MARGIN_IN)
 #: Room under a figure for its caption, population line and notes.
 FIGURE_ALLOWANCE = Inches(1.6)
 
@@ -100,9 +99,7 @@ class _Writer:
         if missing:
             raise ConfigError(f"{reference}: reference.docx lacks the styles {', '.join(missing)}")
         self.page_w, self.page_h = PAPER.get(doc.paper, PAPER["A4"])
-        self.page = lay.Page(
-            (self.page_w - 2 * MARGIN) / _EMU_PER_PT, (self.page_h - 2 * MARGIN) / _EMU_PER_PT
-        )
+        self.page = lay.text_area(doc.paper)
         self.layouts: dict[int, lay.Layout] = {}
         self.landscape = False
         self.bookmarks: dict[str, int] = {}

@@ -92,6 +92,17 @@ class Page:
         return (self.height, self.width) if landscape else (self.width, self.height)
 
 
+#: Paper sizes (portrait width, height; inches) and the page margin all round (inches).
+PAPER_IN = {"A4": (8.27, 11.69), "Letter": (8.5, 11.0)}
+MARGIN_IN = 1.0
+
+
+def text_area(paper: str) -> Page:
+    """The portrait text area of a page of ``paper`` (A4 or Letter) with the writers' margins."""
+    width, height = PAPER_IN.get(paper, PAPER_IN["A4"])
+    return Page((width - 2 * MARGIN_IN) * 72, (height - 2 * MARGIN_IN) * 72)
+
+
 # -- measuring text --------------------------------------------------------------------------------
 @cache
 def _metrics() -> tuple[float, dict[int, int], dict[int, int]]:
