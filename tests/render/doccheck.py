@@ -205,7 +205,8 @@ def _contains_in_order(line: list[str], groups: list[list[str]]) -> bool:
 def _match_rows(block: _Tabular, lines: list[Line], start: int, end: int):
     """The printed line of each expected row line: the next line that starts with the row's
     first word and holds its values in order; failing that (a value printed elsewhere), the
-    next line that starts with the row's first word (None: no such line)."""
+    next line that starts with the row's first word, which the next rows are not searched
+    after (None: no such line)."""
     matched = []
     cursor = start
     for r, k, groups in expected_lines(block):
@@ -215,7 +216,7 @@ def _match_rows(block: _Tabular, lines: list[Line], start: int, end: int):
         full = [j for j in starts if _contains_in_order(lines[j].tokens, groups)]
         hit = (full or starts or [None])[0]
         matched.append((r, k, hit))
-        if hit is not None:
+        if full:
             cursor = hit + 1
     return matched
 
@@ -433,7 +434,7 @@ def _cited_tables(text: str, links: Iterable[str], tables: dict[str, _Tabular]) 
     for num in _CITED.findall(norm(text)):
         out += [t for n, t in by_number.items() if n == num or n.startswith(num + ".")]
     out += [tables[link.lstrip("#")] for link in links if link.lstrip("#") in tables]
-    return out
+    return list({t.id: t for t in out}.values())
 
 
 def check_narrative_numbers(doc: Document) -> list[Finding]:

@@ -1,12 +1,16 @@
 """The Word writer, checked by reopening its file with python-docx and reading the XML."""
 
+from dataclasses import replace
+
 import docx
 import pytest
 from docx.enum.section import WD_ORIENT
 from docx.oxml.ns import qn
 
+from csrgen.document.model import Cell, Column, Document, Row, Section, Table
 from csrgen.resources import PROJECT_TEMPLATES
 from csrgen.writers.docx import write_docx
+from csrgen.writers.layout import LayoutError
 from tests.writers.sample import HOSTILE, LISTING_ROWS, TITLES, sample_document
 
 REFERENCE = PROJECT_TEMPLATES / "reference.docx"
@@ -201,3 +205,82 @@ def test_reference_docx_is_reproducible(tmp_path):
     tool = runpy.run_path(str(PROJECT_TEMPLATES.parent / "tools" / "make_reference_docx.py"))
     out = tool["build"](tmp_path / "reference.docx")
     assert out.read_bytes() == REFERENCE.read_bytes(), "run tools/make_reference_docx.py and commit"
+
+
+def test_notes_are_the_tables_last_row_ruled_above(word):
+    """In the table, so that LibreOffice keeps them with its last rows on any page."""
+    table = table_by_first_header(word, "")
+    tbl = table._tbl
+    last = tbl.findall(qn("w:tr"))[-1]
+    cells = last.findall(qn("w:tc"))
+    assert len(cells) == 1
+    assert cells[0].find(qn("w:tcPr")).find(qn("w:gridSpan")).get(qn("w:val")) == "4"
+    top = cells[0].find(qn("w:tcPr")).find(qn("w:tcBorders")).find(qn("w:top"))
+    assert top.get(qn("w:val")) == "single"
+    texts = [p.text for p in table.rows[-1].cells[0].paragraphs]
+    assert texts == [
+        "Subjects are counted once per term.",
+        "PT = preferred term.",
+        "Source: adae.csv; output t_ae; data lock L-1 (2024-01-31).",
+    ]
+    borders = tbl.tblPr.find(qn("w:tblBorders"))
+    assert borders.find(qn("w:top")) is not None and borders.find(qn("w:bottom")) is None
+
+
+def test_a_short_table_is_kept_whole_with_its_notes(word):
+    table = table_by_first_header(word, "")
+    body = table._tbl.findall(qn("w:tr"))[2:-1]  # spanners and labels, rows, notes
+    assert len(body) == 4
+    for row in body:
+        for p in row.iter(qn("w:p")):
+            assert p.find(qn("w:pPr")).find(qn("w:keepNext")) is not None
+
+
+def crowded(n_arms: int, stub: str) -> Document:
+    columns = (Column("", align="left", width=2.5),) + tuple(
+        Column(f"Dose {i}\n(N=84)") for i in range(n_arms)
+    )
+    row = Row((Cell(stub),) + tuple(Cell("-11.0 (-16.0, -6.0)") for _ in range(n_arms)))
+    t = Table(
+        id="t_wide",
+        number="Table 14.2.9",
+        title="Crowded",
+        population="",
+        columns=columns,
+        rows=(row,),
+    )
+    doc = sample_document(listing_rows=3)
+    return replace(doc, sections=(Section("14", "Tables", "sec-14", (t,)),))
+
+
+def written_table(doc, tmp_path):
+    path = tmp_path / "crowded.docx"
+    write_docx(doc, path, REFERENCE)
+    word = docx.Document(str(path))
+    return word, next(t for t in word.tables if t.rows[0].cells[-1].text.startswith("Dose"))
+
+
+def test_a_line_that_wraps_gets_non_breaking_hyphens(tmp_path):
+    stub = "Log-rank test stratified by Child-Pugh class at randomisation"
+    word, table = written_table(crowded(4, stub), tmp_path)
+    stub_run = table.rows[1].cells[0].paragraphs[0].runs[0]._r
+    assert len(stub_run.findall(qn("w:noBreakHyphen"))) == 2  # it wraps: no break after "-"
+    assert "-" not in "".join(t.text for t in stub_run.findall(qn("w:t")))
+    assert table.rows[1].cells[0].text == stub  # read back (and copied) with its hyphens
+    value = table.rows[1].cells[1].paragraphs[0].runs[0]._r
+    assert value.findall(qn("w:noBreakHyphen")) == []  # it fits: plain text, searchable
+
+
+def test_a_table_too_wide_for_landscape_gets_smaller_type(tmp_path):
+    word, table = written_table(crowded(10, "Difference"), tmp_path)
+    size = section_of(table._tbl).find(qn("w:pgSz"))
+    assert size.get(qn("w:orient")) == "landscape"
+    sizes = {s.get(qn("w:val")) for s in table._tbl.iter(qn("w:sz"))}
+    assert sizes == {"14"}  # 7 pt: 8 pt does not fit ten CIs and a stub on 9.69 inches
+    margin = table._tbl.tblPr.find(qn("w:tblCellMar")).find(qn("w:left"))
+    assert margin.get(qn("w:w")) == "30"  # 1.5 pt
+
+
+def test_a_table_that_cannot_fit_stops_the_writer(tmp_path):
+    with pytest.raises(LayoutError, match=r"^Table 14\.2\.9 Crowded: 15 columns need"):
+        write_docx(crowded(14, "Difference"), tmp_path / "x.docx", REFERENCE)

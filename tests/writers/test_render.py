@@ -4,7 +4,6 @@ pdftotext; the HTML in headless Chromium through the DevTools protocol."""
 import io
 import json
 import re
-import shutil
 import subprocess
 
 import pytest
@@ -12,33 +11,12 @@ import pytest
 from csrgen.resources import PROJECT_TEMPLATES, template_dirs
 from csrgen.writers.docx import write_docx
 from csrgen.writers.html import write_html
+from tests.render.pdftext import soffice_pdf
 from tests.writers.browser import load_page
 from tests.writers.sample import TITLES, sample_document
 
 pytestmark = pytest.mark.render
 LISTING_ROWS = 600  # 8 pt landscape rows: about 40 a page
-
-
-def soffice_pdf(docx, folder):
-    soffice = shutil.which("soffice") or shutil.which("libreoffice")
-    assert soffice, "LibreOffice (libreoffice-writer) is needed; .ci/run installs it"
-    profile = folder / "lo-profile"
-    subprocess.run(
-        [
-            soffice,
-            f"-env:UserInstallation={profile.as_uri()}",
-            "--headless",
-            "--convert-to",
-            "pdf",
-            "--outdir",
-            str(folder),
-            str(docx),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=600,
-    )
-    return folder / (docx.stem + ".pdf")
 
 
 def test_docx_converts_with_every_title_and_plausible_pages(tmp_path):
