@@ -109,3 +109,30 @@ def test_no_external_requests(page):
 
 def test_same_document_same_bytes(page):
     assert render_html(sample_document(listing_rows=50), template_dirs()) == page
+
+
+def test_tables_scroll_in_their_own_box(page):
+    """Each printed table sits in a focusable scrolling region named by its caption."""
+    boxes = re.findall(
+        r'<div class="table-scroll" role="region" tabindex="0" aria-label="([^"]*)">', page
+    )
+    assert boxes == [
+        "Table 14.3.1 Adverse Events by Preferred Term",
+        "Listing 16.2.7 Adverse Events",
+        "Listing 16.2.8 Laboratory Values",
+    ]
+    assert ".table-scroll { overflow: auto;" in page
+
+
+def test_print_pages_take_the_documents_paper(page):
+    from dataclasses import replace
+
+    assert (
+        "@page { size: A4 portrait; }" in page and "@page landscape { size: A4 landscape; }" in page
+    )
+    letter = render_html(replace(sample_document(listing_rows=5), paper="Letter"), template_dirs())
+    assert "@page { size: Letter portrait; }" in letter
+    assert "size: A4" not in letter
+    # listings print landscape; the AE table fits a portrait page, as in the DOCX
+    assert re.search(r'<div class="output listing landscape" id="l_ae">', page)
+    assert '<div class="output" id="t_ae">' in page

@@ -12,7 +12,7 @@ from csrgen.resources import PROJECT_TEMPLATES, template_dirs
 from csrgen.writers.docx import write_docx
 from csrgen.writers.html import write_html
 from tests.render.pdftext import soffice_pdf
-from tests.writers.browser import load_page
+from tests.writers.browser import CHROMIUM, load_page
 from tests.writers.sample import TITLES, sample_document
 
 pytestmark = pytest.mark.render
@@ -79,3 +79,68 @@ def test_html_in_chromium(tmp_path):
     image = Image.open(io.BytesIO(report.screenshot)).convert("RGB")
     assert image.size[0] == 1400 and image.size[1] > 500
     assert len(image.getcolors(maxcolors=1 << 20)) > 50  # text, sidebar, banner: not blank
+
+
+def wide_document(paper: str = "Letter"):
+    """The sample with a listing of 24 columns, far wider than the page."""
+    from dataclasses import replace
+
+    from csrgen.document.model import Cell, Column, Listing, Row, Section
+
+    columns = tuple(Column(f"Variable {i}", align="left") for i in range(24))
+    rows = tuple(Row(tuple(Cell(f"value {r}.{i}") for i in range(24))) for r in range(30))
+    wide = Listing(
+        id="l_wide",
+        number="Listing 16.2.10",
+        title="Wide",
+        population="",
+        columns=columns,
+        rows=rows,
+    )
+    doc = sample_document(listing_rows=20)
+    return replace(doc, paper=paper, sections=(*doc.sections, Section("17", "W", "sec-w", (wide,))))
+
+
+def test_wide_table_scrolls_in_its_box_not_the_page(tmp_path):
+    page = tmp_path / "csr.html"
+    write_html(wide_document(), page, template_dirs())
+    report = load_page(
+        page,
+        tmp_path / "chrome",
+        {
+            "box": (
+                "(() => { const b = document.querySelector('#l_wide .table-scroll');"
+                " return [b.scrollWidth > b.clientWidth + 500, b.clientWidth > 0]; })()"
+            ),
+            "page": "document.documentElement.scrollWidth <= window.innerWidth",
+        },
+    )
+    assert report.errors == []
+    assert report.results == {"box": [True, True], "page": True}
+
+
+def test_html_prints_on_the_documents_paper(tmp_path):
+    chromium = CHROMIUM
+    page = tmp_path / "csr.html"
+    write_html(wide_document("Letter"), page, template_dirs())
+    pdf = tmp_path / "printed.pdf"
+    subprocess.run(
+        [
+            chromium,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            "--no-pdf-header-footer",
+            f"--print-to-pdf={pdf}",
+            page.as_uri(),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    info = subprocess.run(
+        ["pdfinfo", "-f", "1", "-l", "999", str(pdf)], capture_output=True, text=True, check=True
+    ).stdout
+    sizes = set(re.findall(r"Page\s+\d+ size:\s+([\d.]+) x ([\d.]+) pts", info))
+    assert sizes == {("612", "792"), ("792", "612")}  # Letter, portrait and landscape
