@@ -144,3 +144,58 @@ def test_html_prints_on_the_documents_paper(tmp_path):
     ).stdout
     sizes = set(re.findall(r"Page\s+\d+ size:\s+([\d.]+) x ([\d.]+) pts", info))
     assert sizes == {("612", "792"), ("792", "612")}  # Letter, portrait and landscape
+
+
+MEASURED = ("Placebo", "Relationship", "74 (66.7) [135]", "(-16.0, -6.0)", "<0.001", "AVAWTeTo")
+
+
+def test_measured_widths_are_what_libreoffice_prints(tmp_path, monkeypatch):
+    """A cell as wide as the layout says its text needs prints the text on one line; a cell
+    1 pt narrower than the text itself wraps it: the measure is neither short nor loose."""
+    from dataclasses import replace
+
+    from csrgen.document.model import Cell, Column, Row, Section, Table
+    from csrgen.writers import layout
+
+    tables, widths = [], {}
+    for i, text in enumerate(MEASURED):
+        for bold in (False, True):
+            for fits in (True, False):
+                key = f"t{i}{int(bold)}{int(fits)}"
+                tables.append(
+                    Table(
+                        id=key,
+                        number="",
+                        title=f"case {key}",
+                        population="",
+                        columns=(Column("", align="left"),),
+                        rows=(Row((Cell(text, bold=bold),)),),
+                    )
+                )
+                width = layout.text_width(text, 9, bold)
+                room = width * layout.SLACK + layout.SLACK_PT if fits else width - 1
+                widths[key] = room + 2 * layout.TABLE_SCALES[0].margin
+    real = layout.plan
+
+    def exact(block, page):
+        plan = real(block, page)
+        return replace(plan, widths=(widths[block.id],)) if block.id in widths else plan
+
+    monkeypatch.setattr(layout, "plan", exact)
+    doc = replace(sample_document(listing_rows=3), sections=(Section("1", "M", "m", tables),))
+    write_docx(doc, tmp_path / "m.docx", PROJECT_TEMPLATES / "reference.docx")
+    text = subprocess.run(
+        ["pdftotext", "-raw", str(soffice_pdf(tmp_path / "m.docx", tmp_path)), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.splitlines()
+    printed = {}
+    for i, line in enumerate(text):
+        m = re.fullmatch(r"case (t\d+)", line.strip())
+        if m:
+            printed[m.group(1)] = text[i + 1].strip()
+    for i, word in enumerate(MEASURED):
+        for bold in (0, 1):
+            assert printed[f"t{i}{bold}1"] == word
+            assert printed[f"t{i}{bold}0"] != word
