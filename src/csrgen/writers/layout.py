@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib.resources import files
 
 from csrgen.document.model import Listing, _Tabular
@@ -116,13 +116,15 @@ def text_width(text: str, size: float, bold: bool = False) -> float:
     """Printed width (points) of the longest line of ``text`` at ``size`` points.
 
     A character the font lacks counts as one em (wide, so that it never wraps unseen)."""
+    return max((_units(line, bold) for line in text.split("\n")), default=0) * size / _metrics()[0]
+
+
+@lru_cache(maxsize=1 << 16)
+def _units(line: str, bold: bool) -> int:
+    """Advance width of a line in font units (tables repeat their texts: "0", "1 (1.2)")."""
     em, regular, heavy = _metrics()
     table = heavy if bold else regular
-    unknown = int(em)
-    return max(
-        (sum(table.get(ord(ch), unknown) for ch in line) * size / em for line in text.split("\n")),
-        default=0.0,
-    )
+    return sum(table.get(ord(ch), int(em)) for ch in line)
 
 
 def words(line: str) -> list[str]:
