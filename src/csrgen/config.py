@@ -313,6 +313,41 @@ DEFAULT_NARRATIVE = (
 )
 
 
+class FormatRule(_Strict):
+    """One statistic's format in ``[formats]`` (see ``src/csrgen/formats.toml``): the keys given
+    replace those of the catalog's rule for the statistic."""
+
+    style: Literal["int", "num", "pct", "pvalue", "prob"] = "num"
+    decimals: int | None = Field(default=None, ge=0, le=10)
+    offset: int | None = Field(default=None, ge=-6, le=6)
+    like: str = ""
+
+
+class FormatSettings(_Strict):
+    """``[formats]``: overrides of the declared formats, by ARD stat_name (``stats``) and per
+    output module (``modules.<slug>``). Every table and sentence prints through them."""
+
+    stats: dict[str, FormatRule] = Field(default_factory=dict)
+    modules: dict[str, dict[str, FormatRule]] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _known_statistics(self) -> FormatSettings:
+        from csrgen.ard import STAT_NAMES
+
+        rules = [("stats", self.stats)] + [
+            (f"modules.{m}", rules) for m, rules in self.modules.items()
+        ]
+        bad = [
+            f"{where}.{name}" + (f" (like {r.like!r})" if r.like not in ("", *STAT_NAMES) else "")
+            for where, table in rules
+            for name, r in table.items()
+            if name not in STAT_NAMES or r.like not in ("", *STAT_NAMES)
+        ]
+        if bad:
+            raise ValueError(f"unknown statistics {', '.join(bad)} (not ARD stat_names)")
+        return self
+
+
 class DocumentSettings(_Strict):
     #: DRAFT or FINAL, shown in the page header.
     status: Literal["DRAFT", "FINAL"] = "DRAFT"
@@ -348,6 +383,7 @@ class StudyConfig(_Strict):
     labs: LabSettings | None = None
     safety: SafetySettings | None = None
     document: DocumentSettings = Field(default_factory=DocumentSettings)
+    formats: FormatSettings = Field(default_factory=FormatSettings)
     outputs: list[OutputSpec] = Field(min_length=1)
     #: The study file itself (set by the loader; not a TOML key).
     path: Path = Field(default=Path("."), exclude=True)

@@ -13,9 +13,8 @@ from typing import Literal
 import pandas as pd
 from pydantic import Field
 
-from csrgen import formatting as fmt
 from csrgen.analyses.baseline import BaselineVariable, ard_baseline, method_wording
-from csrgen.ard import stat_lookup
+from csrgen.ard import ArdIndex
 from csrgen.datasets import ARM
 from csrgen.document.model import Cell, Column, Row, Table
 from csrgen.outputs.base import (
@@ -72,13 +71,19 @@ def analyze(ctx: OutputContext, subjects: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+def decimals(ctx: OutputContext, subjects: pd.DataFrame) -> dict[str, int]:
+    """Each variable's data decimals (means and medians print one more, SD two more)."""
+    return {v.var: v.decimals for v in ctx.options.variables}
+
+
 def build(ctx: OutputContext, subjects: pd.DataFrame, ard: pd.DataFrame) -> list[Table]:
     if subjects.empty:
         return [ctx.null()]
     opts: Options = ctx.options
     levels = arm_levels(ctx)
+    ix = ArdIndex(ard)
     columns = [Column(opts.stub_header, align="left", width=2.4, key="stub")]
-    columns += arm_header_columns(ard, ctx)
+    columns += arm_header_columns(ix, ctx)
     if opts.pvalues:
         columns.append(Column("p-value", align="center", width=0.8, key="p"))
     blank = [Cell("")] * (len(columns) - 1)
@@ -89,13 +94,12 @@ def build(ctx: OutputContext, subjects: pd.DataFrame, ard: pd.DataFrame) -> list
         head = [Cell(v.label, bold=True)] + blank
         if opts.pvalues:
             p_rows = ard[(ard["variable"] == v.var) & (ard["stat_name"] == "p_value")]
-            p = float(p_rows["stat"].iloc[0]) if len(p_rows) else float("nan")
-            head[-1] = Cell(fmt.fmt_pvalue(p))
+            head[-1] = Cell(ix.text("p_value", group_level="Overall", variable=v.var, missing=""))
             method = p_rows["method"].iloc[0] if len(p_rows) else ""
             if method and method not in methods:
                 methods.append(method)
         rows.append(Row(tuple(head), kind="group"))
-        for label, texts in _statistic_lines(ard, v, levels, ctx.arms):
+        for label, texts in _statistic_lines(ix, ard, v, levels, ctx.arms):
             cells = [Cell(label, indent=1)] + [Cell(t) for t in texts]
             if opts.pvalues:
                 cells.append(Cell(""))
@@ -112,7 +116,7 @@ def build(ctx: OutputContext, subjects: pd.DataFrame, ard: pd.DataFrame) -> list
             + "; ".join(method_wording(m) for m in methods)
             + "."
         )
-    n_total = population_n(ard, ctx)
+    n_total = population_n(ix, ctx)
     return [
         Table(
             id=ctx.spec.id,
@@ -127,31 +131,31 @@ def build(ctx: OutputContext, subjects: pd.DataFrame, ard: pd.DataFrame) -> list
     ]
 
 
-def _statistic_lines(ard: pd.DataFrame, v: DemogVariable, levels: list[str], arms: list[str]):
+def _statistic_lines(
+    ix: ArdIndex, ard: pd.DataFrame, v: DemogVariable, levels: list[str], arms: list[str]
+):
     """(label, one text per column) for the rows under a variable's heading."""
-
-    def stat(level: str, name: str, var_level: str = "") -> float:
-        return stat_lookup(
-            ard, group_level=level, variable=v.var, stat_name=name, variable_level=var_level
-        )
-
-    d = v.decimals
     lines: list[tuple[str, list[str]]] = []
     if v.kind == "continuous":
+        where = dict(variable=v.var)
         lines += [
-            ("n", [fmt.fmt_int(stat(lv, "n")) for lv in levels]),
-            ("Mean (SD)", [fmt.fmt_mean_sd(stat(lv, "mean"), stat(lv, "sd"), d) for lv in levels]),
-            ("Median", [fmt.fmt_median(stat(lv, "median"), d) for lv in levels]),
-            ("Q1, Q3", [fmt.fmt_range(stat(lv, "q1"), stat(lv, "q3"), d + 1) for lv in levels]),
-            ("Min, Max", [fmt.fmt_range(stat(lv, "min"), stat(lv, "max"), d) for lv in levels]),
+            ("n", [ix.text("n", group_level=lv, **where) for lv in levels]),
+            ("Mean (SD)", [ix.mean_sd(group_level=lv, **where) for lv in levels]),
+            ("Median", [ix.text("median", group_level=lv, **where) for lv in levels]),
+            ("Q1, Q3", [ix.pair("q1", "q3", group_level=lv, **where) for lv in levels]),
+            ("Min, Max", [ix.pair("min", "max", group_level=lv, **where) for lv in levels]),
         ]
     else:
         shown = ard[
             (ard["variable"] == v.var) & (ard["stat_name"] == "n") & (ard["variable_level"] != "")
         ]
         for value in dict.fromkeys(shown["variable_level"]):
-            texts = [fmt.fmt_n_pct(stat(lv, "n", value), stat(lv, "pct", value)) for lv in levels]
+            texts = [
+                ix.n_pct(group_level=lv, variable=v.var, variable_level=value) for lv in levels
+            ]
             lines.append((v.level_labels.get(value, value), texts))
-    if any(stat(lv, "n_miss") > 0 for lv in arms):
-        lines.append(("Missing", [fmt.fmt_int(stat(lv, "n_miss")) for lv in levels]))
+    if any(ix.value("n_miss", group_level=lv, variable=v.var) > 0 for lv in arms):
+        lines.append(
+            ("Missing", [ix.text("n_miss", group_level=lv, variable=v.var) for lv in levels])
+        )
     return lines
