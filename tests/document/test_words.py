@@ -9,7 +9,6 @@ import pytest
 
 from csrgen.document.assemble import build_document
 from csrgen.document.model import Paragraph, Table, iter_blocks
-from csrgen.errors import ConfigError
 from csrgen.formatting import fmt_term
 from tests.document.tiny_ard import LOCK, tiny_ard, tiny_config
 from tests.shipped import shipped_document
