@@ -76,8 +76,10 @@ def classify(
         return (empty if prior is None else prior), (empty if conc is None else conc), note
     by_subject = subjects.set_index("USUBJID")
     first = records["USUBJID"].map(by_subject["TRTSDT"])
-    start = pd.to_datetime(records["ASTDT"])
-    end = pd.to_datetime(records["AENDT"])
+    # validation types ASTDT/AENDT as dates; an unreadable one counts as unknown (and is
+    # counted in the footnote's "no start/end date")
+    start = pd.to_datetime(records["ASTDT"], errors="coerce")
+    end = pd.to_datetime(records["AENDT"], errors="coerce")
     no_start, no_end, untreated = start.isna(), end.isna(), first.isna()
     prior = no_start | untreated | (start < first)
     conc = ~untreated & (no_end | (end >= first))
