@@ -164,12 +164,16 @@ def test_pilot_table_1(tmp_path):
         "40 (47.6)",
         "143 (56.3)",
     ]
-    # The pilot's chemistry labs are safety data (section 14.3): the synopsis's efficacy
-    # results name the dermatologic-event endpoint and no laboratory ANCOVA.
+    # The pilot's chemistry labs and its dermatologic-event endpoint are safety data (section
+    # 14.3): the synopsis's efficacy results say that the primary endpoints' datasets are not
+    # supplied, and show no laboratory ANCOVA; the safety results have the endpoint.
     text = [p.text for p in docx.Document(str(out / "csr.docx")).paragraphs]
     synopsis = text[: text.index("Table of Contents")]
     efficacy = next(t for t in synopsis if t.startswith("Efficacy results:"))
-    assert "Time to first dermatologic event" in efficacy
+    assert "ADAS-Cog (11) total score at week 24: not analysed (dataset ADQSADAS" in efficacy
+    assert "dermatologic" not in efficacy
+    safety = next(t for t in synopsis if t.startswith("Safety results:"))
+    assert "Time to first dermatologic event (Table 14.3.6)" in safety
     assert not any("least-squares mean change" in t for t in synopsis)
 
 

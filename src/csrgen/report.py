@@ -131,6 +131,7 @@ def assemble(prep: Prepared, results: list[OutputResult]) -> Document:
         [(spec.section, by_id[spec.id].blocks) for spec in prep.config.outputs],
         ard=concat_ard(r.ard for r in results),
         template_dirs=template_dirs(prep.config),
+        output_blocks={r.output_id: r.blocks for r in results},
     )
 
 

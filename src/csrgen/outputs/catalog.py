@@ -13,7 +13,7 @@ from types import ModuleType
 import pandas as pd
 from pydantic import ValidationError
 
-from csrgen.ard import check_ard, normalise
+from csrgen.ard import apply_formats, check_ard, normalise
 from csrgen.config import StudyConfig, format_validation_error
 from csrgen.document.model import Block
 from csrgen.errors import ConfigError
@@ -105,11 +105,13 @@ def work_group(spec, options) -> str:
 
 
 def run_output(ctx: OutputContext) -> OutputResult:
-    """pre-processing -> analysis (ARD) -> build, the same for every output."""
+    """pre-processing -> analysis (ARD) -> formats -> build, the same for every output."""
     module = get_module(ctx.spec.slug)
     prepared = module.prepare(ctx)
     ard = module.analyze(ctx, prepared)
     ard = normalise(ard.assign(output_id=ctx.spec.id))
+    decimals = getattr(module, "decimals", None)
+    ard = apply_formats(ard, ctx.formats, ctx.spec.slug, decimals(ctx, prepared) if decimals else 0)
     problems = check_ard(ard)
     if problems:  # a bug in the output module, not a user error: fail loudly
         raise AssertionError(f"{ctx.spec.id}: malformed ARD: {problems}")
