@@ -23,6 +23,7 @@ from pydantic import Field
 
 from csrgen import formatting as fmt
 from csrgen.analyses.occurrences import PATH_SEP, ard_occurrences
+from csrgen.ard import ArdIndex
 from csrgen.datasets import ARM
 from csrgen.document.model import Cell, Column, Row, Table
 from csrgen.outputs.base import (
@@ -33,7 +34,6 @@ from csrgen.outputs.base import (
     population_n,
 )
 from csrgen.outputs.listing_common import keep_rows
-from csrgen.outputs.t_ae_soc_pt import ard_index
 
 #: Shown for a blank class or term (not coded).
 UNCODED = "UNCODED"
@@ -160,22 +160,13 @@ def build_occurrence_table(
         return [ctx.null()]
     opts: OccurrenceOptions = ctx.options
     levels_shown = arm_levels(ctx, show_total(ctx))
-    index = ard_index(ard)
+    ix = ArdIndex(ard)
     n_rows = ard[(ard["stat_name"] == "n") & ard["group_level"].isin(ctx.arms)]
     labels = labels or {}
 
     def cells(variable: str, value: str, path: str) -> list[Cell]:
-        return [
-            Cell(
-                fmt.fmt_nowrap(
-                    fmt.fmt_n_pct(
-                        index[(lv, variable, value, path, "n")],
-                        index[(lv, variable, value, path, "pct")],
-                    )
-                )
-            )
-            for lv in levels_shown
-        ]
+        where = dict(variable=variable, variable_level=value, param=path)
+        return [Cell(fmt.fmt_nowrap(ix.n_pct(group_level=lv, **where))) for lv in levels_shown]
 
     rows = [Row((Cell(opts.any_label or any_label, bold=True), *cells(any_variable, "", "")))]
 
@@ -201,13 +192,13 @@ def build_occurrence_table(
         blank = [Cell("")] * len(levels_shown)
         rows.append(Row((Cell(f"No {what} reported"), *blank)))
     columns = [Column(opts.stub_header or stub_header, align="left", width=3.0, key="stub")]
-    columns += arm_header_columns(ard, ctx, show_total(ctx))
+    columns += arm_header_columns(ix, ctx, show_total(ctx))
     return [
         Table(
             id=ctx.spec.id,
             number=ctx.spec.number,
             title=ctx.spec.title,
-            population=ctx.population_line(population_n(ard, ctx)),
+            population=ctx.population_line(population_n(ix, ctx)),
             columns=tuple(columns),
             rows=tuple(rows),
             footnotes=tuple(ctx.spec.footnotes) + tuple(footnotes),
