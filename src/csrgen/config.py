@@ -49,6 +49,21 @@ class StudyInfo(_Strict):
     endpoints_secondary: list[str] = Field(default_factory=list)
 
 
+class Endpoint(_Strict):
+    """An endpoint of the protocol (``[[endpoints]]``): what the synopsis and sections 9, 11 and
+    12 name, where its results are, or why there are none."""
+
+    label: str = Field(min_length=1)
+    role: Literal["primary", "secondary", "exploratory"] = "primary"
+    kind: Literal["efficacy", "safety"] = "efficacy"
+    #: Dataset roles its analysis needs (e.g. ``adqsadas``); one the study file's
+    #: ``data.datasets`` does not name makes the endpoint "not analysed: dataset ... not
+    #: supplied" wherever it is mentioned.
+    datasets: list[str] = Field(default_factory=list)
+    #: Ids of the outputs that report it (linked from the synopsis and section 9.5).
+    outputs: list[str] = Field(default_factory=list)
+
+
 class DataSettings(_Strict):
     #: Folder of the ADaM files, relative to the study file (``--data`` overrides it).
     dir: str
@@ -313,6 +328,41 @@ DEFAULT_NARRATIVE = (
 )
 
 
+class FormatRule(_Strict):
+    """One statistic's format in ``[formats]`` (see ``src/csrgen/formats.toml``): the keys given
+    replace those of the catalog's rule for the statistic."""
+
+    style: Literal["int", "num", "pct", "pvalue", "prob"] = "num"
+    decimals: int | None = Field(default=None, ge=0, le=10)
+    offset: int | None = Field(default=None, ge=-6, le=6)
+    like: str = ""
+
+
+class FormatSettings(_Strict):
+    """``[formats]``: overrides of the declared formats, by ARD stat_name (``stats``) and per
+    output module (``modules.<slug>``). Every table and sentence prints through them."""
+
+    stats: dict[str, FormatRule] = Field(default_factory=dict)
+    modules: dict[str, dict[str, FormatRule]] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _known_statistics(self) -> FormatSettings:
+        from csrgen.ard import STAT_NAMES
+
+        rules = [("stats", self.stats)] + [
+            (f"modules.{m}", rules) for m, rules in self.modules.items()
+        ]
+        bad = [
+            f"{where}.{name}" + (f" (like {r.like!r})" if r.like not in ("", *STAT_NAMES) else "")
+            for where, table in rules
+            for name, r in table.items()
+            if name not in STAT_NAMES or r.like not in ("", *STAT_NAMES)
+        ]
+        if bad:
+            raise ValueError(f"unknown statistics {', '.join(bad)} (not ARD stat_names)")
+        return self
+
+
 class DocumentSettings(_Strict):
     #: DRAFT or FINAL, shown in the page header.
     status: Literal["DRAFT", "FINAL"] = "DRAFT"
@@ -348,6 +398,10 @@ class StudyConfig(_Strict):
     labs: LabSettings | None = None
     safety: SafetySettings | None = None
     document: DocumentSettings = Field(default_factory=DocumentSettings)
+    formats: FormatSettings = Field(default_factory=FormatSettings)
+    #: The protocol's endpoints (when given, they replace study.endpoints_primary/_secondary in
+    #: the synopsis and section 9.5).
+    endpoints: list[Endpoint] = Field(default_factory=list)
     outputs: list[OutputSpec] = Field(min_length=1)
     #: The study file itself (set by the loader; not a TOML key).
     path: Path = Field(default=Path("."), exclude=True)
@@ -368,6 +422,15 @@ class StudyConfig(_Strict):
                     f"{name}.population: {section.population!r} is not one of {sorted(pops)}"
                 )
         ids = [o.id for o in self.outputs]
+        for i, endpoint in enumerate(self.endpoints):
+            for j, output_id in enumerate(endpoint.outputs):
+                if output_id not in ids:
+                    errors.append(f"endpoints[{i}].outputs[{j}]: no output with id {output_id!r}")
+        if self.endpoints and (self.study.endpoints_primary or self.study.endpoints_secondary):
+            errors.append(
+                "study.endpoints_primary/endpoints_secondary: give the endpoints once, "
+                "as [[endpoints]]"
+            )
         dupes = sorted({i for i in ids if ids.count(i) > 1})
         if dupes:
             errors.append(f"outputs: duplicate id {', '.join(dupes)}")
