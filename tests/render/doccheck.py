@@ -417,12 +417,16 @@ def check_contents_pages(doc: Document, lines: list[Line]) -> list[Finding]:
 # -- narrative numbers against their tables --------------------------------------------------------
 _NUMBER = re.compile(r"[<>]?-?\d+(?:\.\d+)+")
 _CITED = re.compile(r"\bTables?\s+((?:\d+\.)+\d+)")
+#: Numbers that name a part of the document, not a statistic: "Table 14.2", "Appendix 16.2".
+_PART = re.compile(
+    r"\b(?:Tables?|Figures?|Listings?|Appendix|Appendices|[Ss]ections?)\s+\d+(?:\.\d+)*"
+)
 
 
 def numbers(text: str) -> list[str]:
     """Decimal numbers as printed ("3.9", "-11.0", "<0.001"); section and output numbers
-    ("14.2.1") and integers left out."""
-    text = _CITED.sub(" ", norm(text))
+    ("14.2.1", "Appendix 16.2") and integers left out."""
+    text = _PART.sub(" ", norm(text))
     return [m for m in _NUMBER.findall(text) if m.count(".") == 1]
 
 

@@ -17,6 +17,8 @@ from pathlib import Path
 
 #: Words whose boxes' bottoms differ by at most this much (points) share a line.
 BASELINE_PT = 2.0
+#: Words closer than this (points) are one word printed in pieces (a space is 2 pt or more).
+TOUCH_PT = 0.5
 #: Bands at the top and bottom of each page holding the running header and footer (points;
 #: the body starts 72 pt from the edge, the header and footer sit 36 pt from it).
 MARGIN_BAND_PT = 64.0
@@ -91,12 +93,25 @@ def _group(page: int, words: list[Word]) -> list[Line]:
     current: list[Word] = []
     for word in sorted(words, key=lambda w: (w.bottom, w.x0)):
         if current and word.bottom - current[0].bottom > BASELINE_PT:
-            out.append(Line(page, current[0].bottom, tuple(sorted(current, key=lambda w: w.x0))))
+            out.append(_line(page, current))
             current = []
         current.append(word)
     if current:
-        out.append(Line(page, current[0].bottom, tuple(sorted(current, key=lambda w: w.x0))))
+        out.append(_line(page, current))
     return out
+
+
+def _line(page: int, words: list[Word]) -> Line:
+    """Words left to right; pieces that touch (a glyph from a fallback font, which pdftotext
+    reports as a word of its own: "(10" "⁶") joined into one word."""
+    joined: list[Word] = []
+    for word in sorted(words, key=lambda w: w.x0):
+        last = joined[-1] if joined else None
+        if last and 0 <= word.x0 - last.x1 < TOUCH_PT and abs(word.bottom - last.bottom) < 1:
+            joined[-1] = Word(last.text + word.text, last.x0, word.x1, last.bottom)
+        else:
+            joined.append(word)
+    return Line(page, words[0].bottom, tuple(joined))
 
 
 def pdf_pages(pdf: Path) -> int:

@@ -207,6 +207,7 @@ def test_narrative_numbers_equal_to_their_table():
 def test_numbers_leave_out_output_numbers_and_integers():
     text = "In Table 14.2.5.1, 12 of 86 (14.0%): 3.90 (2.73, 5.07), p<0.001 and p=0.023."
     assert dc.numbers(text) == ["14.0", "3.90", "2.73", "5.07", "<0.001", "0.023"]
+    assert dc.numbers("listed in Appendix 16.2 and Section 9.7; Figure 14.2 shows 2.5") == ["2.5"]
 
 
 # -- links -----------------------------------------------------------------------------------------
