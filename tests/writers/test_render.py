@@ -113,10 +113,15 @@ def test_wide_table_scrolls_in_its_box_not_the_page(tmp_path):
                 " return [b.scrollWidth > b.clientWidth + 500, b.clientWidth > 0]; })()"
             ),
             "page": "document.documentElement.scrollWidth <= window.innerWidth",
+            # the listing's filter box sits above the scrolling box and names the listing
+            "tools": (
+                "document.querySelector('#l_wide > .listing-tools input')"
+                ".getAttribute('aria-controls')"
+            ),
         },
     )
     assert report.errors == []
-    assert report.results == {"box": [True, True], "page": True}
+    assert report.results == {"box": [True, True], "page": True, "tools": "l_wide"}
 
 
 def test_html_prints_on_the_documents_paper(tmp_path):
