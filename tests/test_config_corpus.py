@@ -122,7 +122,12 @@ CASES = [
     (
         "unknown-key-in-endpoint",
         "seed",
-        [('label = "Overall survival"', 'label = "Overall survival"\nlandmark = [12]')],
+        [
+            (
+                'paramcd = "OS"\nlabel = "Overall survival"',
+                'paramcd = "OS"\nlabel = "Overall survival"\nlandmark = [12]',
+            )
+        ],
         "{path}: survival.endpoints[0].landmark: unknown key",
     ),
     (

@@ -70,3 +70,52 @@ def test_count_has_thousands_separators():
     assert f.fmt_count(0) == "0"
     assert f.fmt_count(5689) == "5,689"
     assert f.fmt_count(2542486) == "2,542,486"
+
+
+# -- formats as data ------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("x", "code", "expected"),
+    [
+        (12.0, "int", "12"),
+        (2.675, "num:2", "2.68"),
+        (100.0, "pct:1", "100"),
+        (33.333, "pct:1", "33.3"),
+        (0.0004, "pvalue:3", "<0.001"),
+        (0.8425, "prob:1", "84.3"),
+        (float("nan"), "num:1", "NE"),
+    ],
+)
+def test_fmt_stat_by_code(x, code, expected):
+    assert f.fmt_stat(x, code) == expected
+
+
+@pytest.mark.parametrize("code", ["", "num", "int:2", "pct:x", "float:2", "num:11"])
+def test_malformed_codes_are_refused(code):
+    with pytest.raises(ValueError, match="format"):
+        f.parse_code(code)
+
+
+def test_declared_formats_resolve_with_offsets_likes_and_module_overrides():
+    spec = f.default_formats()
+    # means and medians one decimal more than the data, SD two more, min/max as the data
+    assert [spec.code(s, "", 1) for s in ("mean", "sd", "median", "min")] == [
+        "num:2",
+        "num:3",
+        "num:2",
+        "num:1",
+    ]
+    # confidence limits print as their estimate, whatever the data decimals
+    assert spec.code("hr_ucl", "", 3) == spec.code("hr", "", 0) == "num:2"
+    assert spec.code("diff_lcl", "", 2) == spec.code("diff", "", 2) == "num:3"
+    assert spec.code("surv_lcl") == "prob:1"
+    # q1 is a quartile of the data in Table 1, a time in a survival table
+    assert spec.code("q1", "t_demog", 0) == "num:1"
+    assert spec.code("q1", "t_tte", 0) == "num:0" == spec.code("median_time", "t_tte", 0)
+    with pytest.raises(KeyError, match="no format declared"):
+        spec.code("not_a_statistic")
+
+
+def test_circular_like_is_an_error():
+    spec = f.FormatSpec({"a": f.StatFormat(like="b"), "b": f.StatFormat(like="a")})
+    with pytest.raises(ValueError, match="circular"):
+        spec.code("a")

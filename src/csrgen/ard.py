@@ -5,18 +5,27 @@ Every statistic in the CSR is first a row here, then a formatted cell. The colum
 
     output_id, group_var, group_level, variable, variable_level, param, timepoint, stat_name, stat
 
-followed by ``method`` (an extension: the statistical method behind the row, e.g. ``fisher``).
+followed by two extensions: ``method`` (the statistical method behind the row, e.g.
+``fisher``) and ``fmt`` (how the number prints: a code of :mod:`csrgen.formatting`, resolved from
+the declared formats when the output runs, as cards' ``fmt_fn`` travels with each statistic).
 Text columns hold ``""`` when not applicable; ``stat`` is a float (NaN when not estimable).
+
+Read an ARD through :class:`ArdIndex` only: one strict, indexed accessor for table builders and
+the narrative alike, whose ``text`` methods print every copy of a number through its row's
+format.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from csrgen import formatting as fmt
 
 ARD_COLUMNS: tuple[str, ...] = (
     "output_id",
@@ -29,8 +38,11 @@ ARD_COLUMNS: tuple[str, ...] = (
     "stat_name",
     "stat",
     "method",
+    "fmt",
 )
 TEXT_COLUMNS = tuple(c for c in ARD_COLUMNS if c != "stat")
+#: The columns that identify a statistic (unique within an ARD).
+KEY_COLUMNS = tuple(c for c in ARD_COLUMNS if c not in ("stat", "method", "fmt"))
 
 #: The stat_name vocabulary of DESIGN.md plus the extensions csrgen writes. Keep meanings stable.
 STAT_NAMES = frozenset(
@@ -86,6 +98,12 @@ STAT_NAMES = frozenset(
 )
 
 
+def level_key(x: float) -> str:
+    """The one spelling of a numeric key (a landmark time, a window bound) in the ARD and on
+    the page: :func:`csrgen.formatting.fmt_level`."""
+    return fmt.fmt_level(x)
+
+
 def ard_frame(records: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
     """Build an ARD from dicts; missing text keys become ``""`` and ``stat`` becomes float.
 
@@ -112,11 +130,11 @@ def normalise(frame: pd.DataFrame) -> pd.DataFrame:
 def _text(value: Any) -> str:
     if value is None:
         return ""
-    if isinstance(value, float):
+    if isinstance(value, float | np.floating):
         if np.isnan(value):
             return ""
-        # A numeric level (a landmark time, a visit number) is written without a spurious ".0".
-        return f"{value:g}" if value == value and float(value).is_integer() else repr(value)
+        # A numeric level (a landmark time, a visit number): the one spelling of fmt_level.
+        return fmt.fmt_level(value)
     return str(value)
 
 
@@ -145,7 +163,10 @@ def check_ard(frame: pd.DataFrame) -> list[str]:
     unknown = sorted(set(frame["stat_name"]) - STAT_NAMES)
     if unknown:
         problems.append(f"stat_name: unknown names {unknown}")
-    key = [c for c in ARD_COLUMNS if c not in ("stat", "method")]
+    bad_fmt = sorted({c for c in set(frame["fmt"]) if c and not _is_code(c)})
+    if bad_fmt:
+        problems.append(f"fmt: not format codes {bad_fmt}")
+    key = list(KEY_COLUMNS)
     dup = frame.duplicated(subset=key, keep=False)
     if dup.any():
         example = frame.loc[dup, key].head(2).to_dict("records")
@@ -157,6 +178,14 @@ def check_ard(frame: pd.DataFrame) -> list[str]:
     if ((prob < 0) | (prob > 1)).any():
         problems.append("a probability (p_value, surv) outside 0-1")
     return problems
+
+
+def _is_code(code: str) -> bool:
+    try:
+        fmt.parse_code(code)
+    except ValueError:
+        return False
+    return True
 
 
 def write_ard(frame: pd.DataFrame, path: Path) -> None:
@@ -180,7 +209,7 @@ def diff_ard(old: pd.DataFrame, new: pd.DataFrame, rtol: float = 0.0) -> pd.Data
     Returns the rows that were added, removed or whose ``stat`` changed beyond ``rtol``, with
     ``change`` in {"added", "removed", "changed"} and ``stat_old``/``stat_new``.
     """
-    key = [c for c in ARD_COLUMNS if c not in ("stat", "method")]
+    key = list(KEY_COLUMNS)
     merged = old[key + ["stat"]].merge(
         new[key + ["stat"]], on=key, how="outer", suffixes=("_old", "_new"), indicator=True
     )
@@ -198,10 +227,165 @@ def diff_ard(old: pd.DataFrame, new: pd.DataFrame, rtol: float = 0.0) -> pd.Data
     )
 
 
+def apply_formats(
+    frame: pd.DataFrame,
+    spec: fmt.FormatSpec,
+    module: str = "",
+    decimals: int | Mapping[str, int] = 0,
+) -> pd.DataFrame:
+    """``frame`` with its ``fmt`` column resolved from the declared formats (``spec``).
+
+    ``decimals`` are the data decimals the offsets apply to: one number, or per key, looked up
+    by the row's ``param`` first (a lab parameter), then its ``variable`` (a Table 1 variable);
+    a row with neither has 0. A row whose ``fmt`` is already set keeps it.
+    """
+    if frame.empty:
+        return frame
+
+    def data_decimals(param: str, variable: str) -> int:
+        if isinstance(decimals, int):
+            return decimals
+        if param in decimals:
+            return decimals[param]
+        return decimals.get(variable, 0)
+
+    keys = frame[["stat_name", "param", "variable"]].drop_duplicates()
+    codes = {
+        (s, p, v): spec.code(s, module, data_decimals(p, v))
+        for s, p, v in keys.itertuples(index=False)
+    }
+    resolved = [
+        own or codes[(s, p, v)]
+        for own, s, p, v in zip(
+            frame["fmt"], frame["stat_name"], frame["param"], frame["variable"], strict=True
+        )
+    ]
+    return frame.assign(fmt=resolved)
+
+
+_RAISE = object()
+_LOOKUP = ("group_level", "variable", "variable_level", "param", "timepoint")
+#: Limits of an estimate when not ``<stat>_lcl``/``<stat>_ucl``.
+_LIMITS = {"median_time": ("median_lcl", "median_ucl"), "mean": ("lcl", "ucl")}
+
+
+class ArdIndex:
+    """The one way to read an ARD: constant-time, strict look-ups of one statistic.
+
+    A statistic is named by ``stat_name`` and its key columns ``group_level``, ``variable``,
+    ``variable_level``, ``param`` and ``timepoint``, each ``""`` unless given (and
+    ``output_id`` when the ARD holds several outputs). A key that matches no row is an error
+    unless ``missing`` is given (returned instead); a ``stat_name`` outside the vocabulary is
+    an error always, so that a typo cannot print "NE".
+
+    ``value`` gives the number; ``text`` and the other text methods print it through its row's
+    format code, so that a table cell and a sentence quoting it cannot differ.
+
+    ``defaults`` fix key columns for every look-up (``param="OS"`` for the rows of one
+    endpoint); a look-up may still name them.
+    """
+
+    def __init__(self, frame: pd.DataFrame, **defaults: str) -> None:
+        self.frame = frame
+        self.defaults = defaults
+        columns = ("output_id", *_LOOKUP, "stat_name")
+        keys = zip(*(frame[c] for c in columns), strict=True)
+        self._rows: dict[tuple, tuple[float, str]] = {}
+        self._ambiguous: set[tuple] = set()
+        for key, stat, code in zip(keys, frame["stat"], frame["fmt"], strict=True):
+            if key in self._rows:  # the same key under two group_vars
+                self._ambiguous.add(key)
+            self._rows[key] = (float(stat), code)
+        self._outputs = tuple(dict.fromkeys(frame["output_id"]))
+
+    def _get(self, stat_name: str, where: Mapping[str, Any], missing=_RAISE):
+        where = {**self.defaults, **where}
+        if stat_name not in STAT_NAMES:
+            raise LookupError(f"unknown stat_name {stat_name!r} (not in the ARD vocabulary)")
+        unknown = set(where) - {"output_id", *_LOOKUP}
+        if unknown:
+            raise LookupError(f"not key columns of the ARD: {sorted(unknown)}")
+        output = where.get("output_id")
+        if output is None:
+            if len(self._outputs) > 1:
+                raise LookupError(f"name the output_id: this ARD holds {list(self._outputs)}")
+            output = self._outputs[0] if self._outputs else ""
+        key = (str(output), *(str(where.get(c, "")) for c in _LOOKUP), stat_name)
+        if key in self._ambiguous:
+            raise LookupError(f"several ARD rows match {dict(where)} {stat_name!r}")
+        found = self._rows.get(key)
+        if found is None:
+            if missing is _RAISE:
+                shown = {c: v for c, v in zip(("output_id", *_LOOKUP), key, strict=False) if v}
+                raise LookupError(f"no ARD row {shown} stat_name={stat_name!r}")
+            return missing, None
+        return found
+
+    def has(self, stat_name: str, **where: Any) -> bool:
+        return self._get(stat_name, where, missing=None)[1] is not None
+
+    def value(self, stat_name: str, missing: Any = _RAISE, **where: Any) -> float:
+        """The unrounded number (``missing`` when no row matches and ``missing`` is given)."""
+        return self._get(stat_name, where, missing)[0]
+
+    def code(self, stat_name: str, **where: Any) -> str:
+        return self._get(stat_name, where)[1]
+
+    def text(self, stat_name: str, missing: Any = _RAISE, **where: Any) -> str:
+        """The statistic as printed (its row's format); ``missing`` when no row matches."""
+        value, code = self._get(stat_name, where, missing)
+        if code is None:  # no row, and ``missing`` given
+            return missing
+        if not code:
+            raise LookupError(f"ARD row {stat_name!r} {dict(where)} has no format (fmt)")
+        return fmt.fmt_stat(value, code)
+
+    # -- compositions: each part printed by its own row's format ----------------------------
+    def n_pct(self, n: str = "n", pct: str = "pct", **where: Any) -> str:
+        """``n (pct)``; ``0`` alone for a zero count."""
+        count, _ = self._get(n, where)
+        share, code = self._get(pct, where)
+        return fmt.fmt_n_pct_codes(count, share, code)
+
+    def n_pct_events(self, **where: Any) -> str:
+        """``n (pct) [events]`` (adverse-event tables: subjects and records)."""
+        return f"{self.n_pct(**where)} [{self.text('n_records', **where)}]"
+
+    def est_ci(self, stat_name: str, **where: Any) -> str:
+        """``est (lcl, ucl)``; ``NE`` alone when none of the three is estimable."""
+        lcl, ucl = _LIMITS.get(stat_name, (f"{stat_name}_lcl", f"{stat_name}_ucl"))
+        est, code = self._get(stat_name, where)
+        return fmt.fmt_est_ci_codes(est, self.value(lcl, **where), self.value(ucl, **where), code)
+
+    def ci(self, stat_name: str, **where: Any) -> str:
+        """``(lcl, ucl)`` of an estimate."""
+        lcl, ucl = _LIMITS.get(stat_name, (f"{stat_name}_lcl", f"{stat_name}_ucl"))
+        return f"({self.text(lcl, **where)}, {self.text(ucl, **where)})"
+
+    def mean_sd(self, mean: str = "mean", sd: str = "sd", **where: Any) -> str:
+        """``mean (SD)``; ``NE`` when the mean is not estimable."""
+        value, _ = self._get(mean, where)
+        if math.isnan(value):
+            return fmt.NE
+        return f"{self.text(mean, **where)} ({self.text(sd, **where)})"
+
+    def pair(self, first: str, second: str, **where: Any) -> str:
+        """``first, second`` (``Q1, Q3``; ``Min, Max``)."""
+        return f"{self.text(first, **where)}, {self.text(second, **where)}"
+
+    def stat_df(self, **where: Any) -> str:
+        """A test statistic with its degrees of freedom: ``5.23 (1)``."""
+        value, _ = self._get("statistic", where)
+        if math.isnan(value):
+            return fmt.NE
+        return f"{self.text('statistic', **where)} ({self.text('df', **where)})"
+
+
 def stat_lookup(frame: pd.DataFrame, **where: str) -> float:
     """The one ``stat`` matching ``where`` (column=value); an error if none or several match.
 
-    Used by table builders and the synopsis so that every printed number comes from the ARD.
+    A scan, for one-off look-ups of a frame that is not yet formatted; table builders and the
+    narrative use :class:`ArdIndex`.
     """
     mask = np.ones(len(frame), dtype=bool)
     for col, value in where.items():

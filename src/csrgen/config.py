@@ -26,6 +26,7 @@ from pydantic import (
     Field,
     Strict,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -106,8 +107,15 @@ Text = Annotated[str, AfterValidator(_text)]
 
 
 def unused_options(model: BaseModel, names: tuple[str, ...], why: str) -> None:
-    """Refuse keys the user set that the model's other settings make meaningless."""
-    given = sorted(n for n in names if n in model.model_fields_set)
+    """Refuse keys the user set that the model's other settings make meaningless (a key set to
+    its default is harmless: a config dumped and validated again keeps validating)."""
+    fields = type(model).model_fields
+    given = sorted(
+        n
+        for n in names
+        if n in model.model_fields_set
+        and getattr(model, n) != fields[n].get_default(call_default_factory=True)
+    )
     if given:
         raise ValueError(f"{', '.join(given)}: not used {why}")
 
@@ -142,6 +150,21 @@ class StudyInfo(_Strict):
     objectives_secondary: list[str] = Field(default_factory=list)
     endpoints_primary: list[str] = Field(default_factory=list)
     endpoints_secondary: list[str] = Field(default_factory=list)
+
+
+class Endpoint(_Strict):
+    """An endpoint of the protocol (``[[endpoints]]``): what the synopsis and sections 9, 11 and
+    12 name, where its results are, or why there are none."""
+
+    label: str = Field(min_length=1)
+    role: Literal["primary", "secondary", "exploratory"] = "primary"
+    kind: Literal["efficacy", "safety"] = "efficacy"
+    #: Dataset roles its analysis needs (e.g. ``adqsadas``); one the study file's
+    #: ``data.datasets`` does not name makes the endpoint "not analysed: dataset ... not
+    #: supplied" wherever it is mentioned.
+    datasets: list[str] = Field(default_factory=list)
+    #: Ids of the outputs that report it (linked from the synopsis and section 9.5).
+    outputs: list[str] = Field(default_factory=list)
 
 
 #: File types the readers know (``datasets.readers``).
@@ -210,7 +233,7 @@ class Population(_Strict):
     flag: VarNameOrBlank = ""
     #: An expression over ADSL (:mod:`csrgen.expr`), e.g. ``ARM != "Screen Failure"``; with
     #: ``flag`` both must hold. Neither: every ADSL subject.
-    where: Expression = ""
+    where: Expression | None = None
     #: ADSL variable holding the arm for analyses of this population (TRT01P, TRT01A, ...).
     arm_var: VarName
 
@@ -243,7 +266,7 @@ class TteEndpoint(_Strict):
     #: event-free at their start.
     windows: list[Annotated[tuple[Time, Time], Strict(False)]] = Field(default_factory=list)
     #: Censored records whose ``variable`` equals one of ``values`` are competing events.
-    competing_variable: VarName = ""
+    competing_variable: VarName | None = None
     competing_values: list[str] = Field(default_factory=list)
     #: What a competing event is, for table rows ("death without HCC").
     competing_label: str = "competing event"
@@ -382,7 +405,7 @@ class SafetySettings(_Strict):
     dataset: Text = "adae"
     #: How treatment-emergence is decided: a flag variable in ADAE ('Y' = emergent), or a window
     #: of study days (day 1 = TRTSDT, no day 0) in which the onset (ASTDT) must fall.
-    te_flag: VarName = ""
+    te_flag: VarName | None = None
     te_window_days: Annotated[tuple[Days, Days], Strict(False)] | None = None
     #: Window rule: a record with no onset date (and no ASTDY) counts as treatment-emergent
     #: (the conservative convention of most SAPs).
@@ -474,6 +497,41 @@ DEFAULT_NARRATIVE = (
 )
 
 
+class FormatRule(_Strict):
+    """One statistic's format in ``[formats]`` (see ``src/csrgen/formats.toml``): the keys given
+    replace those of the catalog's rule for the statistic."""
+
+    style: Literal["int", "num", "pct", "pvalue", "prob"] = "num"
+    decimals: int | None = Field(default=None, ge=0, le=10)
+    offset: int | None = Field(default=None, ge=-6, le=6)
+    like: str = ""
+
+
+class FormatSettings(_Strict):
+    """``[formats]``: overrides of the declared formats, by ARD stat_name (``stats``) and per
+    output module (``modules.<slug>``). Every table and sentence prints through them."""
+
+    stats: dict[str, FormatRule] = Field(default_factory=dict)
+    modules: dict[str, dict[str, FormatRule]] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _known_statistics(self) -> FormatSettings:
+        from csrgen.ard import STAT_NAMES
+
+        rules = [("stats", self.stats)] + [
+            (f"modules.{m}", rules) for m, rules in self.modules.items()
+        ]
+        bad = [
+            f"{where}.{name}" + (f" (like {r.like!r})" if r.like not in ("", *STAT_NAMES) else "")
+            for where, table in rules
+            for name, r in table.items()
+            if name not in STAT_NAMES or r.like not in ("", *STAT_NAMES)
+        ]
+        if bad:
+            raise ValueError(f"unknown statistics {', '.join(bad)} (not ARD stat_names)")
+        return self
+
+
 class DocumentSettings(_Strict):
     #: DRAFT or FINAL, shown in the page header.
     status: Literal["DRAFT", "FINAL"] = "DRAFT"
@@ -511,9 +569,24 @@ class StudyConfig(_Strict):
     labs: LabSettings | None = None
     safety: SafetySettings | None = None
     document: DocumentSettings = Field(default_factory=DocumentSettings)
+    formats: FormatSettings = Field(default_factory=FormatSettings)
+    #: The protocol's endpoints (when given, they replace study.endpoints_primary/_secondary in
+    #: the synopsis and section 9.5).
+    endpoints: list[Endpoint] = Field(default_factory=list)
     outputs: list[OutputSpec] = Field(min_length=1)
     #: The study file itself (set by the loader; not a TOML key).
     path: Path = Field(default=Path("."), exclude=True)
+
+    @model_validator(mode="after")
+    def _cross_references(self, info: ValidationInfo) -> StudyConfig:
+        # validate_study checks the raw file (with every other error); a config built in code
+        # is checked here
+        if info.context and info.context.get("cross_references_checked"):
+            return self
+        errors = cross_reference_errors(self.model_dump(exclude={"path"}))
+        if errors:
+            raise ValueError("; ".join(errors))
+        return self
 
     # -- derived paths -------------------------------------------------------------------------
     @property
@@ -605,7 +678,9 @@ def validate_study(raw: dict[str, Any], path: str | Path) -> tuple[StudyConfig |
     if "path" in raw:
         lines.append("path: unknown key")
     try:
-        config = StudyConfig.model_validate({**raw, "path": path.resolve()})
+        config = StudyConfig.model_validate(
+            {**raw, "path": path.resolve()}, context={"cross_references_checked": True}
+        )
     except ValidationError as exc:
         lines += validation_lines(exc)
     lines += cross_reference_errors(raw)
@@ -641,6 +716,30 @@ def cross_reference_errors(raw: dict[str, Any]) -> list[str]:
         dupes = sorted({v for v in values if values.count(v) > 1})
         if dupes:
             errors.append(f"outputs: duplicate {key} {', '.join(dupes)}")
+    errors += _endpoint_errors(raw, [o.get("id") for o in outputs])
+    return errors
+
+
+def _endpoint_errors(raw: dict[str, Any], ids: list[Any]) -> list[str]:
+    """``[[endpoints]]`` name outputs that exist, and replace the study's endpoint lists."""
+    endpoints = raw.get("endpoints")
+    if not isinstance(endpoints, list):
+        return []
+    errors = []
+    for i, endpoint in enumerate(endpoints):
+        outputs = endpoint.get("outputs") if isinstance(endpoint, dict) else None
+        for j, output_id in enumerate(outputs if isinstance(outputs, list) else []):
+            if isinstance(output_id, str) and output_id not in ids:
+                errors.append(f"endpoints[{i}].outputs[{j}]: no output with id {output_id!r}")
+    study = raw.get("study")
+    if (
+        endpoints
+        and isinstance(study, dict)
+        and (study.get("endpoints_primary") or study.get("endpoints_secondary"))
+    ):
+        errors.append(
+            "study.endpoints_primary/endpoints_secondary: give the endpoints once, as [[endpoints]]"
+        )
     return errors
 
 

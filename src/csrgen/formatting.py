@@ -15,7 +15,12 @@ Conventions (ICH E3 / common CSR practice):
 from __future__ import annotations
 
 import math
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cache
+from importlib.resources import files
 
 NE = "NE"
 
@@ -150,17 +155,86 @@ def fmt_stat_df(statistic: float | None, df: float | None, digits: int = 2) -> s
 
 
 def fmt_level(x: float | None) -> str:
-    """A number used as a label (landmark time, window bound, axis tick): ``12``, ``0.5``;
-    written as the ARD writes levels (``%g``); ``NE`` when missing."""
+    """A number used as a label or a key (landmark time, window bound, axis tick, an ARD
+    ``timepoint``): ``12``, ``0.5``, ``365.2425``; ``NE`` when missing.
+
+    The one spelling of a numeric level: whole numbers without ``.0``, others as the shortest
+    decimal that round-trips (so ``365.2425`` is not cut to ``365.242`` as ``%g`` would).
+    The ARD writes its numeric levels through this function, so a label found in a table is a
+    key of the ARD."""
     if _missing(x):
         return NE
-    return f"{float(x):g}"
+    x = float(x)
+    return f"{x:g}" if x.is_integer() and abs(x) < 1e15 else repr(x)
 
 
 def fmt_nowrap(text: str) -> str:
     """``text`` with no-break spaces, so that a cell like ``65 (75.6) [281]`` never wraps
     between its parts (HTML and Word both honour U+00A0)."""
     return text.replace(" ", "\u00a0")
+
+
+#: Short words put in lower case when an upper-case term is put in sentence case; other
+#: words of up to three letters are taken for abbreviations (HCC, AE, HIV, I/E) and kept.
+_SMALL_WORDS = frozenset(
+    [
+        "a",
+        "all",
+        "an",
+        "and",
+        "any",
+        "as",
+        "at",
+        "by",
+        "day",
+        "due",
+        "end",
+        "for",
+        "in",
+        "is",
+        "met",
+        "new",
+        "no",
+        "non",
+        "not",
+        "of",
+        "off",
+        "old",
+        "on",
+        "one",
+        "or",
+        "out",
+        "own",
+        "per",
+        "the",
+        "to",
+        "two",
+        "up",
+        "use",
+        "via",
+        "yes",
+    ]
+)
+
+
+def fmt_term(text: str) -> str:
+    """A coded term for a reader: an ALL-CAPITALS value (``LOST TO FOLLOW-UP``) in sentence
+    case (``Lost to follow-up``), words of up to three letters other than common small words
+    kept as abbreviations (``HCC``, ``HIV``); a value in mixed case is printed as recorded.
+    A study file's own labels for the values take precedence over this."""
+    if not text or text != text.upper() or not any(ch.isalpha() for ch in text):
+        return text
+    words = text.split(" ")
+    out = []
+    for i, word in enumerate(words):
+        bare = "".join(ch for ch in word if ch.isalpha())
+        if len(bare) <= 3 and bare.lower() not in _SMALL_WORDS:
+            out.append(word)
+        elif i == 0:
+            out.append(word[:1] + word[1:].lower())
+        else:
+            out.append(word.lower())
+    return " ".join(out)
 
 
 def fmt_value(x: float | None) -> str:
@@ -194,3 +268,120 @@ def fmt_date(value) -> str:
         return pd.Timestamp(value).date().isoformat()
     except (TypeError, ValueError):
         return str(value)
+
+
+# -- formats as data ------------------------------------------------------------------------------
+#: How a statistic prints, as ``style`` or ``style:decimals`` (the ARD's ``fmt`` column):
+#: ``int`` a count; ``num:d`` a number at d decimals; ``pct:d`` a percentage (100 prints
+#: ``100``); ``pvalue:d`` a p-value (``<0.001``, ``>0.999``); ``prob:d`` a probability (0-1)
+#: printed as a percentage.
+STYLES = ("int", "num", "pct", "pvalue", "prob")
+
+
+def format_code(style: str, decimals: int = 0) -> str:
+    if style not in STYLES:
+        raise ValueError(f"unknown format style {style!r} (known: {', '.join(STYLES)})")
+    return style if style == "int" else f"{style}:{int(decimals)}"
+
+
+def parse_code(code: str) -> tuple[str, int]:
+    """``"num:2"`` -> ``("num", 2)``; an error for anything else than :func:`format_code` makes."""
+    style, _, digits = code.partition(":")
+    if (
+        style not in STYLES
+        or (style == "int") != (digits == "")
+        or not (style == "int" or (digits.isdigit() and int(digits) <= 10))
+    ):
+        raise ValueError(f"not a format code: {code!r}")
+    return style, int(digits or 0)
+
+
+def fmt_stat(x: float | None, code: str) -> str:
+    """One statistic printed by its format code (see :data:`STYLES`)."""
+    style, digits = parse_code(code)
+    if style == "int":
+        return fmt_int(x)
+    if style == "pct":
+        return fmt_pct(x, digits)
+    if style == "pvalue":
+        return fmt_pvalue(x, digits)
+    if style == "prob":
+        return fmt_prob_pct(x, digits)
+    return fmt_num(x, digits)
+
+
+@dataclass(frozen=True)
+class StatFormat:
+    """How one statistic prints: a ``style`` with fixed ``decimals``, or with the decimals of
+    the data it summarises plus ``offset``; or ``like`` another statistic."""
+
+    style: str = "num"
+    decimals: int | None = None
+    offset: int | None = None
+    like: str = ""
+
+
+@dataclass(frozen=True)
+class FormatSpec:
+    """Every statistic's format, declared once: ``stats`` by ARD stat_name, ``modules`` the
+    overrides of an output family (a stat_name that means something else there: the ``q1`` of
+    a survival table is a time), resolved with the data decimals of each row."""
+
+    stats: Mapping[str, StatFormat]
+    modules: Mapping[str, Mapping[str, StatFormat]] = field(default_factory=dict)
+
+    def rule(self, stat_name: str, module: str = "") -> StatFormat:
+        seen = []
+        name = stat_name
+        while True:
+            rule = self.modules.get(module, {}).get(name) or self.stats.get(name)
+            if rule is None:
+                raise KeyError(f"no format declared for statistic {name!r}")
+            if not rule.like:
+                return rule
+            seen.append(name)
+            if rule.like in seen:
+                raise ValueError(f"formats: circular 'like' {' -> '.join(seen + [rule.like])}")
+            name = rule.like
+
+    def code(self, stat_name: str, module: str = "", data_decimals: int = 0) -> str:
+        """The format code of ``stat_name`` in ``module`` for data with ``data_decimals``."""
+        rule = self.rule(stat_name, module)
+        fixed = rule.decimals
+        digits = fixed if fixed is not None else data_decimals + (rule.offset or 0)
+        return format_code(rule.style, max(0, min(digits, 10)))
+
+    def merged(self, stats: Mapping[str, StatFormat], modules=None) -> FormatSpec:
+        """This spec with a study file's overrides on top."""
+        own = {m: dict(rules) for m, rules in self.modules.items()}
+        for module, rules in (modules or {}).items():
+            own.setdefault(module, {}).update(rules)
+        return FormatSpec({**self.stats, **stats}, own)
+
+
+def _rules(table: Mapping[str, Mapping]) -> dict[str, StatFormat]:
+    return {name: StatFormat(**dict(rule)) for name, rule in table.items()}
+
+
+@cache
+def default_formats() -> FormatSpec:
+    """The catalog's formats (``csrgen/formats.toml``)."""
+    raw = tomllib.loads(files("csrgen").joinpath("formats.toml").read_text(encoding="utf-8"))
+    modules = {m: _rules(rules) for m, rules in raw.get("modules", {}).items()}
+    return FormatSpec(_rules(raw["stats"]), modules)
+
+
+def fmt_n_pct_codes(n: float | None, pct: float | None, pct_code: str) -> str:
+    """``n (pct)`` with the percentage printed by ``pct_code``; a zero count prints ``0``."""
+    if _missing(n):
+        return NE
+    if n == 0:
+        return "0"
+    return f"{fmt_int(n)} ({fmt_stat(pct, pct_code)})"
+
+
+def fmt_est_ci_codes(est, lcl, ucl, code: str) -> str:
+    """``est (lcl, ucl)`` printed by ``code``; a plain ``NE`` when nothing is estimable."""
+    if all(_missing(v) for v in (est, lcl, ucl)):
+        return NE
+    return f"{fmt_stat(est, code)} ({fmt_stat(lcl, code)}, {fmt_stat(ucl, code)})"

@@ -52,8 +52,19 @@ def test_ard_view_lookups():
         )
         == 0.40
     )
-    assert math.isnan(ard.value("t_os", "hr", group_level="Control", variable="cox"))
-    assert math.isnan(ard.value("t_missing", "N"))
+    # a statistic that is absent is an error unless the template says what to print instead
+    with pytest.raises(LookupError, match="no row of 't_os'"):
+        ard.value("t_os", "hr", group_level="Control", variable="cox")
+    assert math.isnan(
+        ard.value("t_os", "hr", group_level="Control", variable="cox", missing=math.nan)
+    )
+    assert ard.value("t_missing", "N", missing=None) is None
+    with pytest.raises(LookupError, match="unknown stat_name 'hr_lc'"):
+        ard.value("t_os", "hr_lc", group_level="UC-MSC", variable="cox")
+    # printed as the table prints it: the row's own format
+    w = dict(group_level="UC-MSC", variable="cox", variable_level="unadjusted")
+    assert ard.est_ci("t_os", "hr", **w) == "0.52 (0.31, 0.87)"
+    assert ard.text("t_os", "p_value", **w) == "0.012"
     assert ard.has("t_os") and not ard.has("t_missing")
     assert ard.levels("t_os", "timepoint", variable="logrank") == ["0-12", "12-75"]
     # most frequent first by the largest percentage in any arm; Rash (1.8%) below 5%
@@ -70,25 +81,29 @@ def test_synopsis_numbers(doc):
     assert "The data of this report are synthetic." in synopsis
     assert "Intent-to-treat population: Control (N=111) and UC-MSC (N=108)." in synopsis
     # t_os: Control 40 events / 111, median not reached (NE), lower limit 50.25 -> 50.3 (half-up)
-    assert "Control 40 events in 111 patients (median not reached, 95% CI 50.3 to NE);" in synopsis
+    assert (
+        "Control 40 events in 111 patients (median not reached; 95% CI of the median (50.3, NE) "
+        "months);" in synopsis
+    )
+    assert "UC-MSC 25 events in 108 patients (median not reached)." in synopsis
     # HR 0.5234 (0.3149, 0.8701), Wald p 0.01234; log-rank p 0.0004
     assert (
-        "Hazard ratio UC-MSC versus Control: 0.52 (95% CI 0.31, 0.87); p=0.012 (Cox model, Wald test)."  # noqa: E501
+        "Hazard ratio (95% CI) UC-MSC versus Control: 0.52 (0.31, 0.87); p=0.012 (Cox model, Wald test)."  # noqa: E501
         in synopsis
     )
     assert "Log-rank test across arms: p<0.001." in synopsis
     # windows: p 0.9449 -> 0.945; 0.0025 -> 0.003 (half-up); log-rank 0.0012 -> 0.001
     assert (
-        "In the landmark window 0-12 months, the hazard ratio UC-MSC versus Control was 1.02 (95% CI 0.60, 1.70); p=0.945; log-rank p=0.800."  # noqa: E501
+        "Landmark analyses (Table 14.2.1): in the window 0-12 months, the hazard ratio (95% CI) UC-MSC versus Control was 1.02 (0.60, 1.70); p=0.945; log-rank p=0.800;"  # noqa: E501
         in synopsis
     )
     assert (
-        "window 12-75 months, the hazard ratio UC-MSC versus Control was 0.40 (95% CI 0.22, 0.73); p=0.003; log-rank p=0.001."  # noqa: E501
+        "window 12-75 months, the hazard ratio (95% CI) UC-MSC versus Control was 0.40 (0.22, 0.73); p=0.003; log-rank p=0.001."  # noqa: E501
         in synopsis
     )
     # labs at the last visit (Week 48): 2.04 -> 2.0, 5.15 -> 5.2, 3.11 (1.95, 4.27) -> 3.1 (2.0, 4.3)  # noqa: E501
     assert (
-        "Serum albumin: at Week 48 the least-squares mean change from baseline was 2.0 g/L (Control), 5.2 g/L (UC-MSC); difference UC-MSC - Control 3.1 (2.0, 4.3), p<0.001."  # noqa: E501
+        "Serum albumin: at Week 48 the least-squares mean change from baseline was 2.0 g/L (Control), 5.2 g/L (UC-MSC); difference (95% CI) UC-MSC - Control 3.1 (2.0, 4.3), p<0.001 (Table 14.2.2)."  # noqa: E501
         in synopsis
     )
     # AEs: 60 (54.5454 -> 54.5), 70 (64.8148 -> 64.8); serious 0 printed alone
@@ -108,8 +123,8 @@ def test_in_text_tables(doc):
     tables = {b.title: b for b in iter_blocks(doc.sections) if isinstance(b, Table)}
     os_table = tables["Summary of Overall survival (Intent-to-treat population; see Table 14.2.1)"]
     assert [[c.text for c in r.cells] for r in os_table.rows] == [
-        ["Control", "111", "40", "NE (50.3, NE)", "Reference", ""],
-        ["UC-MSC", "108", "25", "NE (NE, NE)", "0.52 (0.31, 0.87)", "0.012"],
+        ["Control", "111", "40 (36.0)", "NE (50.3, NE)", "Reference", ""],
+        ["UC-MSC", "108", "25 (23.1)", "NE", "0.52 (0.31, 0.87)", "0.012"],
     ]
     pts = next(
         t

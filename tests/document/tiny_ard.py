@@ -6,8 +6,9 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from csrgen.ard import ard_frame
+from csrgen.ard import apply_formats, ard_frame, concat_ard
 from csrgen.config import StudyConfig
+from csrgen.formatting import default_formats
 from csrgen.lock import LockInfo
 
 NAN = math.nan
@@ -129,15 +130,19 @@ def tiny_ard():
     tte = dict(output_id="t_os", param="OS", method="km-loglog")
     rows += [tte | r for r in _n("t_os", {"Control": 111, "UC-MSC": 108})]
     for arm, events, med, lcl in (("Control", 40, NAN, 50.25), ("UC-MSC", 25, NAN, NAN)):
+        n = {"Control": 111, "UC-MSC": 108}[arm]
         rows += [tte | {"group_level": arm, "stat_name": "n_event", "stat": events}]
+        rows += [tte | {"group_level": arm, "stat_name": "n", "stat": n}]
+        rows += [tte | {"group_level": arm, "stat_name": "pct_event", "stat": 100 * events / n}]
         rows += [
             tte | {"group_level": arm, "stat_name": s, "stat": v}
             for s, v in (("median_time", med), ("median_lcl", lcl), ("median_ucl", NAN))
         ]
-    rows += [
-        tte | {"group_level": "Control", "timepoint": "12", "stat_name": "surv", "stat": 0.8423}
-    ]
-    rows += [tte | {"group_level": "UC-MSC", "timepoint": "12", "stat_name": "surv", "stat": 0.85}]
+    for arm, surv in (("Control", (0.8423, 0.76, 0.8951)), ("UC-MSC", (0.85, 0.7666, 0.905))):
+        rows += [
+            tte | {"group_level": arm, "timepoint": "12", "stat_name": name, "stat": v}
+            for name, v in zip(("surv", "surv_lcl", "surv_ucl"), surv, strict=True)
+        ]
     for window, p_lr, (hr, lo, hi, p) in (
         ("", 0.0004, (0.5234, 0.3149, 0.8701, 0.01234)),
         ("0-12", 0.8, (1.02, 0.6, 1.7, 0.9449)),
@@ -236,4 +241,15 @@ def tiny_ard():
             }
             for s, v in (("n", n), ("pct", pct))
         ]
-    return ard_frame(rows)
+    # Formats as the runner resolves them: times of t_os at one decimal (survival.time_decimals),
+    # ALB and the Table 1 variables with whole-number data.
+    frame = ard_frame(rows)
+    parts = [
+        apply_formats(sub, default_formats(), {"t_os": "t_tte"}.get(oid, oid), MODULE_DECIMALS)
+        for oid, sub in frame.groupby("output_id", sort=False)
+    ]
+    return concat_ard(parts)
+
+
+#: Data decimals of the tiny ARD's rows: survival times 1 (by the endpoint "OS"), others 0.
+MODULE_DECIMALS = {"OS": 1}

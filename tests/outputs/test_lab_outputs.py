@@ -108,14 +108,21 @@ def study(tmp_path):
 
 
 def column(table: Table, header_index: int) -> dict[str, list[str]]:
-    """{visit: the lines of the column's statistics} from a table of visit blocks."""
+    """{visit: the column's statistics, one per row} from a table of visit blocks."""
     out, visit = {}, None
     for row in table.rows:
         if row.kind == "group":
             visit = row.cells[0].text
+            out[visit] = []
         else:
-            out[visit] = row.cells[header_index].text.split("\n")
+            assert "\n" not in row.cells[header_index].text  # one statistic per row
+            out[visit].append(row.cells[header_index].text)
     return out
+
+
+def stub(table: Table) -> list[str]:
+    """The row labels under the first visit."""
+    return column(table, 0)[next(r.cells[0].text for r in table.rows if r.kind == "group")]
 
 
 # -- t_lab_summary ------------------------------------------------------------------------------
@@ -139,8 +146,7 @@ def test_summary_blocks_by_hand(study):
         "Week 8",
         "Week 12",
     ]
-    stub = [r.cells[0].text for r in alb.rows if r.kind != "group"][0]
-    assert stub.split("\n") == ["n", "Mean (SD)", "Median", "Q1, Q3", "Min, Max"]
+    assert stub(alb) == ["n", "Mean (SD)", "Median", "Q1, Q3", "Min, Max"]
     placebo_chg, drug_chg = column(alb, 3), column(alb, 4)
     # Placebo week 4: 2, 1, 3, 0 -> SD sqrt(5/3) = 1.29; SAS Q1 = (0+1)/2, Q3 = (2+3)/2
     assert placebo_chg["Week 4"] == ["4", "1.5 (1.29)", "1.5", "0.5, 2.5", "0, 3"]
@@ -148,7 +154,7 @@ def test_summary_blocks_by_hand(study):
     assert drug_chg["Week 4"] == ["3", "5.0 (1.00)", "5.0", "4.0, 6.0", "4, 6"]
     assert drug_chg["Week 8"] == ["1", "5.0 (NE)", "5.0", "5.0, 5.0", "5, 5"]
     assert drug_chg["Week 12"] == ["0", "NE", "NE", "NE", "NE"]
-    assert placebo_chg["Baseline"] == [""]  # no change at baseline
+    assert placebo_chg["Baseline"] == [""] * 5  # no change at baseline
     # Drug baseline values 29, 31, 35, 33
     assert column(alb, 2)["Baseline"] == ["4", "32.0 (2.58)", "32.0", "30.0, 34.0", "29, 35"]
     assert "A study footnote." in alb.footnotes
@@ -207,8 +213,7 @@ def test_ancova_block(study):
             stat_name=name,
         )
 
-    stub = [r for r in alb.rows if r.kind != "group"][0].cells[0].text.split("\n")
-    assert stub == [
+    assert stub(alb) == [
         "n",
         "LS mean (SE)",
         "Difference vs Placebo (95% CI)",
@@ -268,13 +273,26 @@ def test_docx_and_html(study, tmp_path):
     header = [c.text for c in table.rows[0].cells]
     assert header[1] == "Value" and header[-1] == "Change from baseline"
     body = [[c.text for c in row.cells] for row in table.rows[2:]]
-    week4 = body[body.index(["Week 4", "", "", "", ""]) + 1]
-    assert week4[3] == "4\n1.5 (1.29)\n1.5\n0.5, 2.5\n0, 3"
+    start = body.index(["Week 4", "", "", "", ""]) + 1
+    assert [row[3] for row in body[start : start + 5]] == [
+        "4",
+        "1.5 (1.29)",
+        "1.5",
+        "0.5, 2.5",
+        "0, 3",
+    ]
+    assert [row[0] for row in body[start : start + 5]] == [
+        "n",
+        "Mean (SD)",
+        "Median",
+        "Q1, Q3",
+        "Min, Max",
+    ]
     html = (out / "csr.html").read_text()
     for anchor in ("t_lab_summary_alb", "t_lab_ancova_alb", "f_lab_mean_alb", "t_lab_summary_tbil"):
         assert f'id="{anchor}"' in html
     assert "Table 14.2.4.1</span> Laboratory Values by Visit: Albumin (g/L)" in html
-    assert "4<br>1.5 (1.29)<br>1.5<br>0.5, 2.5<br>0, 3" in html
+    assert '<th scope="row" class="a-left indent-1">Mean (SD)</th>' in html
     ard = pd.read_csv(out / "ard.csv", keep_default_na=False)
     assert {"t_lab_summary", "t_lab_ancova", "f_lab_mean"} <= set(ard["output_id"])
 

@@ -136,9 +136,9 @@ def test_tte_table_by_hand(tmp_path):
     # midpoint of a stretch at exactly the probability: median (2 + 3) / 2, 25th (1 + 2) / 2
     assert rows["Median (95% CI)"][0].startswith("2.5 (")
     assert rows["25th percentile (95% CI)"][0].startswith("1.5 (")
-    assert rows["Median (95% CI)"][1] == "NE (NE, NE)"  # Drug: no events
+    assert rows["Median (95% CI)"][1] == "NE"  # Drug: no events, nothing estimable
     assert rows["2 months"][0].startswith("50.0 (")  # survival at 2 months, %
-    assert rows["Unadjusted"] == ["", "NE (NE, NE)", ""]  # no events in Drug: HR not estimable
+    assert rows["Unadjusted"] == ["", "NE", ""]  # no events in Drug: HR not estimable
     assert any(f.startswith("NE = not estimable") for f in table.footnotes)
     assert any("Efron" in f for f in table.footnotes)
     assert table.population == "Population: Intent-to-treat population (N=8)"
@@ -271,3 +271,41 @@ def test_covariate_missing_values_drop_from_the_adjusted_model_only(tmp_path):
             ard, group_level="Drug", variable="cox", variable_level="adjusted", stat_name="hr"
         )
     )
+
+
+def test_study_formats_change_the_table_and_the_narrative_alike(tmp_path):
+    """A format declared in the study file ([formats]) is the one every copy prints through."""
+    from csrgen.report import assemble
+    from tests.document.quotes import misquotes
+
+    os = OS | {"T-05": (2.5, 0, "DEATH")}  # an event in Drug: the hazard ratio is estimable
+    path = study(tmp_path, frame=adtte(os=os), outputs=OUTPUTS[:2])
+    text = path.read_text().replace(
+        "[survival]", "[formats.stats]\nhr = { decimals = 3 }\n\n[survival]", 1
+    )
+    path.write_text(text)
+    prep = prepare_study(path)
+    from csrgen.report import run_outputs
+
+    results = run_outputs(prep, jobs=1)
+    t_os = next(r for r in results if r.output_id == "t_os")
+    hr = texts(t_os.blocks[0])["Unadjusted"][1]
+    assert re.fullmatch(r"\d\.\d{3} \(\d\.\d{3}, \d+\.\d{3}\)", hr), hr
+    assert set(t_os.ard.loc[t_os.ard["stat_name"] == "hr", "fmt"]) == {"num:3"}
+    doc = assemble(prep, results)
+    assert misquotes(doc) == []
+    from csrgen.document.model import Paragraph, iter_blocks
+
+    synopsis = next(s for s in doc.sections if s.anchor == "sec-synopsis")
+    quoted = " ".join(b.text for b in iter_blocks(synopsis.blocks) if isinstance(b, Paragraph))
+    assert f"Drug versus Placebo: {hr}; p=" in quoted
+
+
+def test_unknown_statistic_in_formats_names_the_key(tmp_path):
+    path = study(tmp_path, outputs=OUTPUTS[:1])
+    text = path.read_text().replace(
+        "[survival]", "[formats.stats]\nhrr = { decimals = 3 }\n\n[survival]", 1
+    )
+    path.write_text(text)
+    with pytest.raises(ConfigError, match=r"formats: unknown statistics stats\.hrr"):
+        prepare_study(path)

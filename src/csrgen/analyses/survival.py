@@ -30,7 +30,7 @@ from csrgen.analyses.km import (
     km_quantile,
     logrank,
 )
-from csrgen.ard import ard_frame
+from csrgen.ard import ard_frame, level_key
 
 __all__ = ["EVENT", "STATUS", "TIME", "TteAnalysis", "ard_tte", "window_label", "memoised"]
 
@@ -64,7 +64,7 @@ class TteAnalysis:
 
 def window_label(window: tuple[float, float]) -> str:
     """The ARD ``timepoint`` of a landmark window: ``"0-12"``, ``"12-75"``."""
-    return f"{window[0]:g}-{window[1]:g}"
+    return f"{level_key(window[0])}-{level_key(window[1])}"
 
 
 # -- memo ---------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ of an output section (say an introduction to 14) is merged into it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -94,11 +94,15 @@ def output_sections(blocks_by_output: Sequence[tuple[str, Sequence[Block]]]) -> 
 
 
 def narrative_sections(
-    config: StudyConfig, lock: LockInfo, ard: pd.DataFrame | None, template_dirs: list[Path]
+    config: StudyConfig,
+    lock: LockInfo,
+    ard: pd.DataFrame | None,
+    template_dirs: list[Path],
+    output_blocks: Mapping[str, Sequence[Block]] | None = None,
 ) -> tuple[Section, ...]:
     """Render and parse every narrative template of the study, in the study file's order."""
     env = narrative_environment(template_dirs)
-    context = template_context(config, lock, ard)
+    context = template_context(config, lock, ard, output_blocks)
     sections: list[Section] = []
     for name in config.document.narrative:
         text = render_narrative(env, name, context)
@@ -145,9 +149,11 @@ def build_document(
     blocks_by_output: Sequence[tuple[str, Sequence[Block]]],
     ard: pd.DataFrame | None = None,
     template_dirs: list[Path] | None = None,
+    output_blocks: Mapping[str, Sequence[Block]] | None = None,
 ) -> Document:
     """The whole CSR. ``ard`` is the run's concatenated ARD (the narrative's numbers);
-    ``template_dirs`` default to the study's own folder, then the project's templates."""
+    ``template_dirs`` default to the study's own folder, then the project's templates;
+    ``output_blocks`` (output id -> blocks) let the narrative's links land on the blocks."""
     if template_dirs is None:
         from csrgen.resources import template_dirs as default_dirs
 
@@ -155,7 +161,8 @@ def build_document(
     s = config.study
     lock_text = f"data lock {lock.lock_id} ({lock.lock_date})" if lock.locked else UNLOCKED_BANNER
     sections = merge_sections(
-        narrative_sections(config, lock, ard, template_dirs), output_sections(blocks_by_output)
+        narrative_sections(config, lock, ard, template_dirs, output_blocks),
+        output_sections(blocks_by_output),
     )
     return Document(
         study_id=s.id,

@@ -2,9 +2,10 @@
 
 Templates (``templates/narrative/<name>.md.j2``, Jinja2) render Markdown-subset text (see
 :mod:`csrgen.document.narrative`). Every number comes from the run's ARD through :class:`ArdView`
-and becomes text through :mod:`csrgen.formatting` (``fmt.fmt_pvalue(p)``), so it prints as in the
-tables. A value that is absent is NaN (``fmt`` prints ``NE``); templates test ``ard.has(...)``
-to leave out a sentence for an output the study does not have.
+and prints through its ARD row's format (``ard.text(...)``, ``ard.est_ci(...)``), exactly as the
+output's table prints it. A statistic that is absent is an error, not "NE": templates test
+``ard.has(...)`` to leave out a sentence for an output the study does not have, or pass
+``missing=``.
 
 Values inserted with ``{{ }}`` are escaped for the Markdown subset (an AE term ``*x*`` prints
 as is). A raw float inserted without a ``fmt`` function is an error: numbers print only through
@@ -14,7 +15,7 @@ formatting.py.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,29 +34,37 @@ from jinja2 import (
 from markupsafe import Markup
 
 from csrgen import formatting
-from csrgen.ard import ARD_COLUMNS, empty_ard
+from csrgen.ard import ARD_COLUMNS, STAT_NAMES, ArdIndex, empty_ard
 from csrgen.config import OutputSpec, StudyConfig
+from csrgen.document.model import Table
 from csrgen.document.narrative import PLACEHOLDER_PREFIX, MdSafe, md_escape
 from csrgen.errors import ConfigError
 from csrgen.lock import LockInfo
+from csrgen.outputs.base import block_id
 
 #: Key columns that default to "" in :meth:`ArdView.value` (so that ``N`` and whole-follow-up
 #: rows are found without naming them); the others match anything unless given.
 _DEFAULT_EMPTY = ("variable", "variable_level", "timepoint")
-_KEYS = tuple(c for c in ARD_COLUMNS if c not in ("stat",))
+_KEYS = tuple(c for c in ARD_COLUMNS if c not in ("stat", "method", "fmt"))
+_LOOKUP = ("group_level", "variable", "variable_level", "param", "timepoint")
+_RAISE = object()
 
 
 class ArdView:
-    """Read-only lookups into the concatenated ARD of a run.
+    """Read-only look-ups into the concatenated ARD of a run, for the narrative templates.
 
     ``value(output_id, stat_name, **where)``: the one ``stat`` matching; ``variable``,
-    ``variable_level`` and ``timepoint`` default to ``""``, other columns match anything unless
-    given (pass ``None`` to match anything). NaN when no row matches; an error when several do
-    (the template must say which).
+    ``variable_level`` and ``timepoint`` default to ``""``, the other key columns match anything
+    unless given (pass ``None`` to match anything). No match is an error unless ``missing`` is
+    given; several matches are an error (the template must say which).
+
+    ``text``, ``n_pct``, ``est_ci``, ``ci``, ``mean_sd`` print the statistic through its row's
+    format (:class:`csrgen.ard.ArdIndex`), exactly as the output's table prints it.
     """
 
     def __init__(self, frame: pd.DataFrame | None = None) -> None:
         frame = empty_ard() if frame is None else frame
+        self._index = ArdIndex(frame)
         self._by_output = {key: sub for key, sub in frame.groupby("output_id", sort=False)}
         # Templates make hundreds of lookups: compare plain numpy arrays, not pandas Series.
         self._arrays = {
@@ -72,7 +81,10 @@ class ArdView:
         """True when the output wrote rows (matching ``where``, if given)."""
         return bool(len(self._select(output_id, where)))
 
-    def value(self, output_id: str, stat_name: str, **where: Any) -> float:
+    def key(self, output_id: str, stat_name: str, missing: Any = _RAISE, **where: Any):
+        """The full key of the one row matching (see the class docstring), or ``None``."""
+        if stat_name not in STAT_NAMES:
+            raise LookupError(f"unknown stat_name {stat_name!r} (not in the ARD vocabulary)")
         criteria = {c: "" for c in _DEFAULT_EMPTY} | where | {"stat_name": stat_name}
         hits = self._select(output_id, criteria)
         if len(hits) > 1:
@@ -81,7 +93,34 @@ class ArdView:
                 f"ard.value({output_id!r}, {stat_name!r}, {where}) matches {len(hits)} rows, "
                 f"e.g. {shown}; name the distinguishing column"
             )
-        return float(hits["stat"].iloc[0]) if len(hits) else math.nan
+        if not len(hits):
+            if missing is _RAISE:
+                raise LookupError(f"ard: no row of {output_id!r} with {stat_name!r}, {where}")
+            return None
+        row = hits.iloc[0]
+        return {"output_id": output_id} | {c: row[c] for c in _LOOKUP}
+
+    def value(self, output_id: str, stat_name: str, missing: Any = _RAISE, **where: Any) -> float:
+        key = self.key(output_id, stat_name, missing, **where)
+        return missing if key is None else self._index.value(stat_name, **key)
+
+    def text(self, output_id: str, stat_name: str, missing: Any = _RAISE, **where: Any) -> str:
+        """The statistic as its table prints it."""
+        key = self.key(output_id, stat_name, missing, **where)
+        return missing if key is None else self._index.text(stat_name, **key)
+
+    def n_pct(self, output_id: str, n: str = "n", pct: str = "pct", **where: Any) -> str:
+        return self._index.n_pct(n, pct, **self.key(output_id, n, **where))
+
+    def est_ci(self, output_id: str, stat_name: str, **where: Any) -> str:
+        """``est (lcl, ucl)`` as the table prints it."""
+        return self._index.est_ci(stat_name, **self.key(output_id, stat_name, **where))
+
+    def ci(self, output_id: str, stat_name: str, **where: Any) -> str:
+        return self._index.ci(stat_name, **self.key(output_id, stat_name, **where))
+
+    def mean_sd(self, output_id: str, mean: str = "mean", sd: str = "sd", **where: Any) -> str:
+        return self._index.mean_sd(mean, sd, **self.key(output_id, mean, **where))
 
     def rows(self, output_id: str, **where: Any) -> list[dict[str, Any]]:
         """Matching rows as dicts, in ARD order."""
@@ -139,17 +178,38 @@ class OutputRef:
     section: str
     population: str
     population_label: str
+    #: The output's numbered blocks in the document, (anchor, number): an output made of one
+    #: block per parameter (Table 14.2.4.1, 14.2.4.2, ...) has no block of its own id.
+    blocks: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def anchor(self) -> str:
+        """Where a link to the output lands: its own block, else its first block."""
+        ids = [b for b, _ in self.blocks]
+        return self.id if self.id in ids or not ids else ids[0]
 
     @property
     def link(self) -> MdSafe:
-        return MdSafe(f"[{md_escape(self.number)}](#{self.id})")
+        return MdSafe(f"[{md_escape(self.number)}](#{self.anchor})")
+
+    def block_link(self, key: str) -> MdSafe:
+        """A link to the block of one parameter (``block_id(output id, key)``), by its own
+        number ("Table 14.2.5.1"); the output's link when it has no such block."""
+        wanted = block_id(self.id, key)
+        for anchor, number in self.blocks:
+            if anchor == wanted:
+                return MdSafe(f"[{md_escape(number)}](#{anchor})")
+        return self.link
 
 
-def output_refs(config: StudyConfig) -> list[OutputRef]:
-    return [_ref(config, spec) for spec in config.outputs]
+def output_refs(
+    config: StudyConfig, output_blocks: Mapping[str, Sequence[Any]] | None = None
+) -> list[OutputRef]:
+    blocks = output_blocks or {}
+    return [_ref(config, spec, blocks.get(spec.id, ())) for spec in config.outputs]
 
 
-def _ref(config: StudyConfig, spec: OutputSpec) -> OutputRef:
+def _ref(config: StudyConfig, spec: OutputSpec, blocks: Sequence[Any]) -> OutputRef:
     return OutputRef(
         id=spec.id,
         module=spec.slug,
@@ -159,6 +219,9 @@ def _ref(config: StudyConfig, spec: OutputSpec) -> OutputRef:
         section=spec.section,
         population=spec.population,
         population_label=config.populations[spec.population].label,
+        blocks=tuple(
+            (b.id, b.number) for b in blocks if getattr(b, "number", "") and getattr(b, "id", "")
+        ),
     )
 
 
@@ -189,12 +252,22 @@ def _finalize(value: Any) -> Markup:
     return Markup(md_escape(str(value)))
 
 
+def plural(n: float, word: str, many: str = "") -> str:
+    """``word`` or its plural (``many``, default ``word + "s"``) as the count ``n`` asks."""
+    return word if n == 1 else (many or word + "s")
+
+
 def template_context(
-    config: StudyConfig, lock: LockInfo, ard: pd.DataFrame | None
+    config: StudyConfig,
+    lock: LockInfo,
+    ard: pd.DataFrame | None,
+    output_blocks: Mapping[str, Sequence[Any]] | None = None,
 ) -> dict[str, Any]:
-    """The names every narrative template sees (documented in templates/narrative/README.md)."""
+    """The names every narrative template sees (documented in templates/narrative/README.md).
+
+    ``output_blocks`` (output id -> its blocks) lets links land on the blocks an output made."""
     view = ArdView(ard)
-    refs = output_refs(config)
+    refs = output_refs(config, output_blocks)
     by_id = {r.id: r for r in refs}
     survival = config.survival
     endpoint_labels = {e.paramcd: e.label for e in survival.endpoints} if survival else {}
@@ -235,17 +308,72 @@ def template_context(
                 return sizes
         return {}
 
+    tables = {
+        oid: next((b for b in blocks if isinstance(b, Table) and not b.null_reason), None)
+        for oid, blocks in (output_blocks or {}).items()
+    }
+
+    def output_table(output_id: str) -> dict[str, Any] | None:
+        """The first table an output printed, as texts, for an in-text copy: ``columns``
+        (header labels on one line) and ``rows`` (``label``, ``indent``, ``group``, ``cells``).
+        A copy of the cells, so the text cannot print a number otherwise than its table."""
+        table = tables.get(output_id)
+        if table is None:
+            return None
+        return {
+            "columns": [c.label.replace("\n", " ") for c in table.columns],
+            "rows": [
+                {
+                    "label": r.cells[0].text,
+                    "indent": r.cells[0].indent,
+                    "group": r.kind == "group",
+                    "cells": [c.text for c in r.cells[1:]],
+                    # the stub cell in the Markdown subset: "~" per indent level, headings bold
+                    "stub": MdSafe(
+                        "~" * r.cells[0].indent
+                        + (
+                            f"**{md_escape(r.cells[0].text)}**"
+                            if r.kind == "group" and r.cells[0].text
+                            else md_escape(r.cells[0].text)
+                        )
+                    ),
+                }
+                for r in table.rows
+            ],
+        }
+
+    def endpoint_status(endpoint) -> dict[str, Any]:
+        """Where an endpoint's results are, or why there are none: ``missing`` dataset roles
+        (upper case), ``outputs`` (refs), ``analysed``, and ``note`` (a phrase for the text:
+        "not analysed (dataset ADQSADAS was not supplied)")."""
+        missing = [d.upper() for d in endpoint.datasets if d not in config.data.datasets]
+        found = [by_id[o] for o in endpoint.outputs if o in by_id]
+        note = ""
+        if missing:
+            word = "dataset" if len(missing) == 1 else "datasets"
+            verb = "was" if len(missing) == 1 else "were"
+            note = f"not analysed ({word} {and_join(missing)} {verb} not supplied)"
+        elif not found:
+            note = "not analysed (no output of this report presents it)"
+        return {"missing": missing, "outputs": found, "analysed": not note, "note": note}
+
     def listing_link(listing_id: str, text: str) -> MdSafe:
         """``text`` linked to the listing filtered by it (``#l_ae?q=Headache``), when the study
         has that listing; plain ``text`` otherwise."""
         if listing_id not in by_id:
             return MdSafe(md_escape(text))
-        return MdSafe(f"[{md_escape(text)}](#{listing_id}?q={quote(text, safe='')})")
+        anchor = by_id[listing_id].anchor
+        return MdSafe(f"[{md_escape(text)}](#{anchor}?q={quote(text, safe='')})")
 
     arms = list(config.arms.levels)
     return {
         "placeholder": placeholder,
         "listing_link": listing_link,
+        "output_table": output_table,
+        "endpoint_status": endpoint_status,
+        "endpoints": config.endpoints,
+        "plural": plural,
+        "block_link": lambda o, key: o.block_link(key),
         "study": config.study,
         "config": config,
         "document": config.document,

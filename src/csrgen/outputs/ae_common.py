@@ -17,13 +17,14 @@ The rules are also returned as footnote sentences, so that each table states wha
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from csrgen import formatting as fmt
 from csrgen.analyses.disposition import matches
+from csrgen.ard import ArdIndex
 from csrgen.config import AeRule, SafetySettings, StudyConfig
 from csrgen.datasets import ARM
 from csrgen.errors import ConfigError, Problem
@@ -54,6 +55,9 @@ class AeData:
     events: pd.DataFrame
     #: Footnote sentences: what was counted as treatment-emergent, related, serious, ...
     rules: dict[str, str]
+    #: Categories whose rule variables are blank on every record of the population (the data
+    #: do not hold them): category -> sentence. Their rows say "Not collected", untested.
+    not_collected: dict[str, str] = field(default_factory=dict)
 
 
 def safety_settings(config: StudyConfig, output_id: str = "") -> SafetySettings:
@@ -253,6 +257,10 @@ def prepare_ae(ctx: OutputContext) -> AeData:
     events["_SEVERE"] = events["_SEV"] == s.severity_levels[-1]
     events["_DISCONT"] = meets(events, s.discontinuation)
     events["_DEATH"] = meets(events, s.death)
+    adae = ctx.data[s.dataset]
+    not_collected = _not_collected(
+        adae.loc[adae["USUBJID"].isin(subjects["USUBJID"])], s, ctx.data.file_name(s.dataset)
+    )
     rules = {
         "TEAE": te_text,
         "TEAE_RELATED": f"Related: {rule_text(s.related)}.",
@@ -262,7 +270,38 @@ def prepare_ae(ctx: OutputContext) -> AeData:
         "TEAE_DEATH": f"Leading to death: {rule_text(s.death)}.",
         "severity": f"Severity: {s.severity_var}, {' < '.join(s.severity_levels)}{sev_note}.",
     }
-    return AeData(subjects, events.reset_index(drop=True), rules)
+    return AeData(subjects, events.reset_index(drop=True), rules, not_collected)
+
+
+#: The rules of each category (by SafetySettings attribute), for :func:`_not_collected`.
+_CATEGORY_RULES = {
+    "TEAE_RELATED": "related",
+    "TEAE_SERIOUS": "serious",
+    "TEAE_DISCONT": "discontinuation",
+    "TEAE_DEATH": "death",
+}
+
+#: Shown in the cells of a category the data do not hold.
+NOT_COLLECTED = "Not collected"
+
+
+def _not_collected(records: pd.DataFrame, s: SafetySettings, file: str) -> dict[str, str]:
+    """Categories whose every rule variable is blank on every record: not "none had one" but
+    "not recorded", which a table must not print as zero counts with a test."""
+    if records.empty:
+        return {}
+    out = {}
+    rule_vars = {k: sorted({r.var for r in getattr(s, a)}) for k, a in _CATEGORY_RULES.items()}
+    rule_vars["TEAE_SEVERE"] = [s.severity_var]
+    for category, names in rule_vars.items():
+        if all(_blank(records[v]).all() for v in names if v in records.columns):
+            listed = " and ".join(names)
+            verb = "is" if len(names) == 1 else "are"
+            out[category] = (
+                f"{CATEGORIES[category][1].removeprefix('Subjects with any ')}: not collected "
+                f"({listed} {verb} blank on every {file} record of the population)."
+            )
+    return out
 
 
 def fisher_reference(ctx: OutputContext, option: bool | None) -> str | None:
@@ -287,6 +326,6 @@ def fisher_footnote(ctx: OutputContext) -> str:
     )
 
 
-def n_pct_events(n: float, pct: float, events: float) -> str:
-    """The AE table cell ``n (%) [E]``, kept on one line."""
-    return fmt.fmt_nowrap(fmt.fmt_n_pct_events(n, pct, events))
+def n_pct_events(ix: ArdIndex, level: str, **where) -> str:
+    """The AE table cell ``n (%) [E]`` of one arm (or Total), kept on one line."""
+    return fmt.fmt_nowrap(ix.n_pct_events(group_level=level, **where))

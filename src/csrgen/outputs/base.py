@@ -9,6 +9,16 @@ An output module (``outputs/<slug>.py``) has a fixed shape, run by :func:`catalo
     analyze(ctx, prepared) -> ARD frame      statistics, via ``analyses.ard_*`` only
     build(ctx, prepared, ard) -> blocks      document model (Table / Figure / Listing)
 
+and optionally::
+
+    decimals(ctx, prepared) -> int | {key: int}   the decimals of the data each statistic
+                                             summarises (a parameter's, a variable's), to
+                                             which the declared formats' offsets apply
+
+Between analysis and build the runner gives every ARD row its format code (``fmt``) from the
+declared formats (``formats.toml`` and the study file's ``[formats]``); ``build`` prints through
+:class:`csrgen.ard.ArdIndex`, whose text methods use those codes, as the narrative does.
+
 ``Options`` (an :class:`OptionsModel`) refuses unknown keys and, in its validators, options that
 its other settings make meaningless; variable names are :data:`csrgen.config.VarName` (a valid
 SAS name; an optional one defaults to ``""`` and an explicit ``""`` is refused). ``requires`` raises
@@ -31,8 +41,9 @@ When no subject qualifies, ``build`` returns the standard null table, never rais
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Any
 
@@ -40,7 +51,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict
 
 from csrgen import formatting as fmt
-from csrgen.ard import stat_lookup
+from csrgen.ard import ArdIndex
 from csrgen.config import OutputSpec, StudyConfig
 from csrgen.datasets import StudyData, population_subjects
 from csrgen.document.model import Column, null_table
@@ -70,6 +81,10 @@ class OutputContext:
     def subjects(self) -> pd.DataFrame:
         """ADSL rows of the output's population with the analysis arm in ``_ARM``."""
         return population_subjects(self.data, self.config, self.spec.population)
+
+    @cached_property
+    def formats(self) -> fmt.FormatSpec:
+        return study_formats(self.config)
 
     @property
     def population(self):
@@ -189,21 +204,59 @@ def _not_a_number(value: str) -> bool:
     return False
 
 
+def block_id(output_id: str, key: str) -> str:
+    """Anchor of one block of an output made of several (one per parameter): letters, digits
+    and underscores (valid in HTML ids and Word bookmark names). The narrative links to a
+    parameter's block by the same function."""
+    return f"{output_id}_{re.sub(r'[^A-Za-z0-9]+', '_', key).lower()}"
+
+
+def study_formats(config: StudyConfig) -> fmt.FormatSpec:
+    """The catalog's formats with the study file's ``[formats]`` on top; a study rule replaces
+    only the keys it gives (``hr = { decimals = 3 }`` keeps the rule's style)."""
+    base = fmt.default_formats()
+
+    def merged(own, name: str, module: str = "") -> fmt.StatFormat:
+        try:
+            rule = base.rule(name, module) if not own.like else fmt.StatFormat()
+        except KeyError:
+            rule = fmt.StatFormat()
+        given = {k: getattr(own, k) for k in own.model_fields_set}
+        if "decimals" in given:
+            given.setdefault("offset", None)
+        if "offset" in given:
+            given.setdefault("decimals", None)
+        return replace(rule, like="", **given)
+
+    settings = config.formats
+    return base.merged(
+        {name: merged(r, name) for name, r in settings.stats.items()},
+        {
+            m: {name: merged(r, name, m) for name, r in rules.items()}
+            for m, rules in settings.modules.items()
+        },
+    )
+
+
 def arm_header_columns(
-    ard: pd.DataFrame, ctx: OutputContext, total: bool | None = None, width: float = 1.0
+    ix: ArdIndex, ctx: OutputContext, total: bool | None = None, width: float = 1.0
 ) -> list[Column]:
     """One column per arm (and Total) headed ``Arm\\n(N=xx)``, N read from the ARD ``N`` rows."""
-    cols = []
-    for level in arm_levels(ctx, total):
-        n = stat_lookup(ard, group_level=level, stat_name="N", variable="")
-        cols.append(Column(fmt.fmt_header_n(level, n), align="center", width=width, key=level))
-    return cols
+    return [
+        Column(header_n(ix, level), align="center", width=width, key=level)
+        for level in arm_levels(ctx, total)
+    ]
 
 
-def population_n(ard: pd.DataFrame, ctx: OutputContext) -> float:
+def header_n(ix: ArdIndex, level: str, **where) -> str:
+    """``Arm\\n(N=xx)`` with N from the ARD row of the arm (printed by its format)."""
+    return f"{level}\n(N={ix.text('N', group_level=level, **where)})"
+
+
+def population_n(ix: ArdIndex, ctx: OutputContext, **where) -> float:
     """Subjects in the population: the arms' ``N`` rows of the ARD added up (the population
     line's N, also when the study shows no Total column)."""
-    return sum(stat_lookup(ard, group_level=a, variable="", stat_name="N") for a in ctx.arms)
+    return sum(ix.value("N", group_level=a, **where) for a in ctx.arms)
 
 
 def arm_levels(ctx: OutputContext, total: bool | None = None) -> list[str]:

@@ -24,7 +24,7 @@ from typing import Any
 import pandas as pd
 from pydantic import ValidationError
 
-from csrgen.ard import check_ard, normalise
+from csrgen.ard import apply_formats, check_ard, normalise
 from csrgen.config import StudyConfig, read_study_file, validate_study, validation_lines
 from csrgen.datasets import StudyData
 from csrgen.document.model import Block
@@ -54,6 +54,13 @@ CATALOG: dict[str, str] = {
     "f_km": "csrgen.outputs.f_km",
     "t_cif": "csrgen.outputs.t_cif",
     "f_cif": "csrgen.outputs.f_cif",
+    # medications, medical history and protocol deviations (OCCDS) with their listings
+    "t_cm": "csrgen.outputs.t_cm",
+    "t_mh": "csrgen.outputs.t_mh",
+    "t_dv": "csrgen.outputs.t_dv",
+    "l_cm": "csrgen.outputs.l_cm",
+    "l_mh": "csrgen.outputs.l_mh",
+    "l_dv": "csrgen.outputs.l_dv",
 }
 
 
@@ -186,11 +193,13 @@ def work_group(spec, options) -> str:
 
 
 def run_output(ctx: OutputContext) -> OutputResult:
-    """pre-processing -> analysis (ARD) -> build, the same for every output."""
+    """pre-processing -> analysis (ARD) -> formats -> build, the same for every output."""
     module = get_module(ctx.spec.slug)
     prepared = module.prepare(ctx)
     ard = module.analyze(ctx, prepared)
     ard = normalise(ard.assign(output_id=ctx.spec.id))
+    decimals = getattr(module, "decimals", None)
+    ard = apply_formats(ard, ctx.formats, ctx.spec.slug, decimals(ctx, prepared) if decimals else 0)
     problems = check_ard(ard)
     if problems:  # a bug in the output module, not a user error: fail loudly
         raise AssertionError(f"{ctx.spec.id}: malformed ARD: {problems}")

@@ -17,7 +17,7 @@ import pandas as pd
 from pydantic import Field
 
 from csrgen import formatting as fmt
-from csrgen.ard import stat_lookup
+from csrgen.ard import ArdIndex
 from csrgen.document.model import Figure
 from csrgen.outputs.base import OptionsModel, OutputContext
 from csrgen.outputs.f_km import hr_lines, risk_rows
@@ -83,16 +83,17 @@ def build(ctx: OutputContext, prep: TtePrepared, ard: pd.DataFrame) -> list[Figu
     from csrgen.analyses.km import STATUS, TIME
 
     endpoint = prep.endpoint
+    ix = ArdIndex(ard, param=prep.endpoint.paramcd)
     curves = []
     for arm in ctx.arms:
         sub = prep.frame.loc[(prep.frame[prep.analysis.arm] == arm) & prep.frame[TIME].notna()]
         cif = aalen_johansen(
             sub[TIME].to_numpy(float), sub[STATUS].to_numpy(int), 1, variance=False
         )
-        n = stat_lookup(ard, group_level=arm, variable="", stat_name="N")
+        n = ix.text("N", group_level=arm)
         curves.append(
             Curve(
-                label=f"{arm} (N={fmt.fmt_int(n)})",
+                label=f"{arm} (N={n})",
                 time=cif.time,
                 value=cif.cif,
                 censored=np.zeros(cif.time.size, dtype=bool),
@@ -101,12 +102,12 @@ def build(ctx: OutputContext, prep: TtePrepared, ard: pd.DataFrame) -> list[Figu
         )
     highest = max((float(c.value.max()) for c in curves if c.value.size), default=0.0)
     y_max = opts.y_max or min(1.0, max(0.1, math.ceil(highest * 1.25 * 20) / 20))
-    note = hr_lines(ctx, ard, variable="cox_cs", with_p=True)
+    note = hr_lines(ctx, ix, variable="cox_cs", with_p=True)
     note[0] = "Cause-specific " + note[0][0].lower() + note[0][1:]
     svg, png = draw_survival_figure(
         ctx.spec.id,
         curves,
-        risk_rows(ctx, prep, ard),
+        risk_rows(ctx, prep, ix),
         ticks=list(prep.analysis.risk_times),
         x_label=f"Time ({prep.settings.time_unit})",
         y_label=f"Cumulative incidence of {endpoint.event_label}",
@@ -115,7 +116,7 @@ def build(ctx: OutputContext, prep: TtePrepared, ard: pd.DataFrame) -> list[Figu
         height_in=opts.height_in,
         y_max=y_max,
     )
-    n_total = sum(stat_lookup(ard, group_level=a, variable="", stat_name="N") for a in ctx.arms)
+    n_total = sum(ix.value("N", group_level=a) for a in ctx.arms)
     footnotes = list(ctx.spec.footnotes)
     if endpoint.subset:
         footnotes.append(subset_note(prep, n_total))

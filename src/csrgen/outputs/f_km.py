@@ -14,9 +14,9 @@ import pandas as pd
 from pydantic import Field
 
 from csrgen import formatting as fmt
-from csrgen.ard import stat_lookup
+from csrgen.ard import ArdIndex
 from csrgen.document.model import Figure
-from csrgen.outputs.base import OptionsModel, OutputContext
+from csrgen.outputs.base import OptionsModel, OutputContext, population_n
 from csrgen.outputs.km_plot import Curve, draw_survival_figure, null_figure
 from csrgen.outputs.tte_data import (
     TtePrepared,
@@ -84,22 +84,22 @@ def build(ctx: OutputContext, prep: TtePrepared, ard: pd.DataFrame) -> list[Figu
     from csrgen.analyses.km import EVENT, TIME, km_curve
 
     endpoint = prep.endpoint
+    ix = ArdIndex(ard, param=prep.endpoint.paramcd)
     curves = []
     for arm in ctx.arms:
         sub = prep.frame.loc[(prep.frame[prep.analysis.arm] == arm) & prep.frame[TIME].notna()]
         km = km_curve(sub[TIME].to_numpy(float), sub[EVENT].to_numpy(float))
-        n = stat_lookup(ard, group_level=arm, variable="", stat_name="N")
         curves.append(
             Curve(
-                label=f"{arm} (N={fmt.fmt_int(n)})",
+                label=f"{arm} (N={ix.text('N', group_level=arm)})",
                 time=km.time,
                 value=km.surv,
                 censored=km.n_censor > 0,
                 start=1.0,
             )
         )
-    risk = risk_rows(ctx, prep, ard)
-    notes_in_plot = _hr_text(ctx, ard) if opts.show_hr else []
+    risk = risk_rows(ctx, prep, ix)
+    notes_in_plot = _hr_text(ctx, ix) if opts.show_hr else []
     svg, png = draw_survival_figure(
         ctx.spec.id,
         curves,
@@ -112,7 +112,7 @@ def build(ctx: OutputContext, prep: TtePrepared, ard: pd.DataFrame) -> list[Figu
         height_in=opts.height_in,
         y_max=1.0,
     )
-    n_total = sum(stat_lookup(ard, group_level=a, variable="", stat_name="N") for a in ctx.arms)
+    n_total = population_n(ix, ctx)
     footnotes = list(ctx.spec.footnotes)
     if endpoint.subset:
         footnotes.append(subset_note(prep, n_total))
@@ -150,21 +150,13 @@ def build(ctx: OutputContext, prep: TtePrepared, ard: pd.DataFrame) -> list[Figu
     ]
 
 
-def risk_rows(ctx: OutputContext, prep: TtePrepared, ard: pd.DataFrame):
+def risk_rows(ctx: OutputContext, prep: TtePrepared, ix: ArdIndex):
     """Numbers at risk as text: (arm, one entry per tick) per arm, from the ARD."""
     return [
         (
             arm,
             [
-                fmt.fmt_int(
-                    stat_lookup(
-                        ard,
-                        group_level=arm,
-                        variable="",
-                        stat_name="n_risk",
-                        timepoint=fmt.fmt_level(t),
-                    )
-                )
+                ix.text("n_risk", group_level=arm, timepoint=fmt.fmt_level(t))
                 for t in prep.analysis.risk_times
             ],
         )
@@ -173,7 +165,7 @@ def risk_rows(ctx: OutputContext, prep: TtePrepared, ard: pd.DataFrame):
 
 
 def hr_lines(
-    ctx: OutputContext, ard: pd.DataFrame, variable: str = "cox", with_p: bool = False
+    ctx: OutputContext, ix: ArdIndex, variable: str = "cox", with_p: bool = False
 ) -> list[str]:
     """The note in the plot: the hazard ratio (CI) of each compared arm, with its Wald p."""
     reference = ctx.config.arms.reference
@@ -182,27 +174,17 @@ def hr_lines(
     for arm in ctx.arms:
         if arm == reference:
             continue
-
-        def s(name, arm=arm):
-            return stat_lookup(
-                ard,
-                group_level=arm,
-                variable=variable,
-                variable_level="unadjusted",
-                stat_name=name,
-            )
-
-        text = f"{arm}: {fmt.fmt_est_ci(s('hr'), s('hr_lcl'), s('hr_ucl'))}"
+        w = dict(group_level=arm, variable=variable, variable_level="unadjusted")
+        text = f"{arm}: {ix.est_ci('hr', **w)}"
         if with_p:
-            p = fmt.fmt_pvalue(s("p_value"))
+            p = ix.text("p_value", **w)
             text += f", p {p}" if p[0] in "<>" else f", p = {p}"
         lines.append(text)
     return lines
 
 
-def _hr_text(ctx: OutputContext, ard: pd.DataFrame) -> list[str]:
-    lines = hr_lines(ctx, ard)
-    p = stat_lookup(ard, group_level=OVERALL, variable="logrank", stat_name="p_value")
-    p_text = fmt.fmt_pvalue(p)
+def _hr_text(ctx: OutputContext, ix: ArdIndex) -> list[str]:
+    lines = hr_lines(ctx, ix)
+    p_text = ix.text("p_value", group_level=OVERALL, variable="logrank")
     lines.append(f"Log-rank p {p_text}" if p_text[0] in "<>" else f"Log-rank p = {p_text}")
     return lines

@@ -19,11 +19,11 @@ from pydantic import Field
 
 from csrgen import formatting as fmt
 from csrgen.analyses.labs import ard_lab_mean_ci, ard_lab_population, data_decimals
-from csrgen.ard import concat_ard
+from csrgen.ard import ArdIndex, concat_ard
 from csrgen.datasets import ARM
 from csrgen.document.model import Figure
 from csrgen.outputs import lab_common as lc
-from csrgen.outputs.base import OptionsModel, OutputContext
+from csrgen.outputs.base import OptionsModel, OutputContext, population_n
 from csrgen.outputs.plotting import ARM_COLOURS, ARM_LINESTYLES, new_figure, render, style
 
 #: Horizontal offset between arms, in visit spacings.
@@ -79,8 +79,8 @@ def analyze(ctx: OutputContext, lab: lc.LabData) -> pd.DataFrame:
 def build(ctx: OutputContext, lab: lc.LabData, ard: pd.DataFrame) -> list[Figure]:
     if lab.empty or not lab.post_visits:
         return [_null(ctx, ctx.spec.id, ctx.spec.number, ctx.spec.title, ctx.population_line(0))]
-    stat = lc.ArdIndex(ard)
-    population = ctx.population_line(lc.population_n(stat, ctx.arms))
+    ix = ArdIndex(ard)
+    population = ctx.population_line(population_n(ix, ctx))
     blocks = []
     for k, param in enumerate(lab.params, start=1):
         fid = lc.block_id(ctx.spec.id, param)
@@ -89,7 +89,7 @@ def build(ctx: OutputContext, lab: lc.LabData, ard: pd.DataFrame) -> list[Figure
         if not lab.has_data(param):
             blocks.append(_null(ctx, fid, number, title, population))
         else:
-            blocks.append(_figure(ctx, lab, stat, param, fid, number, title, population))
+            blocks.append(_figure(ctx, lab, ix, param, fid, number, title, population))
     return blocks
 
 
@@ -108,7 +108,7 @@ def _null(ctx: OutputContext, fid: str, number: str, title: str, population: str
     )
 
 
-def _figure(ctx, lab, stat, param, fid, number, title, population) -> Figure:
+def _figure(ctx, lab, ix: ArdIndex, param, fid, number, title, population) -> Figure:
     opts: Options = ctx.options
     arms = ctx.arms
     visits = lab.post_visits
@@ -116,7 +116,7 @@ def _figure(ctx, lab, stat, param, fid, number, title, population) -> Figure:
     level = f"{fmt.fmt_num(100 * opts.level, 0)}%"
 
     def s(a: str, name: str, visit: str) -> float:
-        return stat(a, name, variable="CHG", param=param, timepoint=visit)
+        return ix.value(name, group_level=a, variable="CHG", param=param, timepoint=visit)
 
     with style():
         fig = new_figure(opts.width_in, opts.height_in)
@@ -125,7 +125,7 @@ def _figure(ctx, lab, stat, param, fid, number, title, population) -> Figure:
         else:
             ax, tab = fig.subplots(1, 1), None
         pos = _positions(visits, lab.visit_numbers, set(opts.separate_visits), opts.x_axis)
-        _plot(ax, ctx, visits, pos, s, stat)
+        _plot(ax, ctx, visits, pos, s, ix)
         ax.set_ylabel(f"Mean change from baseline ({level} CI)\n{label}")
         ax.set_xticks(pos, _tick_labels(visits, lab.visit_numbers, opts))
         if opts.x_axis == "avisitn" and opts.x_label:
@@ -181,7 +181,7 @@ def _tick_labels(visits: list[str], numbers: dict[str, float], opts: Options) ->
     ]
 
 
-def _plot(ax, ctx: OutputContext, visits: list[str], pos: list[float], s, stat) -> None:
+def _plot(ax, ctx: OutputContext, visits: list[str], pos: list[float], s, ix: ArdIndex) -> None:
     """Mean and CI per arm and visit; lines join consecutive visits, not the separate ones."""
     from matplotlib.lines import Line2D
 
@@ -222,7 +222,7 @@ def _plot(ax, ctx: OutputContext, visits: list[str], pos: list[float], s, stat) 
                 linestyle=linestyle,
                 marker=marker,
                 markersize=4,
-                label=f"{a} (N={fmt.fmt_int(stat(a, 'N'))})",
+                label=f"{a} (N={ix.text('N', group_level=a)})",
             )
         )
     ax.set_xlim(pos[0] - gap / 2, pos[-1] + gap / 2)

@@ -44,10 +44,10 @@ class Phase(OptionsModel):
     var: VarName
     values: list[Text] = Field(min_length=1)
     #: ADSL variable of the reason (DCSREAS, DCDECOD); optional.
-    reason_var: VarName = ""
+    reason_var: VarName | None = None
     #: Free-text detail of the reason ("other, specify"), and the date; both optional.
-    detail_var: VarName = ""
-    date_var: VarName = ""
+    detail_var: VarName | None = None
+    date_var: VarName | None = None
 
     @model_validator(mode="after")
     def _detail_needs_reason(self) -> Phase:
@@ -79,7 +79,7 @@ class Options(ListingOptions):
 def requires(config, spec, options: Options) -> dict[str, set[str]]:
     need = listing_requires(options, "adsl", DERIVED)
     for phase in options.phases:
-        need["adsl"] |= {phase.var, phase.reason_var, phase.detail_var, phase.date_var} - {""}
+        need["adsl"] |= {phase.var, phase.reason_var, phase.detail_var, phase.date_var} - {"", None}
     return need
 
 

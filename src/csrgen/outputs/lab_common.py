@@ -8,7 +8,6 @@ parameter in its title, so that long tables stay readable on the page.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -22,7 +21,7 @@ from csrgen.config import LabSettings, StudyConfig
 from csrgen.datasets import ARM
 from csrgen.document.model import Cell, Row, null_table
 from csrgen.errors import ConfigError, DataValidationError, Problem
-from csrgen.outputs.base import OutputContext
+from csrgen.outputs.base import OutputContext, block_id
 
 #: The ADLB variables every lab output reads.
 LAB_VARIABLES = {"USUBJID", "PARAMCD", "PARAM", "AVISIT", "AVAL", "BASE", "CHG"}
@@ -303,46 +302,12 @@ def _check_one_record_per_visit(
     )
 
 
-def block_id(output_id: str, param: str) -> str:
-    """Anchor of one parameter's block: letters, digits and underscores (valid in HTML ids and
-    Word bookmark names)."""
-    return f"{output_id}_{re.sub(r'[^A-Za-z0-9]+', '_', param).lower()}"
-
-
 def block_number(number: str, k: int) -> str:
     return f"{number}.{k}"
 
 
 def block_title(title: str, label: str) -> str:
     return f"{title}: {label}"
-
-
-class ArdIndex:
-    """Constant-time look-up of one output's ARD rows (a lab table prints thousands of them).
-
-    Same contract as :func:`csrgen.ard.stat_lookup`: a key that matches no row is an error.
-    """
-
-    _KEY = ("group_level", "variable", "variable_level", "param", "timepoint", "stat_name")
-
-    def __init__(self, ard: pd.DataFrame):
-        keys = zip(*(ard[c] for c in self._KEY), strict=True)
-        self._stats = dict(zip(keys, ard["stat"].astype(float), strict=True))
-
-    def __call__(
-        self,
-        group_level: str,
-        stat_name: str,
-        variable: str = "",
-        variable_level: str = "",
-        param: str = "",
-        timepoint: str = "",
-    ) -> float:
-        key = (group_level, variable, variable_level, param, timepoint, stat_name)
-        try:
-            return self._stats[key]
-        except KeyError:
-            raise LookupError(f"no ARD row {dict(zip(self._KEY, key, strict=True))}") from None
 
 
 def null_block(ctx: OutputContext, param: str, k: int, label: str, population: str):
@@ -353,10 +318,6 @@ def null_block(ctx: OutputContext, param: str, k: int, label: str, population: s
         block_title(ctx.spec.title, label),
         population,
     )
-
-
-def population_n(stat: ArdIndex, arms: list[str]) -> float:
-    return sum(stat(a, "N") for a in arms)
 
 
 NE_NOTE = (
@@ -384,12 +345,12 @@ def records_note(labs: LabSettings) -> str:
 
 
 def visit_rows(visit: str, labels: Sequence[str], columns: list[list[str]]) -> list[Row]:
-    """A visit's heading row and one row holding its statistics as lines (``labels`` in the
-    stub, one list of texts per column). Rows never split across pages and a heading row stays
-    with the next, so no statistic is printed on a page without its visit."""
+    """A visit's heading row, then one row per statistic (``labels`` in the stub, one list of
+    texts per column): each value sits on the row of its own label, whatever wraps. A heading
+    row stays with the rows after it, so no statistic prints on a page without its visit."""
     heading = Row((Cell(visit, bold=True),) + (Cell(""),) * len(columns), kind="group")
-    body = Row(
-        (Cell("\n".join(labels), indent=1),)
-        + tuple(Cell("\n".join(c) if any(c) else "") for c in columns)
-    )
-    return [heading, body]
+    body = [
+        Row((Cell(label, indent=1),) + tuple(Cell(c[i]) for c in columns))
+        for i, label in enumerate(labels)
+    ]
+    return [heading, *body]

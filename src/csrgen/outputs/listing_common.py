@@ -25,7 +25,7 @@ from pydantic import Field, field_validator
 from csrgen import formatting as fmt
 from csrgen.analyses.disposition import matches
 from csrgen.analyses.listings import ard_listed
-from csrgen.ard import stat_lookup
+from csrgen.ard import ArdIndex
 from csrgen.config import Text, VarName, check_var_name
 from csrgen.datasets import ARM
 from csrgen.document.model import Cell, Column, Listing, Row, TextColumn, small_codes
@@ -303,7 +303,7 @@ def build_listing(
 ) -> Listing:
     """The Listing of sorted ``rows``: subject, arm, then ``columns``; external when too long."""
     total = ctx.config.arms.total_label
-    big_n = stat_lookup(ard, group_level=total, variable="", stat_name="N")
+    big_n = ArdIndex(ard).value("N", group_level=total)
     notes = tuple(ctx.spec.footnotes) + tuple(footnotes)
     if rows.empty:
         return null_listing(ctx, big_n)

@@ -14,9 +14,8 @@ from typing import Literal
 import pandas as pd
 from pydantic import Field
 
-from csrgen import formatting as fmt
 from csrgen.analyses.safety import ard_ae_overview
-from csrgen.ard import stat_lookup
+from csrgen.ard import ArdIndex
 from csrgen.datasets import ARM
 from csrgen.document.model import Cell, Column, Row, Spanner, Table
 from csrgen.outputs import ae_common
@@ -64,7 +63,7 @@ def analyze(ctx: OutputContext, ae: AeData) -> pd.DataFrame:
         ae.events,
         arm=ARM,
         arms=ctx.arms,
-        categories=[(v, CATEGORIES[v][0]) for v in opts.rows],
+        categories=[(v, CATEGORIES[v][0]) for v in opts.rows if v not in ae.not_collected],
         group_var=ctx.arm_var,
         total_label=ctx.config.arms.total_label,
         total=_total(ctx),
@@ -84,8 +83,9 @@ def build(ctx: OutputContext, ae: AeData, ard: pd.DataFrame) -> list[Table]:
     reference = ae_common.fisher_reference(ctx, opts.fisher)
     compared = [a for a in ctx.arms if reference and a != reference]
 
+    ix = ArdIndex(ard)
     columns = [Column(opts.stub_header, align="left", width=2.6, key="stub")]
-    columns += arm_header_columns(ard, ctx, _total(ctx))
+    columns += arm_header_columns(ix, ctx, _total(ctx))
     columns += [Column(f"{a}\nvs {reference}", width=0.8, key=f"p:{a}") for a in compared]
     spanners = ()
     if compared:
@@ -94,26 +94,25 @@ def build(ctx: OutputContext, ae: AeData, ard: pd.DataFrame) -> list[Table]:
 
     rows = []
     for variable in opts.rows:
-
-        def stat(level: str, name: str, variable: str = variable) -> float:
-            return stat_lookup(ard, group_level=level, variable=variable, stat_name=name)
-
         cells = [Cell(CATEGORIES[variable][1])]
-        cells += [
-            Cell(ae_common.n_pct_events(stat(lv, "n"), stat(lv, "pct"), stat(lv, "n_records")))
-            for lv in levels
-        ]
-        cells += [Cell(fmt.fmt_pvalue(stat(a, "p_value"))) for a in compared]
+        if variable in ae.not_collected:
+            cells += [Cell(ae_common.NOT_COLLECTED) for _ in levels] + [Cell("") for _ in compared]
+        else:
+            cells += [Cell(ae_common.n_pct_events(ix, lv, variable=variable)) for lv in levels]
+            cells += [Cell(ix.text("p_value", group_level=a, variable=variable)) for a in compared]
         rows.append(Row(tuple(cells)))
 
     footnotes = list(ctx.spec.footnotes)
     footnotes.append(ae_common.counts_footnote())
     # one paragraph for all the category rules keeps the table and its notes on one page
-    footnotes.append(" ".join(ae.rules[v] for v in opts.rows))
+    footnotes.append(" ".join(ae.rules[v] for v in opts.rows if v not in ae.not_collected))
+    gaps = [ae.not_collected[v] for v in opts.rows if v in ae.not_collected]
+    if gaps:
+        footnotes.append(" ".join(g[0].upper() + g[1:] for g in gaps))
     if compared:
         footnotes.append(ae_common.fisher_footnote(ctx))
     n_numbers = len(levels) + len(compared)
-    n_total = population_n(ard, ctx)
+    n_total = population_n(ix, ctx)
     return [
         Table(
             id=ctx.spec.id,

@@ -24,6 +24,7 @@ from pydantic import model_validator
 
 from csrgen import formatting as fmt
 from csrgen.analyses.safety import ard_ae_hierarchy, ard_ae_max_severity
+from csrgen.ard import ArdIndex
 from csrgen.config import unused_options
 from csrgen.datasets import ARM
 from csrgen.document.model import Cell, Column, Row, Spanner, Table
@@ -144,41 +145,37 @@ def build(ctx: OutputContext, ae: AeData, ard: pd.DataFrame) -> list[Table]:
         return [ctx.null()]
     opts: Options = ctx.options
     any_variable, what = SUBSETS[opts.subset]
+    if any_variable in ae.not_collected:
+        text = ae.not_collected[any_variable]
+        return [ctx.null(text[0].upper() + text[1:])]
+    ix = ArdIndex(ard)
     levels = arm_levels(ctx, _total(ctx))
     s = ae_common.safety_settings(ctx.config, ctx.spec.id)
 
     if opts.by_severity:
-        columns, spanners = _severity_columns(ctx, ard, levels, s.severity_levels)
+        columns, spanners = _severity_columns(ctx, ix, levels, s.severity_levels)
         compared: list[str] = []
     else:
         reference = _reference(ctx)
         compared = [a for a in ctx.arms if reference and a != reference]
         columns = [Column(opts.stub_header, align="left", width=3.0, key="stub")]
-        columns += arm_header_columns(ard, ctx, _total(ctx))
+        columns += arm_header_columns(ix, ctx, _total(ctx))
         columns += [Column(f"{a}\nvs {reference}", width=0.8, key=f"p:{a}") for a in compared]
         spanners = ()
         if compared:
             first = len(columns) - len(compared)
             spanners = (Spanner("Fisher's exact p-value", first, len(columns) - 1),)
 
-    # A dict over the ARD's key: ~250 rows x 14 cells of lookups stay fast on large tables.
-    index = ard_index(ard)
-
     def cells(variable: str, value: str) -> list[Cell]:
-        def stat(level: str, name: str, param: str = "") -> float:
-            return index[(level, variable, value, param, name)]
-
+        where = dict(variable=variable, variable_level=value)
         if opts.by_severity:
             return [
-                Cell(fmt.fmt_nowrap(fmt.fmt_n_pct(stat(lv, "n", sev), stat(lv, "pct", sev))))
+                Cell(fmt.fmt_nowrap(ix.n_pct(group_level=lv, param=sev, **where)))
                 for lv in levels
                 for sev in s.severity_levels
             ]
-        out = [
-            Cell(ae_common.n_pct_events(stat(lv, "n"), stat(lv, "pct"), stat(lv, "n_records")))
-            for lv in levels
-        ]
-        return out + [Cell(fmt.fmt_pvalue(stat(a, "p_value"))) for a in compared]
+        out = [Cell(ae_common.n_pct_events(ix, lv, **where)) for lv in levels]
+        return out + [Cell(ix.text("p_value", group_level=a, **where)) for a in compared]
 
     label = opts.any_label or CATEGORIES[any_variable][1]
     rows = [Row((Cell(label, bold=True), *cells(any_variable, "")))]
@@ -193,7 +190,7 @@ def build(ctx: OutputContext, ae: AeData, ard: pd.DataFrame) -> list[Table]:
         blank = [Cell("")] * (len(columns) - 1)
         rows.append(Row((Cell(f"No {what} reported"), *blank)))
 
-    n_total = population_n(ard, ctx)
+    n_total = population_n(ix, ctx)
     n_numbers = len(columns) - 1
     return [
         Table(
@@ -211,25 +208,11 @@ def build(ctx: OutputContext, ae: AeData, ard: pd.DataFrame) -> list[Table]:
     ]
 
 
-def ard_index(ard: pd.DataFrame) -> dict[tuple[str, str, str, str, str], float]:
-    """``(group_level, variable, variable_level, param, stat_name) -> stat`` of one output's
-    ARD (its key is unique: ``check_ard`` ran on it); a missing key is a KeyError, not a 0."""
-    keys = zip(
-        ard["group_level"],
-        ard["variable"],
-        ard["variable_level"],
-        ard["param"],
-        ard["stat_name"],
-        strict=True,
-    )
-    return dict(zip(keys, ard["stat"].astype(float), strict=True))
-
-
-def _severity_columns(ctx: OutputContext, ard: pd.DataFrame, levels: list[str], sevs: list[str]):
+def _severity_columns(ctx: OutputContext, ix: ArdIndex, levels: list[str], sevs: list[str]):
     """Stub, then per arm a spanner ``Arm (N=xx)`` over one column per severity level."""
     columns = [Column(ctx.options.stub_header, align="left", width=3.0, key="stub")]
     spanners = []
-    for head in arm_header_columns(ard, ctx, _total(ctx)):
+    for head in arm_header_columns(ix, ctx, _total(ctx)):
         first = len(columns)
         columns += [Column(sev.capitalize(), width=0.8, key=f"{head.key}:{sev}") for sev in sevs]
         spanners.append(Spanner(head.label.replace("\n", " "), first, len(columns) - 1))

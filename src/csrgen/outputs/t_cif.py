@@ -16,10 +16,16 @@ import re
 import pandas as pd
 
 from csrgen import formatting as fmt
-from csrgen.ard import stat_lookup
+from csrgen.ard import ArdIndex
 from csrgen.document.model import Cell, Column, Row, Table
 from csrgen.errors import ConfigError
-from csrgen.outputs.base import OptionsModel, OutputContext, arm_header_columns, option_key
+from csrgen.outputs.base import (
+    OptionsModel,
+    OutputContext,
+    arm_header_columns,
+    option_key,
+    population_n,
+)
 from csrgen.outputs.tte_data import (
     TtePrepared,
     arm_note,
@@ -75,6 +81,11 @@ def analyze(ctx: OutputContext, prep: TtePrepared) -> pd.DataFrame:
     return ard.loc[~tick_only]
 
 
+def decimals(ctx: OutputContext, prep: TtePrepared) -> int:
+    """Times print with the study file's ``survival.time_decimals``."""
+    return prep.settings.time_decimals
+
+
 def build(ctx: OutputContext, prep: TtePrepared, ard: pd.DataFrame) -> list[Table]:
     if prep.empty:
         return [ctx.null()]
@@ -85,16 +96,7 @@ def build(ctx: OutputContext, prep: TtePrepared, ard: pd.DataFrame) -> list[Tabl
     unit = settings.time_unit
     ci = f"{fmt.fmt_prob_pct(settings.conf_level, 0)}% CI"
     rows: list[Row] = []
-
-    def stat(level, name, variable="", variable_level="", timepoint=""):
-        return stat_lookup(
-            ard,
-            group_level=level,
-            stat_name=name,
-            variable=variable,
-            variable_level=variable_level,
-            timepoint=timepoint,
-        )
+    ix = ArdIndex(ard, param=prep.endpoint.paramcd)
 
     def line(label, per_arm, indent=1):
         cells = [Cell(label, indent=indent)] + [Cell(per_arm.get(a, "")) for a in arms]
@@ -103,7 +105,7 @@ def build(ctx: OutputContext, prep: TtePrepared, ard: pd.DataFrame) -> list[Tabl
     def group(label):
         rows.append(Row((Cell(label, bold=True), *[Cell("")] * len(arms)), kind="group"))
 
-    line("Subjects analysed, n", {a: fmt.fmt_int(stat(a, "n")) for a in arms}, indent=0)
+    line("Subjects analysed, n", {a: ix.text("n", group_level=a) for a in arms}, indent=0)
     for variable, what, label in (
         ("", "event", f"Subjects with an event ({endpoint.event_label})"),
         ("competing", "event", f"Subjects with a competing event ({endpoint.competing_label})"),
@@ -112,7 +114,7 @@ def build(ctx: OutputContext, prep: TtePrepared, ard: pd.DataFrame) -> list[Tabl
         line(
             f"{label}, n (%)",
             {
-                a: fmt.fmt_n_pct(stat(a, f"n_{what}", variable), stat(a, f"pct_{what}", variable))
+                a: ix.n_pct(f"n_{what}", f"pct_{what}", group_level=a, variable=variable)
                 for a in arms
             },
         )
@@ -123,33 +125,28 @@ def build(ctx: OutputContext, prep: TtePrepared, ard: pd.DataFrame) -> list[Tabl
             line(
                 f"{tp} {unit}",
                 {
-                    a: fmt.fmt_prob_pct_ci(
-                        stat(a, "cuminc", "cuminc", timepoint=tp),
-                        stat(a, "cuminc_lcl", "cuminc", timepoint=tp),
-                        stat(a, "cuminc_ucl", "cuminc", timepoint=tp),
-                    )
+                    a: ix.est_ci("cuminc", group_level=a, variable="cuminc", timepoint=tp)
                     for a in arms
                 },
             )
         group("Subjects at risk, n")
         for t in prep.analysis.landmarks:
             tp = fmt.fmt_level(t)
-            line(f"{tp} {unit}", {a: fmt.fmt_int(stat(a, "n_risk", timepoint=tp)) for a in arms})
+            line(f"{tp} {unit}", {a: ix.text("n_risk", group_level=a, timepoint=tp) for a in arms})
     group(f"Cause-specific hazard ratio vs {reference} ({ci})")
     models = [("Unadjusted", "unadjusted")]
     if settings.covariates:
         models.append(("Adjusted", "adjusted"))
     for label, level in models:
-
-        def s(a, name, level=level):
-            return stat(a, name, "cox_cs", level)
-
+        w = dict(variable="cox_cs", variable_level=level)
+        line(label, {a: ix.est_ci("hr", group_level=a, **w) for a in compared})
         line(
-            label, {a: fmt.fmt_est_ci(s(a, "hr"), s(a, "hr_lcl"), s(a, "hr_ucl")) for a in compared}
+            "p-value (Wald)",
+            {a: ix.text("p_value", group_level=a, **w) for a in compared},
+            indent=2,
         )
-        line("p-value (Wald)", {a: fmt.fmt_pvalue(s(a, "p_value")) for a in compared}, indent=2)
 
-    n_total = sum(stat_lookup(ard, group_level=a, variable="", stat_name="N") for a in arms)
+    n_total = population_n(ix, ctx)
     footnotes = list(ctx.spec.footnotes)
     footnotes.append(
         subset_note(prep, n_total) + " Percentages are of n. Censored: neither event observed."
@@ -169,8 +166,8 @@ def build(ctx: OutputContext, prep: TtePrepared, ard: pd.DataFrame) -> list[Tabl
     )
     if settings.covariates:
         labels = ", ".join(variable_label(ctx, v) for v in settings.covariates)
-        n = stat(OVERALL, "n", "cox_cs", "adjusted")
-        text += f"; adjusted for {labels} (subjects with all covariates, n = {fmt.fmt_int(n)})"
+        n = ix.text("n", group_level=OVERALL, variable="cox_cs", variable_level="adjusted")
+        text += f"; adjusted for {labels} (subjects with all covariates, n = {n})"
     footnotes.append(text + ".")
     if any(re.search(r"\bNE\b", c.text) for r in rows for c in r.cells[1:]):
         footnotes.append(
@@ -178,7 +175,7 @@ def build(ctx: OutputContext, prep: TtePrepared, ard: pd.DataFrame) -> list[Tabl
             "follow-up."
         )
     columns = [Column("", align="left", width=2.8, key="stub")]
-    columns += arm_header_columns(ard, ctx, total=False)
+    columns += arm_header_columns(ix, ctx, total=False)
     return [
         Table(
             id=ctx.spec.id,

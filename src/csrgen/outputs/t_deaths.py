@@ -14,7 +14,7 @@ from pydantic import Field, model_validator
 
 from csrgen import formatting as fmt
 from csrgen.analyses.disposition import DeathSource, ard_deaths, death_records
-from csrgen.ard import stat_lookup
+from csrgen.ard import ArdIndex
 from csrgen.config import Text, VarName, VarNameOrBlank, unused_options
 from csrgen.datasets import ARM
 from csrgen.document.model import Cell, Column, Row, Table
@@ -170,18 +170,9 @@ def build(ctx: OutputContext, prepared, ard: pd.DataFrame) -> list[Table]:
         return [ctx.null()]
     opts: Options = ctx.options
     levels = arm_levels(ctx)
+    ix = ArdIndex(ard)
     columns = [Column("", align="left", width=2.6, key="stub")]
-    columns += arm_header_columns(ard, ctx)
-
-    def stat(level, variable, name, variable_level="", timepoint=""):
-        return stat_lookup(
-            ard,
-            group_level=level,
-            variable=variable,
-            stat_name=name,
-            variable_level=variable_level,
-            timepoint=timepoint,
-        )
+    columns += arm_header_columns(ix, ctx)
 
     causes = ard.loc[
         (ard["variable"] == "DTHCAUS") & (ard["stat_name"] == "n") & (ard["variable_level"] != "")
@@ -189,28 +180,19 @@ def build(ctx: OutputContext, prepared, ard: pd.DataFrame) -> list[Table]:
     causes = list(dict.fromkeys(causes["variable_level"]))
     rows: list[Row] = []
     for timepoint, label in (("", opts.all_label), ("treatment", opts.treatment_label)):
-        texts = [
-            fmt.fmt_n_pct(
-                stat(lv, "DEATH", "n", "", timepoint), stat(lv, "DEATH", "pct", "", timepoint)
-            )
-            for lv in levels
-        ]
+        texts = [ix.n_pct(group_level=lv, variable="DEATH", timepoint=timepoint) for lv in levels]
         rows.append(Row((Cell(label, bold=True), *(Cell(t) for t in texts)), kind="group"))
         for cause in causes:
-            texts = [
-                fmt.fmt_n_pct(
-                    stat(lv, "DTHCAUS", "n", cause, timepoint),
-                    stat(lv, "DTHCAUS", "pct", cause, timepoint),
-                )
-                for lv in levels
-            ]
-            label_c = opts.cause_labels.get(cause, cause)
+            where = dict(variable="DTHCAUS", variable_level=cause, timepoint=timepoint)
+            texts = [ix.n_pct(group_level=lv, **where) for lv in levels]
+            label_c = opts.cause_labels.get(cause) or fmt.fmt_term(cause)
             rows.append(Row((Cell(label_c, indent=1), *(Cell(t) for t in texts))))
-        missing = [stat(lv, "DTHCAUS", "n_miss", "", timepoint) for lv in levels]
+        where = dict(variable="DTHCAUS", timepoint=timepoint)
+        missing = [ix.value("n_miss", group_level=lv, **where) for lv in levels]
         if any(m > 0 for m in missing):
             cells = (
                 Cell(opts.missing_cause_label, indent=1),
-                *(Cell(fmt.fmt_int(m)) for m in missing),
+                *(Cell(ix.text("n_miss", group_level=lv, **where)) for lv in levels),
             )
             rows.append(Row(cells))
 
@@ -229,7 +211,7 @@ def build(ctx: OutputContext, prepared, ard: pd.DataFrame) -> list[Table]:
     if note:
         footnotes.append(note)
     roles = ["adsl"] + (["adae"] if opts.source().needs_adae else [])
-    n_all = population_n(ard, ctx)
+    n_all = population_n(ix, ctx)
     return [
         Table(
             id=ctx.spec.id,

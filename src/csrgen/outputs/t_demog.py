@@ -13,9 +13,8 @@ from typing import Literal
 import pandas as pd
 from pydantic import Field, model_validator
 
-from csrgen import formatting as fmt
 from csrgen.analyses.baseline import BaselineVariable, ard_baseline, method_wording
-from csrgen.ard import stat_lookup
+from csrgen.ard import ArdIndex
 from csrgen.config import Text, VarName, unused_options
 from csrgen.datasets import ARM
 from csrgen.document.model import Cell, Column, Row, Table
@@ -96,30 +95,41 @@ def analyze(ctx: OutputContext, subjects: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+def decimals(ctx: OutputContext, subjects: pd.DataFrame) -> dict[str, int]:
+    """Each variable's data decimals (means and medians print one more, SD two more)."""
+    return {v.var: v.decimals for v in ctx.options.variables}
+
+
 def build(ctx: OutputContext, subjects: pd.DataFrame, ard: pd.DataFrame) -> list[Table]:
     if subjects.empty:
         return [ctx.null()]
     opts: Options = ctx.options
     levels = arm_levels(ctx)
+    ix = ArdIndex(ard)
     columns = [Column(opts.stub_header, align="left", width=2.4, key="stub")]
-    columns += arm_header_columns(ard, ctx)
+    columns += arm_header_columns(ix, ctx)
     if opts.pvalues:
         columns.append(Column("p-value", align="center", width=0.8, key="p"))
     blank = [Cell("")] * (len(columns) - 1)
 
     rows: list[Row] = []
     methods: list[str] = []
+    not_collected = [v for v in opts.variables if _not_collected(subjects, v)]
     for v in opts.variables:
         head = [Cell(v.label, bold=True)] + blank
+        if v in not_collected:  # blank for every subject: no statistics, no test
+            rows.append(Row((Cell(v.label, bold=True), *[Cell(NOT_COLLECTED) for _ in blank])))
+            if opts.pvalues:
+                rows[-1] = Row(rows[-1].cells[:-1] + (Cell(""),))
+            continue
         if opts.pvalues:
             p_rows = ard[(ard["variable"] == v.var) & (ard["stat_name"] == "p_value")]
-            p = float(p_rows["stat"].iloc[0]) if len(p_rows) else float("nan")
-            head[-1] = Cell(fmt.fmt_pvalue(p))
+            head[-1] = Cell(ix.text("p_value", group_level="Overall", variable=v.var, missing=""))
             method = p_rows["method"].iloc[0] if len(p_rows) else ""
             if method and method not in methods:
                 methods.append(method)
         rows.append(Row(tuple(head), kind="group"))
-        for label, texts in _statistic_lines(ard, v, levels, ctx.arms):
+        for label, texts in _statistic_lines(ix, ard, v, levels, ctx.arms):
             cells = [Cell(label, indent=1)] + [Cell(t) for t in texts]
             if opts.pvalues:
                 cells.append(Cell(""))
@@ -130,13 +140,16 @@ def build(ctx: OutputContext, subjects: pd.DataFrame, ard: pd.DataFrame) -> list
         "N = number of subjects in the population; percentages are based on N. "
         "SD = standard deviation; Q1, Q3 = first and third quartiles (SAS definition 5)."
     )
+    if not_collected:
+        names = ", ".join(f"{v.label} ({v.var})" for v in not_collected)
+        footnotes.append(f"{NOT_COLLECTED}: {names} blank for every subject of the population.")
     if opts.pvalues and methods:
         footnotes.append(
             "p-values compare the arms (missing values excluded): "
             + "; ".join(method_wording(m) for m in methods)
             + "."
         )
-    n_total = population_n(ard, ctx)
+    n_total = population_n(ix, ctx)
     return [
         Table(
             id=ctx.spec.id,
@@ -151,31 +164,41 @@ def build(ctx: OutputContext, subjects: pd.DataFrame, ard: pd.DataFrame) -> list
     ]
 
 
-def _statistic_lines(ard: pd.DataFrame, v: DemogVariable, levels: list[str], arms: list[str]):
+#: Printed in the cells of a variable that no subject of the population has a value of.
+NOT_COLLECTED = "Not collected"
+
+
+def _not_collected(subjects: pd.DataFrame, v: DemogVariable) -> bool:
+    values = subjects[v.var]
+    blank = values.isna() | (values.astype(str).str.strip() == "")
+    return len(values) > 0 and bool(blank.all())
+
+
+def _statistic_lines(
+    ix: ArdIndex, ard: pd.DataFrame, v: DemogVariable, levels: list[str], arms: list[str]
+):
     """(label, one text per column) for the rows under a variable's heading."""
-
-    def stat(level: str, name: str, var_level: str = "") -> float:
-        return stat_lookup(
-            ard, group_level=level, variable=v.var, stat_name=name, variable_level=var_level
-        )
-
-    d = v.decimals
     lines: list[tuple[str, list[str]]] = []
     if v.kind == "continuous":
+        where = dict(variable=v.var)
         lines += [
-            ("n", [fmt.fmt_int(stat(lv, "n")) for lv in levels]),
-            ("Mean (SD)", [fmt.fmt_mean_sd(stat(lv, "mean"), stat(lv, "sd"), d) for lv in levels]),
-            ("Median", [fmt.fmt_median(stat(lv, "median"), d) for lv in levels]),
-            ("Q1, Q3", [fmt.fmt_range(stat(lv, "q1"), stat(lv, "q3"), d + 1) for lv in levels]),
-            ("Min, Max", [fmt.fmt_range(stat(lv, "min"), stat(lv, "max"), d) for lv in levels]),
+            ("n", [ix.text("n", group_level=lv, **where) for lv in levels]),
+            ("Mean (SD)", [ix.mean_sd(group_level=lv, **where) for lv in levels]),
+            ("Median", [ix.text("median", group_level=lv, **where) for lv in levels]),
+            ("Q1, Q3", [ix.pair("q1", "q3", group_level=lv, **where) for lv in levels]),
+            ("Min, Max", [ix.pair("min", "max", group_level=lv, **where) for lv in levels]),
         ]
     else:
         shown = ard[
             (ard["variable"] == v.var) & (ard["stat_name"] == "n") & (ard["variable_level"] != "")
         ]
         for value in dict.fromkeys(shown["variable_level"]):
-            texts = [fmt.fmt_n_pct(stat(lv, "n", value), stat(lv, "pct", value)) for lv in levels]
+            texts = [
+                ix.n_pct(group_level=lv, variable=v.var, variable_level=value) for lv in levels
+            ]
             lines.append((v.level_labels.get(value, value), texts))
-    if any(stat(lv, "n_miss") > 0 for lv in arms):
-        lines.append(("Missing", [fmt.fmt_int(stat(lv, "n_miss")) for lv in levels]))
+    if any(ix.value("n_miss", group_level=lv, variable=v.var) > 0 for lv in arms):
+        lines.append(
+            ("Missing", [ix.text("n_miss", group_level=lv, variable=v.var) for lv in levels])
+        )
     return lines

@@ -22,7 +22,7 @@ from pydantic import Field, model_validator
 from csrgen import expr
 from csrgen import formatting as fmt
 from csrgen.analyses.disposition import Category, ard_disposition, ard_screening
-from csrgen.ard import concat_ard, stat_lookup
+from csrgen.ard import ArdIndex, concat_ard
 from csrgen.config import Expression, Text, VarName, unused_options
 from csrgen.datasets import ARM
 from csrgen.document.model import Cell, Column, Row, Table
@@ -45,18 +45,18 @@ class DispRow(OptionsModel):
     #: defaults to its flag (ITTFL).
     id: str = Field(default="", pattern=r"^([A-Z][A-Z0-9_]*)?$")
     label: str = ""
-    var: VarName = ""
+    var: VarName | None = None
     #: Empty: ``var`` is recorded (non-missing date, number or text).
     values: list[str] = Field(default_factory=list)
     #: An expression over ADSL (``ARM == "Screen Failure"``; see :mod:`csrgen.expr`).
-    where: Expression = ""
+    where: Expression | None = None
     #: A population of the study file (its flag and ``where``); sets id, label and the rule.
     population: str = ""
     #: ``population``: the output population's subjects, by arm. ``adsl``: every ADSL record
     #: (screened subjects, screen failures), counted in the Total column only.
     scope: Literal["population", "adsl"] = "population"
     #: ADSL variable holding the reason (DCSREAS, DCTREAS); its values are listed beneath.
-    reasons_var: VarName = ""
+    reasons_var: VarName | None = None
     #: Reason order (values as recorded); unlisted reasons follow alphabetically.
     reasons: list[Text] = Field(default_factory=list)
     reason_labels: dict[str, Text] = Field(default_factory=dict)
@@ -224,20 +224,12 @@ def build(ctx: OutputContext, subjects: pd.DataFrame, ard: pd.DataFrame) -> list
     opts: Options = ctx.options
     total_label = ctx.config.arms.total_label
     levels = list(ctx.arms) + ([total_label] if _total(ctx) else [])
-    big_n = {lv: stat_lookup(ard, group_level=lv, variable="", stat_name="N") for lv in levels}
+    ix = ArdIndex(ard)
+    big_n = {lv: ix.value("N", group_level=lv) for lv in levels}
     if not any(big_n[a] for a in ctx.arms):
         return [ctx.null()]
     columns = [Column("", align="left", width=2.6, key="stub")]
-    columns += arm_header_columns(ard, ctx, total=_total(ctx))
-
-    def stat(level, variable, name, variable_level=""):
-        return stat_lookup(
-            ard,
-            group_level=level,
-            variable=variable,
-            stat_name=name,
-            variable_level=variable_level,
-        )
+    columns += arm_header_columns(ix, ctx, total=_total(ctx))
 
     rows: list[Row] = []
     rules = resolved_rows(ctx.config, opts)
@@ -247,15 +239,15 @@ def build(ctx: OutputContext, subjects: pd.DataFrame, ard: pd.DataFrame) -> list
             rows.append(Row(cells, kind="group"))
             continue
         if row.scope == "adsl":
-            n = stat(total_label, row.id, "n")
-            texts = [fmt.fmt_int(n) if lv == total_label else "" for lv in levels]
+            n = ix.text("n", group_level=total_label, variable=row.id)
+            texts = [n if lv == total_label else "" for lv in levels]
         elif row.id == opts.denominator:
-            texts = [fmt.fmt_int(big_n[lv]) for lv in levels]
+            texts = [ix.text("N", group_level=lv) for lv in levels]
         else:
-            texts = [fmt.fmt_n_pct(stat(lv, row.id, "n"), stat(lv, row.id, "pct")) for lv in levels]
+            texts = [ix.n_pct(group_level=lv, variable=row.id) for lv in levels]
         rows.append(Row((Cell(row.label, indent=row.indent), *(Cell(t) for t in texts))))
         if row.reasons_var and row.id != opts.denominator:
-            rows.extend(_reason_rows(ard, row, levels, stat, opts.missing_reason_label))
+            rows.extend(_reason_rows(ix, ard, row, levels, opts.missing_reason_label))
 
     footnotes = list(ctx.spec.footnotes)
     denominator_label = next(r.label for r, _ in rules if r.id == opts.denominator)
@@ -285,7 +277,9 @@ def build(ctx: OutputContext, subjects: pd.DataFrame, ard: pd.DataFrame) -> list
     ]
 
 
-def _reason_rows(ard: pd.DataFrame, row: DispRow, levels, stat, missing_label: str) -> list[Row]:
+def _reason_rows(
+    ix: ArdIndex, ard: pd.DataFrame, row: DispRow, levels, missing_label: str
+) -> list[Row]:
     recorded = ard.loc[
         (ard["variable"] == row.reasons_var)
         & (ard["stat_name"] == "n")
@@ -294,16 +288,14 @@ def _reason_rows(ard: pd.DataFrame, row: DispRow, levels, stat, missing_label: s
     out = []
     for reason in dict.fromkeys(recorded["variable_level"]):
         texts = [
-            fmt.fmt_n_pct(
-                stat(lv, row.reasons_var, "n", reason), stat(lv, row.reasons_var, "pct", reason)
-            )
+            ix.n_pct(group_level=lv, variable=row.reasons_var, variable_level=reason)
             for lv in levels
         ]
-        label = row.reason_labels.get(reason, reason)
+        label = row.reason_labels.get(reason) or fmt.fmt_term(reason)
         out.append(Row((Cell(label, indent=row.indent + 1), *(Cell(t) for t in texts))))
-    missing = [stat(lv, row.reasons_var, "n_miss") for lv in levels]
+    missing = [ix.value("n_miss", group_level=lv, variable=row.reasons_var) for lv in levels]
     if any(m > 0 for m in missing):
-        texts = [fmt.fmt_int(m) for m in missing]
+        texts = [ix.text("n_miss", group_level=lv, variable=row.reasons_var) for lv in levels]
         out.append(Row((Cell(missing_label, indent=row.indent + 1), *(Cell(t) for t in texts))))
     return out
 

@@ -18,7 +18,7 @@ from pydantic import Field, model_validator
 
 from csrgen import formatting as fmt
 from csrgen.analyses.exposure import ExposureVariable, ard_exposure
-from csrgen.ard import stat_lookup
+from csrgen.ard import ArdIndex
 from csrgen.config import Text, VarName, unused_options
 from csrgen.datasets import ARM
 from csrgen.document.model import Cell, Column, Row, Table
@@ -46,7 +46,7 @@ class ExposureVar(OptionsModel):
     #: The ADSL variable (adsl), the end date (duration), the ADEX value variable (adex).
     var: VarName
     #: duration: the ADSL start date (both days count).
-    start: VarName = ""
+    start: VarName | None = None
     #: adex: PARAMCDs of the records summed or counted; empty: all records.
     paramcd: list[str] = Field(default_factory=list)
     aggregate: Literal["sum", "count"] = "sum"
@@ -82,7 +82,7 @@ class ExposureVar(OptionsModel):
             var=self.var,
             kind=self.kind,
             source=self.source,
-            start=self.start,
+            start=self.start or "",
             paramcd=tuple(self.paramcd),
             aggregate=self.aggregate,
             levels=tuple(self.levels),
@@ -110,7 +110,7 @@ def requires(config, spec, options: Options) -> dict[str, set[str]]:
             if v.paramcd:
                 need["adex"].add("PARAMCD")
         else:
-            need["adsl"] |= {v.var, v.start} - {""}
+            need["adsl"] |= {v.var, v.start} - {"", None}
     return need
 
 
@@ -145,20 +145,26 @@ def analyze(ctx: OutputContext, subjects: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+def decimals(ctx: OutputContext, subjects: pd.DataFrame) -> dict[str, int]:
+    """Each variable's data decimals (means and medians print one more, SD two more)."""
+    return {v.name: v.decimals for v in ctx.options.variables}
+
+
 def build(ctx: OutputContext, subjects: pd.DataFrame, ard: pd.DataFrame) -> list[Table]:
     if subjects.empty:
         return [ctx.null()]
     opts: Options = ctx.options
     levels = arm_levels(ctx)
+    ix = ArdIndex(ard)
     columns = [Column(opts.stub_header, align="left", width=2.4, key="stub")]
-    columns += arm_header_columns(ard, ctx)
+    columns += arm_header_columns(ix, ctx)
     blank = [Cell("")] * (len(columns) - 1)
     rows: list[Row] = []
     footnotes = list(ctx.spec.footnotes)
     for v in opts.variables:
         rows.append(Row((Cell(v.label, bold=True), *blank), kind="group"))
         shown = [lv for lv in levels if _applies(ard, v, lv)]
-        for label, texts in _lines(ard, v, shown):
+        for label, texts in _lines(ix, v, shown):
             cells = [Cell(label, indent=1)]
             cells += [Cell(texts.get(lv, NOT_APPLICABLE)) for lv in levels]
             rows.append(Row(tuple(cells)))
@@ -177,7 +183,7 @@ def build(ctx: OutputContext, subjects: pd.DataFrame, ard: pd.DataFrame) -> list
     )
     if any(fmt.NE in c.text.split() or c.text.startswith(fmt.NE) for r in rows for c in r.cells):
         footnotes.append(f"{fmt.NE} = not estimable (no subject, or one subject for the SD).")
-    n_all = population_n(ard, ctx)
+    n_all = population_n(ix, ctx)
     roles = ["adsl"] + (["adex"] if any(v.source == "adex" for v in opts.variables) else [])
     return [
         Table(
@@ -197,38 +203,28 @@ def _applies(ard: pd.DataFrame, v: ExposureVar, level: str) -> bool:
     return bool(((ard["variable"] == v.name) & (ard["group_level"] == level)).any())
 
 
-def _lines(ard: pd.DataFrame, v: ExposureVar, levels: list[str]):
+def _lines(ix: ArdIndex, v: ExposureVar, levels: list[str]):
     """(label, {column level: text}) for the rows under a variable's heading."""
 
-    def stat(level: str, name: str, var_level: str = "") -> float:
-        return stat_lookup(
-            ard, group_level=level, variable=v.name, stat_name=name, variable_level=var_level
-        )
-
     def each(make) -> dict[str, str]:
-        return {lv: make(lv) for lv in levels}
+        return {lv: make(dict(group_level=lv, variable=v.name)) for lv in levels}
 
-    d = v.decimals
     if v.kind == "continuous":
         lines = [
-            ("n", each(lambda lv: fmt.fmt_int(stat(lv, "n")))),
-            ("Mean (SD)", each(lambda lv: fmt.fmt_mean_sd(stat(lv, "mean"), stat(lv, "sd"), d))),
-            ("Median", each(lambda lv: fmt.fmt_median(stat(lv, "median"), d))),
-            ("Q1, Q3", each(lambda lv: fmt.fmt_range(stat(lv, "q1"), stat(lv, "q3"), d + 1))),
-            ("Min, Max", each(lambda lv: fmt.fmt_range(stat(lv, "min"), stat(lv, "max"), d))),
+            ("n", each(lambda w: ix.text("n", **w))),
+            ("Mean (SD)", each(lambda w: ix.mean_sd(**w))),
+            ("Median", each(lambda w: ix.text("median", **w))),
+            ("Q1, Q3", each(lambda w: ix.pair("q1", "q3", **w))),
+            ("Min, Max", each(lambda w: ix.pair("min", "max", **w))),
         ]
     else:
         lines = [
             (
                 v.level_labels.get(value, value),
-                each(
-                    lambda lv, value=value: fmt.fmt_n_pct(
-                        stat(lv, "n", value), stat(lv, "pct", value)
-                    )
-                ),
+                each(lambda w, value=value: ix.n_pct(variable_level=value, **w)),
             )
             for value in v.levels
         ]
-    if any(stat(lv, "n_miss") > 0 for lv in levels):
-        lines.append(("Missing", each(lambda lv: fmt.fmt_int(stat(lv, "n_miss")))))
+    if any(ix.value("n_miss", group_level=lv, variable=v.name) > 0 for lv in levels):
+        lines.append(("Missing", each(lambda w: ix.text("n_miss", **w))))
     return lines

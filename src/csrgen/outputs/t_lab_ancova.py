@@ -10,18 +10,16 @@ build: one table per parameter: visits as row groups, arms as columns.
 
 from __future__ import annotations
 
-import math
-
 import pandas as pd
 from pydantic import Field
 
 from csrgen import formatting as fmt
 from csrgen.analyses.labs import ANCOVA, WILCOXON, ard_lab_ancova, ard_lab_population
-from csrgen.ard import concat_ard
+from csrgen.ard import ArdIndex, concat_ard
 from csrgen.datasets import ARM
 from csrgen.document.model import Column, Row, Table
 from csrgen.outputs import lab_common as lc
-from csrgen.outputs.base import OptionsModel, OutputContext
+from csrgen.outputs.base import OptionsModel, OutputContext, header_n, population_n
 
 
 class Options(OptionsModel):
@@ -63,59 +61,58 @@ def analyze(ctx: OutputContext, lab: lc.LabData) -> pd.DataFrame:
     )
 
 
+def decimals(ctx: OutputContext, lab: lc.LabData) -> dict[str, int]:
+    """Each parameter's data decimals (LS means and differences print one more)."""
+    return lab.decimals
+
+
 def build(ctx: OutputContext, lab: lc.LabData, ard: pd.DataFrame) -> list[Table]:
     if lab.empty or not lab.post_visits:
         return [ctx.null()]
-    stat = lc.ArdIndex(ard)
-    population = ctx.population_line(lc.population_n(stat, ctx.arms))
+    ix = ArdIndex(ard)
+    population = ctx.population_line(population_n(ix, ctx))
     blocks = []
     for k, param in enumerate(lab.params, start=1):
         if not lab.has_data(param):
             blocks.append(lc.null_block(ctx, param, k, lab.labels[param], population))
         else:
-            blocks.append(_table(ctx, lab, stat, param, k, population))
+            blocks.append(_table(ctx, lab, ix, param, k, population))
     return blocks
 
 
 def _table(
-    ctx: OutputContext, lab: lc.LabData, stat: lc.ArdIndex, param: str, k: int, population: str
+    ctx: OutputContext, lab: lc.LabData, ix: ArdIndex, param: str, k: int, population: str
 ) -> Table:
     opts: Options = ctx.options
     arms, ref = ctx.arms, ctx.config.arms.reference
-    d = lab.decimals[param]
     columns = [Column(lab.labels[param], align="left", width=2.6, key="stub")]
-    columns += [Column(fmt.fmt_header_n(a, stat(a, "N")), align="center", key=a) for a in arms]
+    columns += [Column(header_n(ix, a), align="center", key=a) for a in arms]
     level = f"{fmt.fmt_num(100 * opts.level, 0)}%"
     rows: list[Row] = []
     for visit in lab.post_visits:
 
-        def s(a: str, name: str, method: str = ANCOVA, visit: str = visit) -> float:
-            return stat(
-                a, name, variable="CHG", variable_level=method, param=param, timepoint=visit
+        def w(a: str, method: str = ANCOVA, visit: str = visit) -> dict:
+            return dict(
+                group_level=a, variable="CHG", variable_level=method, param=param, timepoint=visit
             )
 
         lines = [
-            ("n", [fmt.fmt_int(s(a, "n")) for a in arms]),
-            ("LS mean (SE)", [fmt.fmt_mean_sd(s(a, "lsmean"), s(a, "lsmean_se"), d) for a in arms]),
+            ("n", [ix.text("n", **w(a)) for a in arms]),
+            ("LS mean (SE)", [ix.mean_sd("lsmean", "lsmean_se", **w(a)) for a in arms]),
             (
                 f"Difference vs {ref} ({level} CI)",
-                [
-                    ""
-                    if a == ref
-                    else _difference(s(a, "diff"), s(a, "diff_lcl"), s(a, "diff_ucl"), d)
-                    for a in arms
-                ],
+                ["" if a == ref else ix.est_ci("diff", **w(a)) for a in arms],
             ),
             (
                 "p-value (ANCOVA)",
-                ["" if a == ref else fmt.fmt_pvalue(s(a, "p_value")) for a in arms],
+                ["" if a == ref else ix.text("p_value", **w(a)) for a in arms],
             ),
         ]
         if opts.wilcoxon:
             lines.append(
                 (
                     "p-value (Wilcoxon)",
-                    ["" if a == ref else fmt.fmt_pvalue(s(a, "p_value", WILCOXON)) for a in arms],
+                    ["" if a == ref else ix.text("p_value", **w(a, WILCOXON)) for a in arms],
                 )
             )
         labels = [label for label, _ in lines]
@@ -132,11 +129,6 @@ def _table(
         source=ctx.source_line(["adsl", lc.lab_settings(ctx.config).dataset]),
         landscape=opts.landscape,
     )
-
-
-def _difference(diff: float, lcl: float, ucl: float, d: int) -> str:
-    """``diff (lcl, ucl)`` at one decimal more than the data; a plain ``NE`` when not estimable."""
-    return fmt.NE if math.isnan(diff) else fmt.fmt_est_ci(diff, lcl, ucl, d + 1)
 
 
 def _footnotes(ctx: OutputContext, rows: list[Row], level: str) -> list[str]:

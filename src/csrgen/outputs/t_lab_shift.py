@@ -20,7 +20,6 @@ import numpy as np
 import pandas as pd
 from pydantic import Field
 
-from csrgen import formatting as fmt
 from csrgen.analyses.lab_shifts import (
     BASELINE_LEVELS,
     BOTH,
@@ -31,10 +30,10 @@ from csrgen.analyses.lab_shifts import (
     range_category,
     subject_shifts,
 )
-from csrgen.ard import stat_lookup
+from csrgen.ard import ArdIndex
 from csrgen.datasets import ARM
 from csrgen.document.model import Cell, Column, Row, Spanner, Table
-from csrgen.outputs.base import OptionsModel, OutputContext
+from csrgen.outputs.base import OptionsModel, OutputContext, population_n
 
 LABELS = {
     "LOW": "Low",
@@ -188,16 +187,17 @@ def build(ctx: OutputContext, prepared, ard: pd.DataFrame) -> list[Table]:
     if subjects.empty or shifts.empty:
         return [ctx.null()]
     opts: Options = ctx.options
-    # One pass over the ARD instead of a scan per cell (the pilot prints ~2,700 numbers); the
-    # ARD's key is unique (check_ard), so each cell still reads exactly one ARD row.
-    key = ["group_level", "param", "variable", "variable_level", "stat_name"]
-    index = {row[:-1]: row[-1] for row in ard[key + ["stat"]].itertuples(index=False, name=None)}
+    ix = ArdIndex(ard)
 
     def stat(level, param, variable, name, variable_level=""):
-        where = (level, param, variable, variable_level, name)
-        if where not in index:
-            raise LookupError(f"no ARD row {dict(zip(key, where, strict=True))}")
-        return index[where]
+        return ix.value(
+            name, group_level=level, param=param, variable=variable, variable_level=variable_level
+        )
+
+    def n_pct(level, param, variable, variable_level):
+        return ix.n_pct(
+            group_level=level, param=param, variable=variable, variable_level=variable_level
+        )
 
     columns = [Column("Parameter\n  Treatment arm\n    Baseline category", align="left", width=1.6)]
     columns += [Column(LABELS[w], key=w) for w in WORST_LEVELS] + [Column("Total", key="TOTAL")]
@@ -208,8 +208,7 @@ def build(ctx: OutputContext, prepared, ard: pd.DataFrame) -> list[Table]:
         rows.append(Row((Cell(labels.get(param, param), bold=True), *blank), kind="group"))
         has_missing = any(stat(a, param, "BNRIND", "n", MISSING) > 0 for a in ctx.arms)
         for arm in ctx.arms:
-            n_eval = stat(arm, param, "WORST", "n")
-            head = f"{arm} (n={fmt.fmt_int(n_eval)})"
+            head = f"{arm} (n={ix.text('n', group_level=arm, param=param, variable='WORST')})"
             rows.append(Row((Cell(head, indent=1), *blank), kind="group"))
             for b in BASELINE_LEVELS:
                 if b == MISSING and not has_missing:
@@ -217,32 +216,13 @@ def build(ctx: OutputContext, prepared, ard: pd.DataFrame) -> list[Table]:
                 cells = [Cell(LABELS[b], indent=2)]
                 for w in WORST_LEVELS:
                     k = f"{b}/{w}"
-                    cells.append(
-                        Cell(
-                            fmt.fmt_n_pct(
-                                stat(arm, param, "SHIFT", "n", k),
-                                stat(arm, param, "SHIFT", "pct", k),
-                            )
-                        )
-                    )
-                cells.append(
-                    Cell(
-                        fmt.fmt_n_pct(
-                            stat(arm, param, "BNRIND", "n", b), stat(arm, param, "BNRIND", "pct", b)
-                        )
-                    )
-                )
+                    cells.append(Cell(n_pct(arm, param, "SHIFT", k)))
+                cells.append(Cell(n_pct(arm, param, "BNRIND", b)))
                 rows.append(Row(tuple(cells)))
             total = [Cell("Total", indent=2)]
             for w in WORST_LEVELS:
-                total.append(
-                    Cell(
-                        fmt.fmt_n_pct(
-                            stat(arm, param, "WORST", "n", w), stat(arm, param, "WORST", "pct", w)
-                        )
-                    )
-                )
-            total.append(Cell(fmt.fmt_int(n_eval) if n_eval else "0"))
+                total.append(Cell(n_pct(arm, param, "WORST", w)))
+            total.append(Cell(ix.text("n", group_level=arm, param=param, variable="WORST")))
             rows.append(Row(tuple(total)))
 
     footnotes = list(ctx.spec.footnotes)
@@ -255,7 +235,7 @@ def build(ctx: OutputContext, prepared, ard: pd.DataFrame) -> list[Table]:
         "baseline value.",
         _window_note(opts),
     ]
-    n_all = sum(stat_lookup(ard, group_level=a, variable="", stat_name="N") for a in ctx.arms)
+    n_all = population_n(ix, ctx)
     return [
         Table(
             id=ctx.spec.id,

@@ -5,8 +5,9 @@ visits, records).
 analysis: :func:`csrgen.analyses.labs.ard_lab_summary` (n, mean, SD, median, Q1, Q3, min, max
 of AVAL and CHG by parameter, visit and arm) and the population N per arm.
 build: one table per parameter (``<number>.1``, ``<number>.2``, ... with the parameter in the
-title): visits as row groups, statistics beneath; arms as columns under a "Value" and a
-"Change from baseline" spanner; landscape when more than two arms.
+title): visits as row groups, one statistic per row beneath (so that no value can print beside
+another statistic's label when a cell wraps); arms as columns under a "Value" and a "Change
+from baseline" spanner; landscape when more than two arms.
 """
 
 from __future__ import annotations
@@ -15,11 +16,11 @@ import pandas as pd
 
 from csrgen import formatting as fmt
 from csrgen.analyses.labs import ard_lab_population, ard_lab_summary
-from csrgen.ard import concat_ard
+from csrgen.ard import ArdIndex, concat_ard
 from csrgen.datasets import ARM
 from csrgen.document.model import Column, Row, Spanner, Table
 from csrgen.outputs import lab_common as lc
-from csrgen.outputs.base import OptionsModel, OutputContext
+from csrgen.outputs.base import OptionsModel, OutputContext, header_n, population_n
 
 #: (row label, statistics it prints) in display order, under each visit.
 STAT_ROWS = ("n", "Mean (SD)", "Median", "Q1, Q3", "Min, Max")
@@ -59,41 +60,43 @@ def analyze(ctx: OutputContext, lab: lc.LabData) -> pd.DataFrame:
     )
 
 
+def decimals(ctx: OutputContext, lab: lc.LabData) -> dict[str, int]:
+    """Each parameter's data decimals (the study file's, else what its data show)."""
+    return lab.decimals
+
+
 def build(ctx: OutputContext, lab: lc.LabData, ard: pd.DataFrame) -> list[Table]:
     if lab.empty:
         return [ctx.null()]
-    stat = lc.ArdIndex(ard)
-    population = ctx.population_line(lc.population_n(stat, ctx.arms))
+    ix = ArdIndex(ard)
+    population = ctx.population_line(population_n(ix, ctx))
     blocks = []
     for k, param in enumerate(lab.params, start=1):
         label = lab.labels[param]
         if not lab.has_data(param):
             blocks.append(lc.null_block(ctx, param, k, label, population))
         else:
-            blocks.append(_table(ctx, lab, stat, param, k, population))
+            blocks.append(_table(ctx, lab, ix, param, k, population))
     return blocks
 
 
 def _table(
-    ctx: OutputContext, lab: lc.LabData, stat: lc.ArdIndex, param: str, k: int, population: str
+    ctx: OutputContext, lab: lc.LabData, ix: ArdIndex, param: str, k: int, population: str
 ) -> Table:
     opts: Options = ctx.options
     arms = ctx.arms
     columns = [Column(lab.labels[param], align="left", width=2.0, key="stub")]
     for part in ("AVAL", "CHG"):
-        columns += [
-            Column(fmt.fmt_header_n(a, stat(a, "N")), align="center", key=f"{part}:{a}")
-            for a in arms
-        ]
+        columns += [Column(header_n(ix, a), align="center", key=f"{part}:{a}") for a in arms]
     spanners = (
         Spanner("Value", 1, len(arms)),
         Spanner("Change from baseline", len(arms) + 1, 2 * len(arms)),
     )
     rows: list[Row] = []
     for visit in lab.visits:
-        value = _statistic_texts(stat, param, visit, "AVAL", arms, lab.decimals[param])
+        value = _statistic_texts(ix, param, visit, "AVAL", arms)
         change = (
-            _statistic_texts(stat, param, visit, "CHG", arms, lab.decimals[param])
+            _statistic_texts(ix, param, visit, "CHG", arms)
             if visit in lab.post_visits
             else [[""] * len(STAT_ROWS)] * len(arms)
         )
@@ -114,26 +117,22 @@ def _table(
 
 
 def _statistic_texts(
-    stat: lc.ArdIndex, param: str, visit: str, variable: str, arms: list[str], d: int
+    ix: ArdIndex, param: str, visit: str, variable: str, arms: list[str]
 ) -> list[list[str]]:
     """Per arm, the texts of the rows of :data:`STAT_ROWS`."""
     out: list[list[str]] = []
     for a in arms:
-
-        def s(name: str, a: str = a) -> float:
-            return stat(a, name, variable=variable, param=param, timepoint=visit)
-
-        n = s("n")
-        if n == 0:
-            out.append([fmt.fmt_int(n)] + [fmt.NE] * (len(STAT_ROWS) - 1))
+        w = dict(group_level=a, variable=variable, param=param, timepoint=visit)
+        if ix.value("n", **w) == 0:
+            out.append([ix.text("n", **w)] + [fmt.NE] * (len(STAT_ROWS) - 1))
             continue
         out.append(
             [
-                fmt.fmt_int(n),
-                fmt.fmt_mean_sd(s("mean"), s("sd"), d),
-                fmt.fmt_median(s("median"), d),
-                fmt.fmt_range(s("q1"), s("q3"), d + 1),
-                fmt.fmt_range(s("min"), s("max"), d),
+                ix.text("n", **w),
+                ix.mean_sd(**w),
+                ix.text("median", **w),
+                ix.pair("q1", "q3", **w),
+                ix.pair("min", "max", **w),
             ]
         )
     return out

@@ -16,9 +16,9 @@ import pandas as pd
 
 from csrgen import formatting as fmt
 from csrgen.analyses.survival import window_label
-from csrgen.ard import stat_lookup
+from csrgen.ard import ArdIndex
 from csrgen.document.model import Cell, Column, Row, Table
-from csrgen.outputs.base import OptionsModel, OutputContext, arm_header_columns
+from csrgen.outputs.base import OptionsModel, OutputContext, arm_header_columns, population_n
 from csrgen.outputs.tte_data import (
     TtePrepared,
     arm_note,
@@ -66,19 +66,25 @@ def analyze(ctx: OutputContext, prep: TtePrepared) -> pd.DataFrame:
     return ard.loc[~tick_only]
 
 
+def decimals(ctx: OutputContext, prep: TtePrepared) -> int:
+    """Times (medians, quartiles) print with the study file's ``survival.time_decimals``."""
+    return prep.settings.time_decimals
+
+
 def build(ctx: OutputContext, prep: TtePrepared, ard: pd.DataFrame) -> list[Table]:
     if prep.empty:
         return [ctx.null()]
+    ix = ArdIndex(ard, param=prep.endpoint.paramcd)
     columns = [Column("", align="left", width=2.8, key="stub")]
-    columns += arm_header_columns(ard, ctx, total=False)
+    columns += arm_header_columns(ix, ctx, total=False)
     columns.append(Column("Across arms", align="center", width=1.2, key=OVERALL))
-    rows = _Rows(ctx, prep, ard)
+    rows = _Rows(ctx, prep, ix)
     rows.counts()
     rows.km()
     rows.tests()
     for window in prep.analysis.windows:
         rows.window(window)
-    n_total = sum(stat_lookup(ard, group_level=a, variable="", stat_name="N") for a in ctx.arms)
+    n_total = population_n(ix, ctx)
     return [
         Table(
             id=ctx.spec.id,
@@ -96,8 +102,8 @@ def build(ctx: OutputContext, prep: TtePrepared, ard: pd.DataFrame) -> list[Tabl
 class _Rows:
     """Collects the table's rows and the methods they use (for the footnotes)."""
 
-    def __init__(self, ctx: OutputContext, prep: TtePrepared, ard: pd.DataFrame):
-        self.ctx, self.prep, self.ard = ctx, prep, ard
+    def __init__(self, ctx: OutputContext, prep: TtePrepared, ix: ArdIndex):
+        self.ctx, self.prep, self.ix = ctx, prep, ix
         self.arms = list(ctx.arms)
         self.reference = ctx.config.arms.reference
         self.compared = [a for a in self.arms if a != self.reference]
@@ -107,10 +113,9 @@ class _Rows:
         self.used: set[str] = set()
 
     def stat(self, level: str, name: str, variable="", variable_level="", timepoint="") -> float:
-        return stat_lookup(
-            self.ard,
+        return self.ix.value(
+            name,
             group_level=level,
-            stat_name=name,
             variable=variable,
             variable_level=variable_level,
             timepoint=timepoint,
@@ -130,8 +135,9 @@ class _Rows:
     # -- blocks ------------------------------------------------------------------------------
     def counts(self) -> None:
         ep = self.prep.endpoint
+        ix = self.ix
         self.line(
-            "Subjects analysed, n", {a: fmt.fmt_int(self.stat(a, "n")) for a in self.arms}, indent=0
+            "Subjects analysed, n", {a: ix.text("n", group_level=a) for a in self.arms}, indent=0
         )
         for what, label in (
             ("event", f"Subjects with an event ({ep.event_label})"),
@@ -139,14 +145,11 @@ class _Rows:
         ):
             self.line(
                 f"{label}, n (%)",
-                {
-                    a: fmt.fmt_n_pct(self.stat(a, f"n_{what}"), self.stat(a, f"pct_{what}"))
-                    for a in self.arms
-                },
+                {a: ix.n_pct(f"n_{what}", f"pct_{what}", group_level=a) for a in self.arms},
             )
 
     def km(self) -> None:
-        d = self.prep.settings.time_decimals
+        ix = self.ix
         self.used.add("km")
         self.group(f"Time to {self.prep.endpoint.event_label} ({self.unit}), Kaplan-Meier")
         for prefix, label in (
@@ -155,18 +158,7 @@ class _Rows:
             ("q3", "75th percentile"),
         ):
             est = "median_time" if prefix == "median" else prefix
-            self.line(
-                f"{label} ({self.ci})",
-                {
-                    a: fmt.fmt_est_ci(
-                        self.stat(a, est),
-                        self.stat(a, f"{prefix}_lcl"),
-                        self.stat(a, f"{prefix}_ucl"),
-                        d,
-                    )
-                    for a in self.arms
-                },
-            )
+            self.line(f"{label} ({self.ci})", {a: ix.est_ci(est, group_level=a) for a in self.arms})
         landmarks = self.prep.analysis.landmarks
         if not landmarks:
             return
@@ -175,40 +167,34 @@ class _Rows:
             tp = fmt.fmt_level(t)
             self.line(
                 f"{tp} {self.unit}",
-                {
-                    a: fmt.fmt_prob_pct_ci(
-                        self.stat(a, "surv", timepoint=tp),
-                        self.stat(a, "surv_lcl", timepoint=tp),
-                        self.stat(a, "surv_ucl", timepoint=tp),
-                    )
-                    for a in self.arms
-                },
+                {a: ix.est_ci("surv", group_level=a, timepoint=tp) for a in self.arms},
             )
         self.group("Subjects at risk, n")
         for t in landmarks:
             tp = fmt.fmt_level(t)
             self.line(
                 f"{tp} {self.unit}",
-                {a: fmt.fmt_int(self.stat(a, "n_risk", timepoint=tp)) for a in self.arms},
+                {a: ix.text("n_risk", group_level=a, timepoint=tp) for a in self.arms},
             )
 
     def logrank(self, variable: str, variable_level: str = "", timepoint: str = "") -> None:
-        def s(name):
-            return self.stat(OVERALL, name, variable, variable_level, timepoint)
-
-        self.line("Chi-square (df)", overall=fmt.fmt_stat_df(s("statistic"), s("df")))
-        self.line("p-value", overall=fmt.fmt_pvalue(s("p_value")))
+        w = dict(
+            group_level=OVERALL,
+            variable=variable,
+            variable_level=variable_level,
+            timepoint=timepoint,
+        )
+        self.line("Chi-square (df)", overall=self.ix.stat_df(**w))
+        self.line("p-value", overall=self.ix.text("p_value", **w))
 
     def hazard_ratio(self, label: str, variable_level: str, timepoint: str = "") -> None:
-        def s(a, name):
-            return self.stat(a, name, "cox", variable_level, timepoint)
-
+        w = dict(variable="cox", variable_level=variable_level, timepoint=timepoint)
+        ix = self.ix
+        self.line(label, {a: ix.est_ci("hr", group_level=a, **w) for a in self.compared})
         self.line(
-            label,
-            {a: fmt.fmt_est_ci(s(a, "hr"), s(a, "hr_lcl"), s(a, "hr_ucl")) for a in self.compared},
-        )
-        self.line(
-            "p-value (Wald)", {a: fmt.fmt_pvalue(s(a, "p_value")) for a in self.compared}, indent=2
+            "p-value (Wald)",
+            {a: ix.text("p_value", group_level=a, **w) for a in self.compared},
+            indent=2,
         )
 
     def tests(self) -> None:
@@ -236,17 +222,19 @@ class _Rows:
         if window[0] > 0:
             head += f" (event-free beyond {start})"
         self.group(head)
+        ix = self.ix
+        w = dict(variable="window", timepoint=tp)
         self.line(
             "Subjects at risk at start, n",
-            {a: fmt.fmt_int(self.stat(a, "n_risk", "window", timepoint=tp)) for a in self.arms},
+            {a: ix.text("n_risk", group_level=a, **w) for a in self.arms},
         )
         self.line(
             f"Subjects with an event ({self.prep.endpoint.event_label}), n",
-            {a: fmt.fmt_int(self.stat(a, "n_event", "window", timepoint=tp)) for a in self.arms},
+            {a: ix.text("n_event", group_level=a, **w) for a in self.arms},
         )
         self.line(
             "Log-rank p-value",
-            overall=fmt.fmt_pvalue(self.stat(OVERALL, "p_value", "logrank", timepoint=tp)),
+            overall=ix.text("p_value", group_level=OVERALL, variable="logrank", timepoint=tp),
         )
         self.hazard_ratio(f"Hazard ratio ({self.ci})", "unadjusted", tp)
 
@@ -280,10 +268,10 @@ class _Rows:
             "only"
         )
         if "adjusted" in self.used:
-            n = self.stat(OVERALL, "n", "cox", "adjusted")
+            n = self.ix.text("n", group_level=OVERALL, variable="cox", variable_level="adjusted")
             text += (
                 f"; adjusted: arm and {self._labels(settings.covariates)} "
-                f"(subjects with all covariates, n = {fmt.fmt_int(n)})"
+                f"(subjects with all covariates, n = {n})"
             )
         notes.append(text + ". A hazard ratio below 1 favours the compared arm.")
         notes.append(
