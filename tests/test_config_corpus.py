@@ -483,3 +483,21 @@ def test_every_problem_of_the_file_in_one_message(tmp_path, capsys):
     for key in keys:
         assert sum(line.startswith(f"{path}: {key}") for line in lines) == 1, key
     assert len(lines) == len(keys)
+
+
+def test_report_stops_with_the_same_message(tmp_path, capsys):
+    """``csrgen report`` checks the study file exactly as ``csrgen validate`` does."""
+    path = mutate(
+        tmp_path,
+        "seed",
+        [
+            ('protocol = "UCMSC-DLC"', 'protocol = "UCMSC-DLC"\nsponsr = "typo"'),
+            ('reason_var = "DCTREAS"', 'reason_var = ""'),
+        ],
+    )
+    assert main(["validate", str(path)]) == 2
+    validate = capsys.readouterr().err.removeprefix("csrgen validate: ")
+    assert main(["report", str(path), "--out", str(tmp_path / "out")]) == 2
+    report = capsys.readouterr().err.removeprefix("csrgen report: ")
+    assert report == validate and len(validate.splitlines()) == 2
+    assert not (tmp_path / "out").exists()

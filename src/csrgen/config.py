@@ -460,7 +460,7 @@ class OutputSpec(_Strict):
     number: str = Field(pattern=r"^(Table|Figure|Listing) \d+(\.\d+)*$")
     title: Text
     population: str
-    footnotes: list[str] = Field(default_factory=list)
+    footnotes: list[Text] = Field(default_factory=list)
     #: Module-specific options, validated by the module's own ``Options`` model.
     options: dict[str, Any] = Field(default_factory=dict)
 

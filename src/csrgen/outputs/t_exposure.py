@@ -48,7 +48,7 @@ class ExposureVar(OptionsModel):
     #: duration: the ADSL start date (both days count).
     start: VarName | None = None
     #: adex: PARAMCDs of the records summed or counted; empty: all records.
-    paramcd: list[str] = Field(default_factory=list)
+    paramcd: list[Text] = Field(default_factory=list)
     aggregate: Literal["sum", "count"] = "sum"
     #: adex: a subject with no record received 0 (else "missing").
     missing_as_zero: bool = False
