@@ -309,3 +309,88 @@ def test_an_ae_table_cannot_link_to_a_listing_that_filters_records():
     config = config.model_copy(update={"outputs": outputs})
     with pytest.raises(ConfigError, match=r"t_ae_ser: options.listing: 'l_sae' keeps only some"):
         requirements(config, resolve_options(config))
+
+
+# -- a tiny study checked by hand ------------------------------------------------------------------
+L_AE = """
+[[outputs]]
+id = "l_ae"
+number = "Listing 16.2.7.1"
+title = "All Adverse Events"
+population = "SAF"
+"""
+
+
+def tiny_document(tmp_path, **document):
+    from csrgen.report import assemble, prepare_study, run_outputs
+    from tests.outputs.test_ae_overview import SAFETY_TOML, tiny_adae
+    from tests.studies import tiny_adsl, write_tiny_study
+
+    extra = SAFETY_TOML.format(safety_extra="", sort="frequency") + L_AE
+    extra += "\n[document]\n" + "".join(f"{k} = {v}\n" for k, v in document.items())
+    adae = tiny_adae().assign(
+        AETERM=lambda f: f.AEDECOD.str.lower() + "-" + f.ASTDT,
+        AENDT="",
+        ASTDY="",
+        AENDY="",
+        ADURN="",
+    )
+    study = write_tiny_study(tmp_path, {"adsl": tiny_adsl(), "adae": adae}, extra=extra)
+    prep = prepare_study(study)
+    doc = assemble(prep, run_outputs(prep, jobs=1))
+    return {
+        b.id: b for b in iter_blocks(doc.sections) if isinstance(b, Table | Listing) and b.number
+    }
+
+
+def test_tiny_links_by_hand(tmp_path):
+    """The tiny AE study (tests/outputs/test_ae_overview.py, window rule days 1-336): HEADACHE
+    in Drug is T-01 twice (mild, severe) and T-03 once (moderate); T-04's RASH on day -7 and
+    T-05's FATIGUE on day 337 are listed but not emergent; T-06's undated DIZZINESS is emergent
+    with a blank severity counted as SEVERE."""
+    blocks = tiny_document(tmp_path)
+    listing = blocks["l_ae"]
+    subjects = lambda cell: sorted(r.cells[0].text for r in select(listing, cell.filter))  # noqa: E731
+    term = [c.key for c in listing.columns].index("AETERM")
+    te = [c.key for c in listing.columns].index("te")
+    assert {r.cells[term].text: r.cells[te].text for r in listing.rows} == {
+        "headache-2020-01-01": "Y",
+        "headache-2020-01-10": "Y",
+        "headache-2020-01-05": "Y",
+        "nausea-2020-01-20": "Y",
+        "nausea-2020-01-03": "Y",
+        "rash-2019-12-25": "N",
+        "fatigue-2020-12-01": "Y",
+        "fatigue-2020-12-02": "N",
+        "dizziness-": "Y",
+    }
+    soc_pt = blocks["t_ae_soc_pt"]
+    headache = linked(soc_pt, "HEADACHE", "Drug")
+    assert headache.text.startswith("2") and headache.text.endswith("[3]")
+    assert subjects(headache) == ["T-01", "T-01", "T-03"]
+    assert linked(soc_pt, "HEADACHE", "Placebo").filter is None  # 0: nothing behind it
+    assert subjects(linked(soc_pt, "FATIGUE", "Drug")) == ["T-05"]  # day 336 only
+    assert "RASH" not in [r.cells[0].text for r in soc_pt.rows]
+    severity = blocks["t_ae_sev"]
+    assert subjects(linked(severity, "HEADACHE", "Drug:SEVERE")) == ["T-01", "T-01"]
+    assert subjects(linked(severity, "HEADACHE", "Drug:MODERATE")) == ["T-03"]
+    assert linked(severity, "HEADACHE", "Drug:MILD").filter is None  # T-01's worst is severe
+    assert subjects(linked(severity, "DIZZINESS", "Placebo:SEVERE")) == ["T-06"]
+    serious = blocks["t_ae_ser"]
+    assert subjects(linked(serious, "NAUSEA", "Drug")) == ["T-03"]
+    overview = blocks["t_ae_overview"]
+    assert subjects(linked(overview, "Subjects with any TEAE leading to death", "Placebo")) == [
+        "T-06"
+    ]
+
+
+def test_tiny_listing_too_long_for_the_html(tmp_path):
+    blocks = tiny_document(tmp_path, listing_max_rows=3, html_listing_max_rows=3)
+    assert not blocks["l_ae"].rows and blocks["l_ae"].external
+    for oid in ("t_ae_overview", "t_ae_soc_pt", "t_ae_sev", "t_ae_ser"):
+        table = blocks[oid]
+        assert not any(c.link or c.filter for r in table.rows for c in r.cells)
+        assert table.footnotes[-1] == (
+            "The records behind these counts are in Listing 16.2.7.1, provided as l_ae.csv and "
+            "l_ae.xlsx (too long to show in this document)."
+        )
