@@ -93,7 +93,8 @@ def test_failed_run_leaves_previous_report(tiny_report, tmp_path, monkeypatch):
     monkeypatch.setattr(html_writer, "write_html", boom)
     assert main(["report", str(tmp_path / "tiny.toml"), "--out", str(tiny_report)]) == 130
     assert {p.name: p.read_bytes() for p in tiny_report.iterdir()} == before
-    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+    # nothing half-written is left; the (empty) lock file of the folder stays
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == [".out.lock"]
 
 
 def test_draft_marks_every_page(tmp_path):
