@@ -394,3 +394,24 @@ def test_tiny_listing_too_long_for_the_html(tmp_path):
             "The records behind these counts are in Listing 16.2.7.1, provided as l_ae.csv and "
             "l_ae.xlsx (too long to show in this document)."
         )
+
+
+@pytest.mark.parametrize("name", STUDIES)
+def test_every_term_link_selects_records_of_its_term(name):
+    """A term's own link (AE, medication, history and deviation tables; the narrative's PT
+    table) selects at least one record, each of which holds the term in its field: the field
+    exists in the listing (a column, or a stacked column's part), the match is exact."""
+    doc = shipped_document(name)
+    tables = blocks(name)
+    terms = [
+        (table.id, row.cells[0])
+        for table in iter_blocks(doc.sections)
+        if isinstance(table, Table) and not isinstance(table, Listing)
+        for row in table.rows
+        if row.cells[0].filter is not None
+    ]
+    assert len({t for t, _ in terms}) >= (3 if name == "pilot" else 7)
+    for table_id, cell in terms:
+        listing = tables[cell.link.removeprefix("#")]
+        chosen = select(listing, cell.filter)
+        assert chosen, (table_id, cell.text, cell.filter)

@@ -87,6 +87,13 @@ def split_link(url: str) -> tuple[str, ListingFilter | None]:
     return anchor, (ListingFilter.from_query(query) if sep else None)
 
 
+def _check_link(link: str) -> None:
+    """A link is an anchor (``#id``) or a file name: which rows of a listing it selects is its
+    :class:`ListingFilter`, never text after the anchor (a writer would have to parse it)."""
+    if "?" in link:
+        raise ValueError(f"link {link!r}: give the listing's rows as a ListingFilter")
+
+
 @dataclass(frozen=True)
 class Run:
     """A stretch of paragraph text with one style."""
@@ -98,6 +105,9 @@ class Run:
     link: str = ""
     #: With a link to a listing: the listing's rows it selects (HTML only; Word shows them all).
     filter: ListingFilter | None = None
+
+    def __post_init__(self) -> None:
+        _check_link(self.link)
 
 
 @dataclass(frozen=True)
@@ -129,6 +139,9 @@ class Cell:
     #: With a link to a listing: exactly the rows behind the count (HTML only; Word has no
     #: filters and the DOCX writer ignores it).
     filter: ListingFilter | None = None
+
+    def __post_init__(self) -> None:
+        _check_link(self.link)
 
 
 @dataclass(frozen=True)

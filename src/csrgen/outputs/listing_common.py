@@ -255,6 +255,21 @@ def typed_values(series: pd.Series, codes: np.ndarray, decimals: int | None) -> 
     return tuple(out)
 
 
+def stacked_facts(columns: Sequence[ListingColumn]) -> list[tuple[str, str]]:
+    """The variables of stacked columns (several variables one per line, e.g. a class above its
+    term) as (variable, label) fields of their own, for :func:`build_listing`'s ``facts``: a
+    link then selects a term exactly, not by the text of the stacked cell. The label is the
+    column label's line of the variable (``"ATC class/\\nPreferred name"``)."""
+    out = []
+    for col in columns:
+        if len(col.vars) < 2 or col.sep != "\n":
+            continue
+        lines = [line.strip().rstrip("/").strip() for line in col.label.split("\n")]
+        names = lines if len(lines) == len(col.vars) else col.vars
+        out += list(zip(col.vars, names, strict=True))
+    return out
+
+
 def anchor_id(listing_id: str, subject: str, k: int) -> str:
     """A stable HTML id for a listing row: listing, subject, the row's place within the subject."""
     return f"{listing_id}-{re.sub(r'[^A-Za-z0-9_-]+', '-', subject)}-{k}"
