@@ -22,6 +22,10 @@
     return a.localeCompare(b, undefined, { numeric: true, sensitivity: "base" });
   }
 
+  // A table's block (div.output, which has the id) and the box it scrolls in.
+  function outputOf(table) { return table.closest(".output") || table.parentNode; }
+  function boxOf(table) { return table.closest(".table-scroll") || table; }
+
   function plural(n, word) {
     return n.toLocaleString("en-US") + " " + word + (n === 1 ? "" : "s");
   }
@@ -84,8 +88,7 @@
       row.hidden = !hit;
       if (hit) { shown++; seen.add(subjects[i]); }
     });
-    var box = table.parentNode;
-    var count = box.querySelector(".listing-count");
+    var count = outputOf(table).querySelector(".listing-count");
     if (count) {
       var filtered = s.selection || needle;
       count.textContent = plural(shown, "row") + ", " + plural(seen.size, "subject") +
@@ -105,7 +108,7 @@
 
   /* The selection bar: which rows, "show all rows", and the way back to where the link was. */
   function showSelection(table, origin) {
-    var s = state(table), bar = table.parentNode.querySelector(".listing-selection");
+    var s = state(table), bar = outputOf(table).querySelector(".listing-selection");
     if (!bar) { return; }
     while (bar.firstChild) { bar.removeChild(bar.firstChild); }
     bar.hidden = !s.selection;
@@ -140,6 +143,7 @@
   function select(table, selection, origin) {
     var s = state(table);
     s.selection = selection && selection.where.length ? selection : null;
+    boxOf(table).scrollTop = 0;  // the selected rows from the first, in the table's own box
     var result = apply(table);
     showSelection(table, origin);
     return result;
@@ -169,7 +173,7 @@
     label.textContent = "Filter rows ";
     var input = document.createElement("input");
     input.type = "search";
-    input.setAttribute("aria-controls", table.parentNode.id);
+    input.setAttribute("aria-controls", outputOf(table).id);
     label.appendChild(input);
     var count = document.createElement("span");
     count.className = "listing-count";
@@ -189,11 +193,12 @@
       Array.prototype.forEach.call(caption.children, function (part) {
         heading.appendChild(part.cloneNode(true));
       });
-      table.parentNode.insertBefore(heading, table);
+      boxOf(table).parentNode.insertBefore(heading, boxOf(table));
       caption.className += " sr-only";
     }
-    table.parentNode.insertBefore(tools, table);
-    table.parentNode.insertBefore(bar, table);
+    // above the box the table scrolls in: never scrolled away
+    boxOf(table).parentNode.insertBefore(tools, boxOf(table));
+    boxOf(table).parentNode.insertBefore(bar, boxOf(table));
     input.addEventListener("input", function () { state(table).text = input.value; apply(table); });
     var headers = table.tHead.rows[table.tHead.rows.length - 1].cells;
     Array.prototype.forEach.call(headers, function (th, index) {
@@ -221,7 +226,7 @@
     var query = link.getAttribute("data-filter");
     var result = select(table, parseFilter(query), link);
     if (scroll !== false) {
-      table.parentNode.scrollIntoView();
+      outputOf(table).scrollIntoView();
       history.pushState(null, "", "#" + id + "?" + query);
     }
     return result;
@@ -233,7 +238,7 @@
     var table = listingTable(decodeURIComponent(match[1]));
     if (table) {
       select(table, parseFilter(match[2]), null);
-      table.parentNode.scrollIntoView();
+      outputOf(table).scrollIntoView();
     }
   }
 
