@@ -99,6 +99,9 @@ number = "Table 14.3.1"
 title = "Overview"
 population = "SAF"
 
+[outputs.options]
+listing = ""
+
 [[outputs]]
 id = "l_ae"
 number = "Listing 16.2.7.1"

@@ -124,7 +124,8 @@ def build(ctx: OutputContext, rows: pd.DataFrame, ard: pd.DataFrame):
         for p in opts.phases
     )
     notes = [f"One row per subject and phase. {rules}."]
-    return [build_listing(ctx, rows, ard, _columns(opts), ["adsl"], footnotes=notes)]
+    facts = [("DCPHASE", "Discontinued"), ("DCREAS", "Reason")]  # Table 14.1.x's rows
+    return [build_listing(ctx, rows, ard, _columns(opts), ["adsl"], footnotes=notes, facts=facts)]
 
 
 def _columns(opts: Options) -> list[ListingColumn]:

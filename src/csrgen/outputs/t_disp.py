@@ -9,7 +9,9 @@ COMP24FL, DCDECOD, ...), percentages of the denominator row (randomized);
 :func:`~csrgen.analyses.disposition.ard_screening` counts the ``scope = "adsl"`` rows.
 build: one row per category in the study file's order, reasons indented beneath their category;
 the denominator row prints its count only, so do the screening rows (in the Total column: a
-screen failure has no arm); a footnote states every category's rule.
+screen failure has no arm); a footnote states every category's rule. In HTML the counts of a
+row that a discontinuation listing (``l_disc``) holds link to its subjects there (same phase,
+arm and reason).
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from csrgen.outputs.base import (
     option_path,
     value_problems,
 )
+from csrgen.outputs.disp_links import DispLinks
 
 
 class DispRow(OptionsModel):
@@ -233,6 +236,7 @@ def build(ctx: OutputContext, subjects: pd.DataFrame, ard: pd.DataFrame) -> list
 
     rows: list[Row] = []
     rules = resolved_rows(ctx.config, opts)
+    link = DispLinks(ctx, ix, subjects, next(c for r, c in rules if r.id == opts.denominator))
     for row, cat in rules:
         if cat is None:
             cells = (Cell(row.label, indent=row.indent), *(Cell("") for _ in levels))
@@ -240,14 +244,14 @@ def build(ctx: OutputContext, subjects: pd.DataFrame, ard: pd.DataFrame) -> list
             continue
         if row.scope == "adsl":
             n = ix.text("n", group_level=total_label, variable=row.id)
-            texts = [n if lv == total_label else "" for lv in levels]
+            cells = [Cell(n if lv == total_label else "") for lv in levels]
         elif row.id == opts.denominator:
-            texts = [ix.text("N", group_level=lv) for lv in levels]
+            cells = [Cell(ix.text("N", group_level=lv)) for lv in levels]
         else:
-            texts = [ix.n_pct(group_level=lv, variable=row.id) for lv in levels]
-        rows.append(Row((Cell(row.label, indent=row.indent), *(Cell(t) for t in texts))))
+            cells = [link(row, lv, ix.n_pct(group_level=lv, variable=row.id)) for lv in levels]
+        rows.append(Row((Cell(row.label, indent=row.indent), *cells)))
         if row.reasons_var and row.id != opts.denominator:
-            rows.extend(_reason_rows(ix, ard, row, levels, opts.missing_reason_label))
+            rows.extend(_reason_rows(ix, ard, row, levels, opts.missing_reason_label, link))
 
     footnotes = list(ctx.spec.footnotes)
     denominator_label = next(r.label for r, _ in rules if r.id == opts.denominator)
@@ -278,7 +282,7 @@ def build(ctx: OutputContext, subjects: pd.DataFrame, ard: pd.DataFrame) -> list
 
 
 def _reason_rows(
-    ix: ArdIndex, ard: pd.DataFrame, row: DispRow, levels, missing_label: str
+    ix: ArdIndex, ard: pd.DataFrame, row: DispRow, levels, missing_label: str, link: DispLinks
 ) -> list[Row]:
     recorded = ard.loc[
         (ard["variable"] == row.reasons_var)
@@ -287,16 +291,15 @@ def _reason_rows(
     ]
     out = []
     for reason in dict.fromkeys(recorded["variable_level"]):
-        texts = [
-            ix.n_pct(group_level=lv, variable=row.reasons_var, variable_level=reason)
-            for lv in levels
-        ]
+        where = dict(variable=row.reasons_var, variable_level=reason)
+        cells = [link(row, lv, ix.n_pct(group_level=lv, **where), reason) for lv in levels]
         label = row.reason_labels.get(reason) or fmt.fmt_term(reason)
-        out.append(Row((Cell(label, indent=row.indent + 1), *(Cell(t) for t in texts))))
+        out.append(Row((Cell(label, indent=row.indent + 1), *cells)))
     missing = [ix.value("n_miss", group_level=lv, variable=row.reasons_var) for lv in levels]
     if any(m > 0 for m in missing):
         texts = [ix.text("n_miss", group_level=lv, variable=row.reasons_var) for lv in levels]
-        out.append(Row((Cell(missing_label, indent=row.indent + 1), *(Cell(t) for t in texts))))
+        cells = [link(row, lv, t, "") for lv, t in zip(levels, texts, strict=True)]
+        out.append(Row((Cell(missing_label, indent=row.indent + 1), *cells)))
     return out
 
 
