@@ -78,10 +78,15 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
+def _warn(command: str, warnings) -> None:
+    for line in warnings:
+        print(f"csrgen {command}: warning: {line}", file=sys.stderr)
+
+
 def _report(args) -> int:
     from csrgen.report import run_report
 
-    out = run_report(args.study, args.data, args.out, args.draft)
+    out = run_report(args.study, args.data, args.out, args.draft, warn=lambda w: _warn("report", w))
     print(f"wrote {out}/csr.docx, csr.html, ard.csv, manifest.json")
     return 0
 
@@ -90,6 +95,7 @@ def _validate(args) -> int:
     from csrgen.report import prepare_study
 
     prep = prepare_study(args.study, args.data, draft=True)
+    _warn("validate", prep.warnings)
     rows = sum(len(f) for f in prep.data.frames.values())
     lock = f"locked as {prep.lock.lock_id}" if prep.lock.locked else "NOT matching a lock"
     print(

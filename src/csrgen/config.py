@@ -17,7 +17,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from csrgen.config_bds import BdsSettings, LabSettings
 from csrgen.errors import ConfigError
+
+__all__ = ["BdsSettings", "LabSettings", "StudyConfig", "load_study"]
 
 
 class _Strict(BaseModel):
@@ -154,41 +157,6 @@ class SurvivalSettings(_Strict):
             if e.paramcd == paramcd:
                 return e
         raise KeyError(paramcd)
-
-
-class LabSettings(_Strict):
-    """``[labs]``: which laboratory parameters, visits and records the lab outputs analyse."""
-
-    dataset: str = "adlb"
-    #: The population of the lab analyses (each lab output names its own; keep them equal).
-    population: str
-    #: PARAMCDs to analyse, in display order; empty means every parameter in the data not
-    #: excluded, ordered by PARAMN (else PARAMCD).
-    params: list[str] = Field(default_factory=list)
-    #: PARAMCD prefixes that are not lab tests (e.g. derived ``_`` parameters).
-    exclude_prefixes: list[str] = Field(default_factory=list)
-    #: AVISITs to show, in order; empty means every visit with an AVISITN, ordered by it
-    #: (unscheduled records without AVISITN are left out).
-    visits: list[str] = Field(default_factory=list)
-    #: The AVISIT of the baseline record (its CHG is not summarised or compared).
-    baseline_visit: str = "Baseline"
-    #: Record filter flag (e.g. ANL01FL); empty means all records.
-    record_flag: str = ""
-    #: ADSL variable that holds the arm (e.g. TRT01P); default is the population's arm variable.
-    arm_var: str = ""
-    #: Decimals of the raw data per PARAMCD (mean/median print one more, SD two more); a
-    #: parameter not listed gets the decimals its data show (at most 3).
-    decimals: dict[str, int] = Field(default_factory=dict)
-    #: Display label per PARAMCD; default the data's PARAM.
-    labels: dict[str, str] = Field(default_factory=dict)
-
-    @field_validator("decimals")
-    @classmethod
-    def _decimals_in_range(cls, value: dict[str, int]) -> dict[str, int]:
-        bad = {k: v for k, v in value.items() if not 0 <= v <= 6}
-        if bad:
-            raise ValueError(f"decimals must be 0-6, got {bad}")
-        return value
 
 
 class AeRule(_Strict):
@@ -380,7 +348,10 @@ class StudyConfig(_Strict):
     arms: Arms
     populations: dict[str, Population] = Field(min_length=1)
     survival: SurvivalSettings | None = None
+    #: ``[labs]``: a synonym of ``[bds.labs]`` (give one or the other).
     labs: LabSettings | None = None
+    #: ``[bds.<name>]``: the BDS datasets by role (labs, vitals, ecg, ...).
+    bds: dict[str, BdsSettings] = Field(default_factory=dict)
     safety: SafetySettings | None = None
     document: DocumentSettings = Field(default_factory=DocumentSettings)
     formats: FormatSettings = Field(default_factory=FormatSettings)
@@ -397,12 +368,13 @@ class StudyConfig(_Strict):
                 errors.append(
                     f"outputs[{i}].population: {out.population!r} is not one of {sorted(pops)}"
                 )
-        for name in ("survival", "labs", "safety"):
+        for name in ("survival", "safety"):
             section = getattr(self, name)
             if section is not None and section.population not in pops:
                 errors.append(
                     f"{name}.population: {section.population!r} is not one of {sorted(pops)}"
                 )
+        errors += self._bds_errors()
         ids = [o.id for o in self.outputs]
         dupes = sorted({i for i in ids if ids.count(i) > 1})
         if dupes:
@@ -414,6 +386,30 @@ class StudyConfig(_Strict):
         if errors:
             raise ValueError("; ".join(errors))
         return self
+
+    def _bds_errors(self) -> list[str]:
+        errors = []
+        if self.labs is not None and "labs" in self.bds:
+            errors.append("labs: give [labs] or [bds.labs], not both (they are synonyms)")
+        pops = sorted(self.populations)
+        for name, block in self.bds_blocks.items():
+            key = "labs" if block is self.labs else f"bds.{name}"
+            if block.population not in pops:
+                errors.append(f"{key}.population: {block.population!r} is not one of {pops}")
+            if block.dataset not in self.data.datasets:
+                errors.append(
+                    f"{key}.dataset: {block.dataset!r} is not a dataset of data.datasets "
+                    f"({', '.join(sorted(self.data.datasets))})"
+                )
+        return errors
+
+    @property
+    def bds_blocks(self) -> dict[str, BdsSettings]:
+        """The BDS datasets by role: ``[bds.<name>]`` and ``[labs]`` (as ``labs``)."""
+        blocks = dict(self.bds)
+        if self.labs is not None:
+            blocks.setdefault("labs", self.labs)
+        return blocks
 
     # -- derived paths -------------------------------------------------------------------------
     @property

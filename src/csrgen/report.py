@@ -23,10 +23,12 @@ from csrgen.config import StudyConfig, load_study
 from csrgen.datasets import StudyData, load_study_data
 from csrgen.document.assemble import build_document
 from csrgen.document.model import Document
+from csrgen.errors import DataValidationError
 from csrgen.lock import LockInfo, check_lock, sha256_file
 from csrgen.outputs.base import OutputContext
 from csrgen.outputs.catalog import (
     OutputResult,
+    check_outputs,
     get_module,
     requirements,
     resolve_options,
@@ -62,18 +64,30 @@ class Prepared:
     data_dir: Path
     lock: LockInfo
     data: StudyData
+    #: What the run tells the user although nothing is wrong (records a declared rule left
+    #: out, with counts), one line each: printed to stderr by the command line.
+    warnings: tuple[str, ...] = ()
 
 
 def prepare_study(
     study: str | Path, data: str | Path | None = None, draft: bool = False
 ) -> Prepared:
-    """Load and check everything before any statistic is computed (fail fast, report all)."""
+    """Load and check everything before any statistic is computed (fail fast, report all).
+
+    ``csrgen validate`` and ``csrgen report`` both run exactly this: the study file, the lock,
+    every dataset, then every output module's ``check`` hook on the valid data (all their
+    problems at once), so that a study that validates reports.
+    """
     config = load_study(study)
     options = resolve_options(config)
     data_dir = config.data_dir(data)
     lock = check_lock(config, data_dir, draft=draft)
     frames = load_study_data(config, data_dir, requirements(config, options))
-    return Prepared(config, options, data_dir, lock, frames)
+    warnings = list(frames.warnings)
+    problems = check_outputs(config, options, frames, lock, warnings)
+    if problems:
+        raise DataValidationError(problems)
+    return Prepared(config, options, data_dir, lock, frames, tuple(warnings))
 
 
 def run_outputs(prep: Prepared, jobs: int | None = None) -> list[OutputResult]:
@@ -208,8 +222,13 @@ def run_report(
     data: str | Path | None = None,
     out: str | Path | None = None,
     draft: bool = False,
+    warn=None,
 ) -> Path:
+    """The whole report; ``warn`` (if given) receives the run's warnings before the outputs
+    run (records a declared rule left out, ...)."""
     prep = prepare_study(study, data, draft)
+    if warn is not None and prep.warnings:
+        warn(prep.warnings)
     results = run_outputs(prep)
     doc = assemble(prep, results)
     target = Path(out) if out else Path("build") / prep.config.study.id

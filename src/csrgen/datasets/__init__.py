@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from csrgen.config import StudyConfig
-from csrgen.datasets.readers import RawDataset, ReadError, read_dataset
+from csrgen.datasets.readers import RawDataset, ReadError, numbers_as_text, read_dataset
 from csrgen.datasets.validate import (
     domain_specs,
     required_by_config,
@@ -34,6 +34,9 @@ class StudyData:
     frames: Mapping[str, pd.DataFrame]
     files: Mapping[str, Path]
     labels: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    #: What the run must tell the user although nothing is wrong (a date derived from a
+    #: datetime): one line each, printed by the command line.
+    warnings: tuple[str, ...] = ()
 
     def __getitem__(self, role: str) -> pd.DataFrame:
         return self.frames[role]
@@ -75,6 +78,7 @@ def load_study_data(
             needed.setdefault(role, set()).update(names)
 
     problems: list[Problem] = []
+    warnings: list[str] = []
     raw: dict[str, RawDataset] = {}
     for role, name in config.data.datasets.items():
         path = data_dir / name
@@ -85,6 +89,10 @@ def load_study_data(
             raw[role] = read_dataset(path, role, types, config.data.encoding)
         except ReadError as exc:
             problems.append(exc.problem)
+            continue
+        if spec is not None:
+            text = {v.name for v in spec.variables if v.type == "text"}
+            warnings += numbers_as_text(raw[role], text)
     for role, ds in raw.items():
         problems += validate_dataset(ds, specs.get(role), needed.get(role, set()))
     problems += validate_across(raw, config)
@@ -105,6 +113,7 @@ def load_study_data(
         frames={role: ds.frame for role, ds in raw.items()},
         files={role: ds.path for role, ds in raw.items()},
         labels={role: ds.labels for role, ds in raw.items()},
+        warnings=tuple(warnings),
     )
 
 

@@ -266,6 +266,29 @@ def _coerce(dataset: RawDataset, col: str, values: pd.Series, kind: str) -> pd.S
     return out.astype("float64") if kind == "num" else out
 
 
+def numbers_as_text(dataset: RawDataset, names: set[str]) -> list[str]:
+    """Numeric columns among ``names`` (variables the specs call text: SUBJID, SITEID) as text
+    (701.0 -> "701"); one warning line naming them, or none."""
+    frame = dataset.frame
+    done = []
+    for var in sorted(names & set(frame.columns)):
+        series = frame[var]
+        if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
+            codes, uniques = pd.factorize(series)
+            texts = [_number_text(float(u)) for u in uniques] + [""]
+            frame[var] = pd.Series(
+                np.array(texts, dtype=object)[codes], index=series.index, dtype=object
+            )
+            done.append(f"{var} (e.g. {texts[0]!r})" if len(texts) > 1 else var)
+    if not done:
+        return []
+    return [f"{dataset.name}: {', '.join(done)} stored as numbers; read as text"]
+
+
+def _number_text(value: float) -> str:
+    return str(int(value)) if value.is_integer() else repr(value)
+
+
 # -- Parquet and Dataset-JSON ---------------------------------------------------------------------
 def _read_parquet(path: Path, role: str) -> RawDataset:
     import pyarrow as pa
@@ -280,8 +303,9 @@ def _read_parquet(path: Path, role: str) -> RawDataset:
         ]
         table = pq.read_table(path, read_dictionary=text)
         # split_blocks + self_destruct: columns handed over one by one, the Arrow buffers freed
-        # as they go (the peak memory of a 3.8-million-row ADLB about halves).
-        frame = table.to_pandas(split_blocks=True, self_destruct=True)
+        # as they go (the peak memory of a 3.8-million-row ADLB about halves). Dates come as
+        # datetime64 (date_as_object=False), not as Python date objects.
+        frame = table.to_pandas(split_blocks=True, self_destruct=True, date_as_object=False)
         del table
     except Exception as exc:  # pyarrow raises several types for damaged files
         raise ReadError(

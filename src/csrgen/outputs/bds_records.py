@@ -1,0 +1,620 @@
+"""The records a BDS output analyses: the study file's conventions (``[bds.<name>]``) applied to
+one BDS dataset, each rule that leaves records out counted and reported.
+
+The rules, in order, on the records of the population's subjects and the block's parameters:
+
+1. **Derived records**: a record with a DTYPE (admiral's LOV, MAXIMUM, AVERAGE, ...) is left
+   out unless its DTYPE is in ``keep_dtypes``.
+2. **Baseline**: the record with ``baseline_flag`` = 'Y' at any visit, or the record at
+   ``baseline_visit``; the analysis flag is not required on it. With a flag, the other records
+   at ``baseline_visit`` are left out (they are not the baseline).
+3. **Post-baseline**: every other record; with ``record_flag``, only those with 'Y'. These are
+   the records of worst post-baseline values (shift and threshold tables), at any visit.
+4. **By visit**: post-baseline records at scheduled visits: not blank or ".", with an AVISITN,
+   not matching ``unscheduled_visits``, and among ``visits`` when the study file lists them.
+5. **One record per visit**: several records of a subject, parameter, (timepoint) and visit
+   are an error, or reduced to one by ``multiple`` (first, last, highest, lowest, mean).
+
+The result, :class:`BdsData`, holds the by-visit records (one per subject, parameter, visit) and
+the dataset positions of the baseline and post-baseline records, the problems a ``check`` hook
+reports (several records under the ``error`` rule, arm values, several baselines) and one
+warning per rule that left records out, with counts.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+
+from csrgen.analyses.bds import data_decimals
+from csrgen.config import BdsSettings, StudyConfig
+from csrgen.datasets import ARM, StudyData, population_subjects
+from csrgen.errors import Problem
+from csrgen.formatting import fmt_count
+
+MAX_EXAMPLES = 5
+#: Visit texts that mean "no analysis visit" (the CDISC pilot's unscheduled records have ".").
+NO_VISIT = ("", ".")
+
+
+def visit_key(visit: str, timepoint: str = "") -> str:
+    """The ARD ``timepoint`` (and the analyses' visit key) of a visit at a timepoint: the visit,
+    or ``"<visit> / <timepoint>"`` when the block has timepoints."""
+    return f"{visit} / {timepoint}" if timepoint else visit
+
+
+@dataclass(frozen=True)
+class TimepointGroup:
+    """The parameters measured at one timepoint ("" when the block has none) and the visit keys
+    of their rows (baseline first)."""
+
+    timepoint: str
+    params: tuple[str, ...]
+    visits: tuple[str, ...]
+
+    @property
+    def baseline(self) -> str:
+        return self.visits[0]
+
+    @property
+    def post_visits(self) -> tuple[str, ...]:
+        return self.visits[1:]
+
+
+@dataclass(frozen=True)
+class BdsData:
+    """A block's records prepared for the ``ard_bds_*`` functions (see the module docstring)."""
+
+    name: str
+    #: How the study file names the block: ``bds.vitals`` or ``labs``.
+    key: str
+    settings: BdsSettings
+    file: str
+    subjects: pd.DataFrame
+    #: The ADaM arm variable (ARD ``group_var``).
+    group_var: str
+    #: By-visit records, one per subject, parameter and visit key: USUBJID, PARAMCD and AVISIT
+    #: (categoricals of ``params`` and every group's visit keys), TIMEPOINT, AVAL, BASE, CHG,
+    #: the arm (``_ARM``) and ROW (the record's position in the dataset).
+    records: pd.DataFrame
+    params: list[str]
+    groups: tuple[TimepointGroup, ...]
+    #: Visit names in display order, baseline first (the same for every timepoint).
+    visits: list[str]
+    labels: dict[str, str] = field(default_factory=dict)
+    decimals: dict[str, int] = field(default_factory=dict)
+    #: Each parameter's category (``parcat_var``), where the data have one.
+    categories: dict[str, str] = field(default_factory=dict)
+    #: AVISITN of each visit name (when the data have it): positions on a time axis.
+    visit_numbers: dict[str, float] = field(default_factory=dict)
+    #: Dataset positions of the baseline records (one per subject, parameter, timepoint) and of
+    #: every other analysis record at any visit (rules 1-3): the worst-value outputs keep those
+    #: on or after their first post-baseline study day.
+    baseline_rows: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
+    other_rows: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
+    problems: tuple[Problem, ...] = ()
+    warnings: tuple[str, ...] = ()
+    #: The dataset has derived records (DTYPE) that the rules left out.
+    derived_left_out: bool = False
+
+    @property
+    def empty(self) -> bool:
+        return self.subjects.empty or self.records.empty
+
+    def has_data(self, param: str, timepoint: str = "") -> bool:
+        return (param, timepoint) in self._with_data
+
+    @cached_property
+    def _with_data(self) -> frozenset[tuple[str, str]]:
+        pairs = self.records[["PARAMCD", "TIMEPOINT"]].drop_duplicates().astype(str)
+        return frozenset(map(tuple, pairs.to_numpy()))
+
+    def timepoint_label(self, timepoint: str) -> str:
+        return self.settings.timepoint_labels.get(timepoint, timepoint)
+
+    def block_label(self, param: str, timepoint: str = "") -> str:
+        """The parameter's label, with its timepoint when it has one."""
+        label = self.labels.get(param, param)
+        return f"{label}, {self.timepoint_label(timepoint)}" if timepoint else label
+
+    def group(self, timepoint: str) -> TimepointGroup:
+        return next(g for g in self.groups if g.timepoint == timepoint)
+
+    def blocks(self, params: Sequence[str]) -> list[tuple[str, str]]:
+        """(parameter, timepoint) of each block in display order: a parameter measured at
+        several timepoints gets one block per timepoint; one without data a block of its own."""
+        out = []
+        for param in params:
+            found = [(param, g.timepoint) for g in self.groups if param in g.params]
+            out += found or [(param, "")]
+        return out
+
+
+def derived_mask(frame: pd.DataFrame, s: BdsSettings) -> np.ndarray:
+    """Records left out as derived (rule 1): DTYPE not blank and not among ``keep_dtypes``."""
+    if "DTYPE" not in frame.columns:
+        return np.zeros(len(frame), dtype=bool)
+    codes, uniques = pd.factorize(frame["DTYPE"])
+    derived = [str(u).strip() != "" and str(u).strip() not in s.keep_dtypes for u in uniques]
+    return np.array(derived + [False], dtype=bool)[codes]
+
+
+def block_key(param: str, timepoint: str = "") -> str:
+    """The key of a block's anchor (:func:`csrgen.outputs.base.block_id`)."""
+    return f"{param} {timepoint}" if timepoint else param
+
+
+def settings_key(config: StudyConfig, name: str) -> str:
+    """``labs`` (the synonym table) or ``bds.<name>``: where the study file holds the block."""
+    return "labs" if name == "labs" and config.labs is not None else f"bds.{name}"
+
+
+#: Prepared blocks of the current study (see :func:`prepare_block`).
+_MEMO: dict[tuple, BdsData] = {}
+_MEMO_OWNER: list = [None, None]
+
+
+def prepare_block(config: StudyConfig, data: StudyData, name: str, population: str) -> BdsData:
+    """The block's records for a population, prepared once per study and reused.
+
+    The check hooks run it in the parent process before the outputs; the outputs' workers are
+    forked afterwards and inherit the result. Nothing modifies a :class:`BdsData`.
+    """
+    if _MEMO_OWNER[0] is not data or _MEMO_OWNER[1] is not config:
+        _MEMO.clear()  # one study at a time: do not keep an earlier study's records alive
+        _MEMO_OWNER[:] = [data, config]
+    key = (name, population)
+    if key not in _MEMO:
+        _MEMO[key] = _prepare(config, data, name, population)
+    return _MEMO[key]
+
+
+def _prepare(config: StudyConfig, data: StudyData, name: str, population: str) -> BdsData:
+    s = config.bds_blocks[name]
+    where = settings_key(config, name)
+    file = data.file_name(s.dataset)
+    frame = data[s.dataset]
+    subjects = population_subjects(data, config, population)
+    group_var = s.arm_var or config.populations[population].arm_var
+    problems: list[Problem] = []
+    if s.arm_var:
+        subjects[ARM] = pd.Categorical(
+            subjects[s.arm_var], categories=config.arms.levels, ordered=True
+        )
+        problems += _arm_problems(data, subjects, s.arm_var, where, config.arms.levels)
+    sel = _Selection(frame, s, file, where, subjects)
+    records = sel.by_visit_records()
+    return BdsData(
+        name=name,
+        key=where,
+        settings=s,
+        file=file,
+        subjects=subjects,
+        group_var=group_var,
+        records=records,
+        params=sel.params,
+        groups=sel.groups,
+        visits=sel.visits,
+        labels=sel.labels,
+        decimals=sel.decimals(records),
+        categories=sel.categories,
+        visit_numbers=sel.visit_numbers,
+        baseline_rows=sel.baseline_rows,
+        other_rows=sel.other_rows,
+        problems=tuple(problems + sel.problems),
+        warnings=tuple(sel.warnings),
+        derived_left_out=sel.derived_left_out,
+    )
+
+
+class _Selection:
+    """The rules of the module docstring over one dataset, as masks over the records of the
+    population's subjects and the block's parameters (``self.rows``)."""
+
+    def __init__(self, frame: pd.DataFrame, s: BdsSettings, file: str, where: str, subjects):
+        self.frame, self.s, self.file, self.where = frame, s, file, where
+        self.subjects = subjects
+        self.problems: list[Problem] = []
+        self.warnings: list[str] = []
+        subject = pd.Index(subjects["USUBJID"]).get_indexer(frame["USUBJID"])
+        scope = (subject >= 0) & self._param_mask()
+        self.rows = np.flatnonzero(scope)
+        self.subject = subject[self.rows]
+        self.visit = self._text("AVISIT")
+        self.timepoint = self._text(s.timepoint_var) if s.timepoint_var else None
+        derived = self._derived()
+        is_base = self._flag(s.baseline_flag) if s.baseline_flag else self.visit == s.baseline_visit
+        self._warn_baseline(is_base, derived)
+        base = is_base & ~derived
+        other = ~is_base & ~derived
+        if s.baseline_flag:
+            at_base_visit = other & (self.visit == s.baseline_visit)
+            self._warn(
+                at_base_visit,
+                f"records at AVISIT {s.baseline_visit!r} without {s.baseline_flag} = 'Y' left "
+                "out (not the baseline record)",
+            )
+            other &= ~at_base_visit
+        if s.record_flag:
+            blank = other & ~self._flag(s.record_flag)
+            self._warn(blank, f"non-baseline records with {s.record_flag} blank left out")
+            other &= ~blank
+        self.base_mask, self.post_mask = base, other
+        self.by_visit_mask = other & self._scheduled(other)
+        self._base_pick = self._one_per_key(base, baseline=True)
+        self.baseline_rows = self.rows[self._base_pick]
+        self.other_rows = self.rows[other]
+
+    # -- columns of the records in scope ---------------------------------------------------------
+    def _take(self, var: str) -> np.ndarray:
+        return self.frame[var].to_numpy()[self.rows]
+
+    def _text(self, var: str) -> np.ndarray:
+        """A text column of the records in scope, stripped (each distinct value once)."""
+        codes, uniques = pd.factorize(self.frame[var].to_numpy()[self.rows])
+        texts = np.array([str(u).strip() for u in uniques] + [""], dtype=object)
+        return texts[codes]
+
+    def _flag(self, var: str) -> np.ndarray:
+        return self._text(var) == "Y"
+
+    def _param_mask(self) -> np.ndarray:
+        s = self.s
+        codes, uniques = pd.factorize(self.frame["PARAMCD"])
+        prefixes = tuple(s.exclude_prefixes)
+        ok = [
+            (not prefixes or not str(p).startswith(prefixes)) and (not s.params or p in s.params)
+            for p in uniques
+        ]
+        return np.array(ok + [False], dtype=bool)[codes]
+
+    @cached_property
+    def param(self) -> np.ndarray:
+        return self._text("PARAMCD")
+
+    # -- rule 1: derived records ------------------------------------------------------------------
+    def _derived(self) -> np.ndarray:
+        self.derived_left_out = False
+        if "DTYPE" not in self.frame.columns:
+            return np.zeros(len(self.rows), dtype=bool)
+        dtype = self._text("DTYPE")
+        derived = (dtype != "") & ~np.isin(dtype, list(self.s.keep_dtypes))
+        self.derived_left_out = bool(derived.any())
+        if derived.any():
+            counts = _counts(dtype[derived])
+            self.warnings.append(
+                f"{self._prefix()}{fmt_count(int(derived.sum()))} derived records (DTYPE "
+                f"{counts}) left out; keep some with {self.where}.keep_dtypes"
+            )
+        return derived
+
+    # -- rule 2: baseline -------------------------------------------------------------------------
+    def _warn_baseline(self, is_base: np.ndarray, derived: np.ndarray) -> None:
+        s = self.s
+        if s.baseline_flag:
+            elsewhere = is_base & ~derived & (self.visit != s.baseline_visit)
+            if elsewhere.any():
+                subjects = len(set(self.subject[elsewhere]))
+                self.warnings.append(
+                    f"{self._prefix()}baseline taken from {s.baseline_flag} = 'Y' at any visit: "
+                    f"{fmt_count(int(elsewhere.sum()))} baseline records of "
+                    f"{fmt_count(subjects)} subjects sit at another visit than "
+                    f"{s.baseline_visit!r} ({_counts(self.visit[elsewhere])})"
+                )
+        if s.record_flag:
+            blank = is_base & ~derived & ~self._flag(s.record_flag)
+            if blank.any():
+                self.warnings.append(
+                    f"{self._prefix()}{fmt_count(int(blank.sum()))} baseline records have "
+                    f"{s.record_flag} blank: taken as baseline all the same (baseline rule: "
+                    f"{s.baseline_rule()})"
+                )
+        if (is_base & derived).any():
+            dtype = self._text("DTYPE")
+            self._warn(
+                is_base & derived,
+                "baseline records are derived records and left out with them; keep them with "
+                f"{self.where}.keep_dtypes",
+                dtype,
+            )
+
+    # -- rule 4: scheduled visits -----------------------------------------------------------------
+    def _scheduled(self, post: np.ndarray) -> np.ndarray:
+        s = self.s
+        unscheduled = np.isin(self.visit, NO_VISIT)
+        if "AVISITN" in self.frame.columns:
+            unscheduled |= np.isnan(self._take("AVISITN").astype(float))
+        patterns = [re.compile(fnmatch.translate(p.upper())) for p in s.unscheduled_visits]
+        codes, uniques = pd.factorize(self.visit)
+        matches = np.array(
+            [any(p.match(str(v).upper()) for p in patterns) for v in uniques] + [False]
+        )
+        unscheduled |= matches[codes]
+        self._warn(
+            post & unscheduled,
+            "non-baseline records at unscheduled visits or without an analysis visit not "
+            "shown by visit (kept for worst post-baseline values)",
+            self.visit,
+        )
+        keep = ~unscheduled
+        if s.visits:
+            listed = np.isin(self.visit, [v for v in s.visits if v != s.baseline_visit])
+            self._warn(
+                post & keep & ~listed,
+                f"non-baseline records at visits not in {self.where}.visits not shown by visit",
+                self.visit,
+            )
+            keep &= listed
+        return keep
+
+    # -- rule 5: one record per key ---------------------------------------------------------------
+    def _one_per_key(self, mask: np.ndarray, baseline: bool) -> np.ndarray:
+        """Positions (into the records in scope) of the records kept: one per subject,
+        parameter, timepoint (and visit, unless ``baseline``) by the ``multiple`` rule. For
+        ``mean`` the first record of each key stands for it (see :meth:`by_visit_records`)."""
+        s = self.s
+        pos = np.flatnonzero(mask)
+        parts = [self.subject[pos], pd.factorize(self.param[pos])[0]]
+        if self.timepoint is not None:
+            parts.append(pd.factorize(self.timepoint[pos])[0])
+        if not baseline:
+            parts.append(pd.factorize(self.visit[pos])[0])
+        key = _combine(parts)
+        dup = pd.Series(key).duplicated(keep=False).to_numpy()
+        if not dup.any():
+            return pos
+        if s.multiple == "error":
+            self.problems.append(self._several_problem(pos[dup], baseline))
+            return pos[~pd.Series(key).duplicated(keep="first").to_numpy()]
+        order = self._order(pos)
+        ranked = pd.DataFrame({"key": key, "order": order, "i": np.arange(len(pos))})
+        ranked = ranked.sort_values(["key", "order", "i"], kind="mergesort")
+        keep = "last" if s.multiple in ("last", "highest") else "first"
+        chosen = ranked.drop_duplicates("key", keep=keep)["i"].to_numpy()
+        n_out = len(pos) - len(chosen)
+        what = "baseline records" if baseline else "records"
+        rule = {
+            "first": f"the first by {s.date_var}",
+            "last": f"the last by {s.date_var}",
+            "highest": "the highest value",
+            "lowest": "the lowest value",
+            "mean": "their mean (AVAL, BASE, CHG)",
+        }[s.multiple]
+        self.warnings.append(
+            f"{self._prefix()}{fmt_count(int(dup.sum()))} {what} share a subject, parameter"
+            + ("" if baseline else " and visit")
+            + f": {fmt_count(n_out)} left out, each group represented by {rule} "
+            f"({self.where}.multiple = {s.multiple!r})"
+        )
+        return np.sort(pos[chosen])
+
+    def _order(self, pos: np.ndarray) -> np.ndarray:
+        """The sort value of the ``multiple`` rule (missing dates and values first)."""
+        s = self.s
+        if s.multiple in ("first", "last"):
+            dates = pd.to_datetime(pd.Series(self._take(s.date_var)[pos]), errors="coerce")
+            return dates.to_numpy(dtype="datetime64[ns]").astype(np.int64).astype(float)
+        values = self._take("AVAL")[pos].astype(float)
+        return np.where(np.isnan(values), -np.inf if s.multiple == "highest" else np.inf, values)
+
+    def _several_problem(self, pos: np.ndarray, baseline: bool) -> Problem:
+        s = self.s
+        columns = ["USUBJID", "PARAMCD"] + ([s.timepoint_var] if s.timepoint_var else [])
+        if not baseline:
+            columns.append("AVISIT")
+        shown = self.frame[columns].take(self.rows[pos]).drop_duplicates().head(MAX_EXAMPLES)
+        examples = tuple(
+            ", ".join(
+                f"{c}={v}" if c == "USUBJID" else f"{c}={v!r}"
+                for c, v in zip(columns, r, strict=True)
+            )
+            for r in shown.itertuples(index=False)
+        )
+        if baseline:
+            variable = s.baseline_flag or "AVISIT"
+            message = (
+                f"more than one baseline record ({s.baseline_rule()}) per subject and "
+                f"parameter; declare a rule with {self.where}.multiple (first, last, highest, "
+                "lowest, mean)"
+            )
+            rule = "one-baseline"
+        else:
+            variable = "AVISIT"
+            message = (
+                "more than one record per subject, parameter and visit among the records "
+                f"analysed; choose one with {self.where}.record_flag (e.g. ANL01FL) or "
+                f"{self.where}.visits, or declare a rule with {self.where}.multiple (first, "
+                "last, highest, lowest, mean)"
+            )
+            rule = "one-per-visit"
+        return Problem(self.file, variable, rule, message, len(pos), examples)
+
+    # -- what the outputs read --------------------------------------------------------------------
+    @cached_property
+    def params(self) -> list[str]:
+        if self.s.params:
+            return list(self.s.params)
+        used = self.base_mask | self.post_mask
+        codes, values = pd.factorize(self.param[used])
+        if "PARAMN" not in self.frame.columns:
+            return sorted(values)
+        order = self._take("PARAMN")[used].astype(float)
+        least = pd.Series(order).groupby(codes).min()
+        first = pd.DataFrame({"value": values[least.index], "order": least.to_numpy()})
+        return list(first.sort_values(["order", "value"], na_position="last")["value"])
+
+    @cached_property
+    def labels(self) -> dict[str, str]:
+        """The study file's label, else the parameter's first PARAM in record order."""
+        found = {}
+        if "PARAM" in self.frame.columns:
+            pairs = pd.DataFrame({"p": self.param, "label": self._text("PARAM")})
+            pairs = pairs.loc[pairs["label"] != ""].drop_duplicates("p")
+            found = dict(pairs.itertuples(index=False, name=None))
+        return {p: self.s.labels.get(p) or found.get(p) or p for p in self.params}
+
+    @cached_property
+    def categories(self) -> dict[str, str]:
+        if self.s.parcat_var not in self.frame.columns:
+            return {}
+        cat = self._text(self.s.parcat_var)
+        first = pd.DataFrame({"p": self.param, "c": cat}).loc[lambda d: d.c != ""]
+        return dict(first.drop_duplicates("p").itertuples(index=False, name=None))
+
+    @cached_property
+    def timepoints(self) -> list[str]:
+        if self.timepoint is None:
+            return [""]
+        used = self.base_mask | self.post_mask
+        values = self.timepoint[used]
+        number = f"{self.s.timepoint_var}N"
+        if number not in self.frame.columns:
+            return sorted(set(values))
+        order = pd.DataFrame({"t": values, "n": self._take(number)[used].astype(float)})
+        least = order.groupby("t")["n"].min().reset_index()
+        return list(least.sort_values(["n", "t"], na_position="first")["t"])
+
+    @cached_property
+    def visits(self) -> list[str]:
+        """The study file's visits, else those of the by-visit records by AVISITN (then
+        name); the baseline first."""
+        s = self.s
+        found = s.visits or list(self.visit_numbers) or sorted(set(self.visit[self.by_visit_mask]))
+        return [s.baseline_visit] + [v for v in found if v != s.baseline_visit]
+
+    @cached_property
+    def visit_numbers(self) -> dict[str, float]:
+        """Each by-visit visit's smallest AVISITN, ordered by it (then by name)."""
+        if "AVISITN" not in self.frame.columns:
+            return {}
+        mask = self.by_visit_mask
+        order = pd.DataFrame({"v": self.visit[mask], "n": self._take("AVISITN")[mask]})
+        least = order.groupby("v")["n"].min().reset_index().sort_values(["n", "v"])
+        return {v: float(n) for v, n in least.itertuples(index=False)}
+
+    @cached_property
+    def groups(self) -> tuple[TimepointGroup, ...]:
+        used = self.base_mask | self.by_visit_mask
+        groups = []
+        for tp in self.timepoints:
+            here = used if self.timepoint is None else used & (self.timepoint == tp)
+            present = set(self.param[here])
+            params = tuple(p for p in self.params if p in present)
+            if tp == "" and len(self.timepoints) == 1:
+                params = tuple(self.params)  # a listed parameter without data: a null block
+            if params:
+                groups.append(
+                    TimepointGroup(tp, params, tuple(visit_key(v, tp) for v in self.visits))
+                )
+        return tuple(groups)
+
+    def by_visit_records(self) -> pd.DataFrame:
+        """Baseline and by-visit records, one per subject, parameter, timepoint and visit."""
+        pick = self._one_per_key(self.by_visit_mask, baseline=False)
+        pos = np.concatenate([self._base_pick, pick])
+        visit = self.visit[pos].copy()
+        visit[: len(self._base_pick)] = self.s.baseline_visit
+        tp = self.timepoint[pos] if self.timepoint is not None else np.full(len(pos), "", object)
+        keys = [visit_key(v, t) for v, t in zip(visit, tp, strict=True)]
+        values = {v: self._numbers(v)[pos] for v in ("AVAL", "BASE", "CHG")}
+        if self.s.multiple == "mean":
+            values = self._means(pos, values)
+        all_keys = [k for g in self.groups for k in g.visits]
+        inside = np.isin(keys, all_keys) & np.isin(self.param[pos], self.params)
+        pos = pos[inside]
+        return pd.DataFrame(
+            {
+                "USUBJID": self._take("USUBJID")[pos],
+                "PARAMCD": pd.Categorical(self.param[pos], categories=self.params),
+                "AVISIT": pd.Categorical(np.asarray(keys, dtype=object)[inside], all_keys),
+                "TIMEPOINT": tp[inside],
+                **{v: x[inside] for v, x in values.items()},
+                ARM: self.subjects[ARM].array.take(self.subject[pos]),
+                "ROW": self.rows[pos],
+            }
+        )
+
+    def _numbers(self, var: str) -> np.ndarray:
+        if var not in self.frame.columns:
+            return np.full(len(self.rows), np.nan)
+        return self._take(var).astype(float)
+
+    def _means(self, pos: np.ndarray, values: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """Under ``multiple = "mean"``: each kept record's AVAL, BASE and CHG replaced by the
+        means over the records of its subject, parameter, timepoint and visit."""
+        base = self.base_mask
+        visit = pd.factorize(self.visit)[0]
+        visit[base] = -1  # the baseline records of a subject and parameter form one group
+        parts = [self.subject, pd.factorize(self.param)[0], base.astype(np.int64), visit + 1]
+        if self.timepoint is not None:
+            parts.append(pd.factorize(self.timepoint)[0])
+        key = _combine(parts)
+        mask = self.by_visit_mask | base
+        out = {}
+        for var in values:
+            x = pd.Series(self._numbers(var)).where(mask)
+            means = x.groupby(key).transform("mean").to_numpy()
+            out[var] = means[pos]
+        return out
+
+    def decimals(self, records: pd.DataFrame) -> dict[str, int]:
+        own = self.s.decimals
+        aval = records["AVAL"].to_numpy(dtype=float)
+        codes = records["PARAMCD"].cat.codes.to_numpy()
+        return {
+            p: own[p] if p in own else data_decimals(aval[codes == i])
+            for i, p in enumerate(self.params)
+        }
+
+    # -- messages ---------------------------------------------------------------------------------
+    def _prefix(self) -> str:
+        return f"{self.file} ([{self.where}]): "
+
+    def _warn(self, mask: np.ndarray, text: str, by: np.ndarray | None = None) -> None:
+        if mask.any():
+            detail = f" ({_counts(by[mask])})" if by is not None else ""
+            self.warnings.append(f"{self._prefix()}{fmt_count(int(mask.sum()))} {text}{detail}")
+
+
+def _counts(values: np.ndarray) -> str:
+    """``Unscheduled 1.1: 606, Week 2: 12, ...``: the most frequent values (at most five)."""
+    counts = pd.Series(values).map(lambda v: str(v) or "(blank)").value_counts(sort=False)
+    counts = counts.sort_values(ascending=False, kind="mergesort")
+    shown = [f"{v}: {fmt_count(int(n))}" for v, n in counts.head(MAX_EXAMPLES).items()]
+    more = len(counts) - MAX_EXAMPLES
+    return ", ".join(shown) + (f", and {more} more" if more > 0 else "")
+
+
+def _combine(parts: Sequence[np.ndarray]) -> np.ndarray:
+    """One integer per row from several non-negative integer codes (a composite key)."""
+    key = np.zeros(len(parts[0]), dtype=np.int64)
+    for part in parts:
+        part = np.asarray(part, dtype=np.int64)
+        key = key * (int(part.max(initial=0)) + 2) + part + 1
+    return key
+
+
+def _arm_problems(data, subjects, var: str, where: str, levels) -> list[Problem]:
+    bad = subjects[ARM].isna()
+    if not bad.any():
+        return []
+    return [
+        Problem(
+            data.file_name("adsl"),
+            var,
+            "arm",
+            f"values {sorted(set(subjects.loc[bad, var].astype(str)))} ({where}.arm_var) are "
+            f"not arms of the study file (arms.levels = {list(levels)})",
+            int(bad.sum()),
+            tuple(
+                f"USUBJID={u}: {var}={v!r}"
+                for u, v in subjects.loc[bad, ["USUBJID", var]].head(MAX_EXAMPLES).values
+            ),
+        )
+    ]
