@@ -18,6 +18,7 @@ from csrgen.ard import stat_lookup
 from csrgen.cli import main
 from csrgen.document.model import Figure, Table
 from csrgen.errors import ConfigError, DataValidationError
+from csrgen.outputs import bds_records
 from csrgen.outputs.base import OutputContext
 from csrgen.outputs.bds_records import prepare_block
 from csrgen.outputs.catalog import run_output
@@ -317,6 +318,8 @@ def test_lab_outputs_share_one_preparation(tmp_path):
         return run_module_prepare(ctx(prep, output_id)).data
 
     first = prepared(prep, "t_lab_summary")
+    # made by the check hooks in prepare_study, before any output runs (or forks a worker)
+    assert bds_records._MEMO[("labs", "ITT")] is first
     assert prepared(prep, "t_lab_ancova") is first
     assert prepared(prep, "f_lab_mean") is first
     assert first is prepare_block(prep.config, prep.data, "labs", "ITT")

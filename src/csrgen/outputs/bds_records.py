@@ -136,6 +136,15 @@ class BdsData:
         return out
 
 
+def numbers_at(frame: pd.DataFrame, var: str, rows: np.ndarray) -> np.ndarray:
+    """``var`` of the records at ``rows`` as floats: NaN where blank or not a number (a CSV
+    column without a type spec and without a value is read as text)."""
+    if var not in frame.columns:
+        return np.full(len(rows), np.nan)
+    values = frame[var].to_numpy()[rows]
+    return pd.to_numeric(pd.Series(values), errors="coerce").to_numpy(dtype=float)
+
+
 def derived_mask(frame: pd.DataFrame, s: BdsSettings) -> np.ndarray:
     """Records left out as derived (rule 1): DTYPE not blank and not among ``keep_dtypes``."""
     if "DTYPE" not in frame.columns:
@@ -255,6 +264,10 @@ class _Selection:
     def _take(self, var: str) -> np.ndarray:
         return self.frame[var].to_numpy()[self.rows]
 
+    def _number(self, var: str) -> np.ndarray:
+        """A numeric column of the records in scope as floats (text that is no number: NaN)."""
+        return pd.to_numeric(pd.Series(self._take(var)), errors="coerce").to_numpy(dtype=float)
+
     def _text(self, var: str) -> np.ndarray:
         """A text column of the records in scope, stripped (each distinct value once)."""
         codes, uniques = pd.factorize(self.frame[var].to_numpy()[self.rows])
@@ -329,7 +342,7 @@ class _Selection:
         s = self.s
         unscheduled = np.isin(self.visit, NO_VISIT)
         if "AVISITN" in self.frame.columns:
-            unscheduled |= np.isnan(self._take("AVISITN").astype(float))
+            unscheduled |= np.isnan(self._number("AVISITN"))
         patterns = [re.compile(fnmatch.translate(p.upper())) for p in s.unscheduled_visits]
         codes, uniques = pd.factorize(self.visit)
         matches = np.array(
@@ -400,7 +413,7 @@ class _Selection:
         if s.multiple in ("first", "last"):
             dates = pd.to_datetime(pd.Series(self._take(s.date_var)[pos]), errors="coerce")
             return dates.to_numpy(dtype="datetime64[ns]").astype(np.int64).astype(float)
-        values = self._take("AVAL")[pos].astype(float)
+        values = self._number("AVAL")[pos]
         return np.where(np.isnan(values), -np.inf if s.multiple == "highest" else np.inf, values)
 
     def _several_problem(self, pos: np.ndarray, baseline: bool) -> Problem:
@@ -444,7 +457,7 @@ class _Selection:
         codes, values = pd.factorize(self.param[used])
         if "PARAMN" not in self.frame.columns:
             return sorted(values)
-        order = self._take("PARAMN")[used].astype(float)
+        order = self._number("PARAMN")[used]
         least = pd.Series(order).groupby(codes).min()
         first = pd.DataFrame({"value": values[least.index], "order": least.to_numpy()})
         return list(first.sort_values(["order", "value"], na_position="last")["value"])
@@ -476,7 +489,7 @@ class _Selection:
         number = f"{self.s.timepoint_var}N"
         if number not in self.frame.columns:
             return sorted(set(values))
-        order = pd.DataFrame({"t": values, "n": self._take(number)[used].astype(float)})
+        order = pd.DataFrame({"t": values, "n": self._number(number)[used]})
         least = order.groupby("t")["n"].min().reset_index()
         return list(least.sort_values(["n", "t"], na_position="first")["t"])
 
@@ -494,7 +507,7 @@ class _Selection:
         if "AVISITN" not in self.frame.columns:
             return {}
         mask = self.by_visit_mask
-        order = pd.DataFrame({"v": self.visit[mask], "n": self._take("AVISITN")[mask]})
+        order = pd.DataFrame({"v": self.visit[mask], "n": self._number("AVISITN")[mask]})
         least = order.groupby("v")["n"].min().reset_index().sort_values(["n", "v"])
         return {v: float(n) for v, n in least.itertuples(index=False)}
 
@@ -543,7 +556,7 @@ class _Selection:
     def _numbers(self, var: str) -> np.ndarray:
         if var not in self.frame.columns:
             return np.full(len(self.rows), np.nan)
-        return self._take(var).astype(float)
+        return self._number(var)
 
     def _means(self, pos: np.ndarray, values: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         """Under ``multiple = "mean"``: each kept record's AVAL, BASE and CHG replaced by the

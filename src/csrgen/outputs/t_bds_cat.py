@@ -26,6 +26,7 @@ from csrgen.errors import ConfigError
 from csrgen.formatting import fmt_level
 from csrgen.outputs import bds_common as bc
 from csrgen.outputs.base import OptionsModel, OutputContext, header_n, population_n
+from csrgen.outputs.bds_records import numbers_at
 from csrgen.outputs.t_bds_shift import post_baseline, window_note
 
 #: (option, ARD variable, direction, heading) of each kind of threshold, in display order.
@@ -130,8 +131,8 @@ def prepare(ctx: OutputContext):
             "USUBJID": frame["USUBJID"].to_numpy()[rows],
             "PARAMCD": frame["PARAMCD"].to_numpy()[rows],
             "TIMEPOINT": frame[tp].to_numpy()[rows] if tp else "",
-            "AVAL": frame["AVAL"].to_numpy(dtype=float)[rows],
-            "CHG": frame["CHG"].to_numpy(dtype=float)[rows] if "CHG" in frame.columns else np.nan,
+            "AVAL": numbers_at(frame, "AVAL", rows),
+            "CHG": numbers_at(frame, "CHG", rows),
         }
     )
     return prep, records

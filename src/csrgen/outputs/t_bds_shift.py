@@ -37,6 +37,7 @@ from csrgen.document.model import Cell, Column, Row, Spanner, Table
 from csrgen.errors import ConfigError
 from csrgen.outputs import bds_common as bc
 from csrgen.outputs.base import OutputContext, population_n
+from csrgen.outputs.bds_records import numbers_at
 
 LABELS = {
     "LOW": "Low",
@@ -120,7 +121,7 @@ def post_baseline(ctx: OutputContext, data: bc.BdsData, options) -> np.ndarray:
     or after study day ``min_day`` (and within ``days_after_treatment`` of the last dose)."""
     frame = ctx.data[data.settings.dataset]
     rows = data.other_rows
-    day = frame[options.day_var].to_numpy(dtype=float)[rows]
+    day = numbers_at(frame, options.day_var, rows)
     rows = rows[day >= options.min_day]
     if getattr(options, "days_after_treatment", None) is not None:
         end = frame["USUBJID"].iloc[rows].map(data.subjects.set_index("USUBJID")["TRTEDT"])
