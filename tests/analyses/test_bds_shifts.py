@@ -67,6 +67,7 @@ def test_ard_bds_shift_by_hand():
         }
     )
     shifts = subject_shifts(base, post).set_index("USUBJID")
+    assert (shifts.pop("TIMEPOINT") == "").all()  # no timepoints given
     # P3 has no baseline; D1 has no categorised post-baseline value (not evaluable);
     # D2's baseline is uncategorised -> MISSING.
     assert shifts.to_dict("index") == {

@@ -118,10 +118,11 @@ class BdsData:
     def timepoint_label(self, timepoint: str) -> str:
         return self.settings.timepoint_labels.get(timepoint, timepoint)
 
-    def block_label(self, param: str, timepoint: str = "") -> str:
-        """The parameter's label, with its timepoint when it has one."""
+    def block_label(self, param: str, timepoint: str = "", sep: str = ", ") -> str:
+        """The parameter's label, with its timepoint when it has one (``sep="\n"``: on a line
+        of its own, for a stub header)."""
         label = self.labels.get(param, param)
-        return f"{label}, {self.timepoint_label(timepoint)}" if timepoint else label
+        return f"{label}{sep}{self.timepoint_label(timepoint)}" if timepoint else label
 
     def group(self, timepoint: str) -> TimepointGroup:
         return next(g for g in self.groups if g.timepoint == timepoint)
@@ -231,19 +232,20 @@ class _Selection:
         self.subjects = subjects
         self.problems: list[Problem] = []
         self.warnings: list[str] = []
+        self._codes: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         subject = pd.Index(subjects["USUBJID"]).get_indexer(frame["USUBJID"])
         scope = (subject >= 0) & self._param_mask()
         self.rows = np.flatnonzero(scope)
         self.subject = subject[self.rows]
-        self.visit = self._text("AVISIT")
-        self.timepoint = self._text(s.timepoint_var) if s.timepoint_var else None
+        self.timepoint = s.timepoint_var or None  # the variable, when the block has one
         derived = self._derived()
-        is_base = self._flag(s.baseline_flag) if s.baseline_flag else self.visit == s.baseline_visit
+        at_visit = self._in("AVISIT", [s.baseline_visit])
+        is_base = self._flag(s.baseline_flag) if s.baseline_flag else at_visit
         self._warn_baseline(is_base, derived)
         base = is_base & ~derived
         other = ~is_base & ~derived
         if s.baseline_flag:
-            at_base_visit = other & (self.visit == s.baseline_visit)
+            at_base_visit = other & at_visit
             self._warn(
                 at_base_visit,
                 f"records at AVISIT {s.baseline_visit!r} without {s.baseline_flag} = 'Y' left "
@@ -268,14 +270,30 @@ class _Selection:
         """A numeric column of the records in scope as floats (text that is no number: NaN)."""
         return pd.to_numeric(pd.Series(self._take(var)), errors="coerce").to_numpy(dtype=float)
 
+    def _coded(self, var: str) -> tuple[np.ndarray, np.ndarray]:
+        """A text column of the records in scope as integer codes into its distinct stripped
+        texts (a missing value is ""): factorised once, so that every later comparison, key
+        and lookup works on integers, not on a string per record."""
+        if var not in self._codes:
+            codes, uniques = pd.factorize(self.frame[var].to_numpy()[self.rows])
+            texts = np.array([str(u).strip() for u in uniques] + [""], dtype=object)
+            merged, distinct = pd.factorize(texts)  # two values equal once stripped: one code
+            self._codes[var] = (merged[codes], np.asarray(distinct, dtype=object))
+        return self._codes[var]
+
     def _text(self, var: str) -> np.ndarray:
-        """A text column of the records in scope, stripped (each distinct value once)."""
-        codes, uniques = pd.factorize(self.frame[var].to_numpy()[self.rows])
-        texts = np.array([str(u).strip() for u in uniques] + [""], dtype=object)
+        """A text column of the records in scope, stripped."""
+        codes, texts = self._coded(var)
         return texts[codes]
 
+    def _in(self, var: str, values) -> np.ndarray:
+        """Which records in scope have ``var`` among ``values`` (compared once per text)."""
+        codes, texts = self._coded(var)
+        table = np.isin(texts, list(values))
+        return table[codes] if len(texts) else np.zeros(len(codes), dtype=bool)
+
     def _flag(self, var: str) -> np.ndarray:
-        return self._text(var) == "Y"
+        return self._in(var, ["Y"])
 
     def _param_mask(self) -> np.ndarray:
         s = self.s
@@ -287,20 +305,15 @@ class _Selection:
         ]
         return np.array(ok + [False], dtype=bool)[codes]
 
-    @cached_property
-    def param(self) -> np.ndarray:
-        return self._text("PARAMCD")
-
     # -- rule 1: derived records ------------------------------------------------------------------
     def _derived(self) -> np.ndarray:
         self.derived_left_out = False
         if "DTYPE" not in self.frame.columns:
             return np.zeros(len(self.rows), dtype=bool)
-        dtype = self._text("DTYPE")
-        derived = (dtype != "") & ~np.isin(dtype, list(self.s.keep_dtypes))
+        derived = ~self._in("DTYPE", ["", *self.s.keep_dtypes])
         self.derived_left_out = bool(derived.any())
         if derived.any():
-            counts = _counts(dtype[derived])
+            counts = _counts(self._text("DTYPE")[derived])
             self.warnings.append(
                 f"{self._prefix()}{fmt_count(int(derived.sum()))} derived records (DTYPE "
                 f"{counts}) left out; keep some with {self.where}.keep_dtypes"
@@ -311,14 +324,14 @@ class _Selection:
     def _warn_baseline(self, is_base: np.ndarray, derived: np.ndarray) -> None:
         s = self.s
         if s.baseline_flag:
-            elsewhere = is_base & ~derived & (self.visit != s.baseline_visit)
+            elsewhere = is_base & ~derived & ~self._in("AVISIT", [s.baseline_visit])
             if elsewhere.any():
                 subjects = len(set(self.subject[elsewhere]))
                 self.warnings.append(
                     f"{self._prefix()}baseline taken from {s.baseline_flag} = 'Y' at any visit: "
                     f"{fmt_count(int(elsewhere.sum()))} baseline records of "
                     f"{fmt_count(subjects)} subjects sit at another visit than "
-                    f"{s.baseline_visit!r} ({_counts(self.visit[elsewhere])})"
+                    f"{s.baseline_visit!r} ({_counts(self._text('AVISIT')[elsewhere])})"
                 )
         if s.record_flag:
             blank = is_base & ~derived & ~self._flag(s.record_flag)
@@ -340,28 +353,26 @@ class _Selection:
     # -- rule 4: scheduled visits -----------------------------------------------------------------
     def _scheduled(self, post: np.ndarray) -> np.ndarray:
         s = self.s
-        unscheduled = np.isin(self.visit, NO_VISIT)
+        unscheduled = self._in("AVISIT", NO_VISIT)
         if "AVISITN" in self.frame.columns:
             unscheduled |= np.isnan(self._number("AVISITN"))
         patterns = [re.compile(fnmatch.translate(p.upper())) for p in s.unscheduled_visits]
-        codes, uniques = pd.factorize(self.visit)
-        matches = np.array(
-            [any(p.match(str(v).upper()) for p in patterns) for v in uniques] + [False]
-        )
+        codes, texts = self._coded("AVISIT")
+        matches = np.array([any(p.match(v.upper()) for p in patterns) for v in texts], bool)
         unscheduled |= matches[codes]
         self._warn(
             post & unscheduled,
             "non-baseline records at unscheduled visits or without an analysis visit not "
             "shown by visit (kept for worst post-baseline values)",
-            self.visit,
+            self._text("AVISIT"),
         )
         keep = ~unscheduled
         if s.visits:
-            listed = np.isin(self.visit, [v for v in s.visits if v != s.baseline_visit])
+            listed = self._in("AVISIT", [v for v in s.visits if v != s.baseline_visit])
             self._warn(
                 post & keep & ~listed,
                 f"non-baseline records at visits not in {self.where}.visits not shown by visit",
-                self.visit,
+                self._text("AVISIT"),
             )
             keep &= listed
         return keep
@@ -373,11 +384,11 @@ class _Selection:
         ``mean`` the first record of each key stands for it (see :meth:`by_visit_records`)."""
         s = self.s
         pos = np.flatnonzero(mask)
-        parts = [self.subject[pos], pd.factorize(self.param[pos])[0]]
+        parts = [self.subject[pos], self._coded("PARAMCD")[0][pos]]
         if self.timepoint is not None:
-            parts.append(pd.factorize(self.timepoint[pos])[0])
+            parts.append(self._coded(s.timepoint_var)[0][pos])
         if not baseline:
-            parts.append(pd.factorize(self.visit[pos])[0])
+            parts.append(self._coded("AVISIT")[0][pos])
         key = _combine(parts)
         dup = pd.Series(key).duplicated(keep=False).to_numpy()
         if not dup.any():
@@ -454,51 +465,57 @@ class _Selection:
         if self.s.params:
             return list(self.s.params)
         used = self.base_mask | self.post_mask
-        codes, values = pd.factorize(self.param[used])
+        codes, texts = self._coded("PARAMCD")
+        codes = codes[used]
         if "PARAMN" not in self.frame.columns:
-            return sorted(values)
-        order = self._number("PARAMN")[used]
-        least = pd.Series(order).groupby(codes).min()
-        first = pd.DataFrame({"value": values[least.index], "order": least.to_numpy()})
+            return sorted(texts[np.unique(codes)])
+        least = pd.Series(self._number("PARAMN")[used]).groupby(codes).min()
+        first = pd.DataFrame({"value": texts[least.index], "order": least.to_numpy()})
         return list(first.sort_values(["order", "value"], na_position="last")["value"])
 
     @cached_property
     def labels(self) -> dict[str, str]:
         """The study file's label, else the parameter's first PARAM in record order."""
-        found = {}
-        if "PARAM" in self.frame.columns:
-            pairs = pd.DataFrame({"p": self.param, "label": self._text("PARAM")})
-            pairs = pairs.loc[pairs["label"] != ""].drop_duplicates("p")
-            found = dict(pairs.itertuples(index=False, name=None))
+        found = self._first_text("PARAM") if "PARAM" in self.frame.columns else {}
         return {p: self.s.labels.get(p) or found.get(p) or p for p in self.params}
 
     @cached_property
     def categories(self) -> dict[str, str]:
         if self.s.parcat_var not in self.frame.columns:
             return {}
-        cat = self._text(self.s.parcat_var)
-        first = pd.DataFrame({"p": self.param, "c": cat}).loc[lambda d: d.c != ""]
-        return dict(first.drop_duplicates("p").itertuples(index=False, name=None))
+        return self._first_text(self.s.parcat_var)
+
+    def _first_text(self, var: str) -> dict[str, str]:
+        """Each parameter's first non-blank ``var`` in record order."""
+        param, params = self._coded("PARAMCD")
+        codes, texts = self._coded(var)
+        given = np.flatnonzero(~self._in(var, [""]))
+        first = np.unique(param[given], return_index=True)[1]
+        rows = given[first]
+        return {params[param[r]]: texts[codes[r]] for r in rows}
 
     @cached_property
     def timepoints(self) -> list[str]:
         if self.timepoint is None:
             return [""]
         used = self.base_mask | self.post_mask
-        values = self.timepoint[used]
+        codes, texts = self._coded(self.s.timepoint_var)
+        codes = codes[used]
         number = f"{self.s.timepoint_var}N"
         if number not in self.frame.columns:
-            return sorted(set(values))
-        order = pd.DataFrame({"t": values, "n": self._number(number)[used]})
-        least = order.groupby("t")["n"].min().reset_index()
-        return list(least.sort_values(["n", "t"], na_position="first")["t"])
+            return sorted(texts[np.unique(codes)])
+        least = pd.Series(self._number(number)[used]).groupby(codes).min()
+        order = pd.DataFrame({"t": texts[least.index], "n": least.to_numpy()})
+        return list(order.sort_values(["n", "t"], na_position="first")["t"])
 
     @cached_property
     def visits(self) -> list[str]:
         """The study file's visits, else those of the by-visit records by AVISITN (then
         name); the baseline first."""
         s = self.s
-        found = s.visits or list(self.visit_numbers) or sorted(set(self.visit[self.by_visit_mask]))
+        codes, texts = self._coded("AVISIT")
+        seen = texts[np.unique(codes[self.by_visit_mask])]
+        found = s.visits or list(self.visit_numbers) or sorted(seen)
         return [s.baseline_visit] + [v for v in found if v != s.baseline_visit]
 
     @cached_property
@@ -507,17 +524,20 @@ class _Selection:
         if "AVISITN" not in self.frame.columns:
             return {}
         mask = self.by_visit_mask
-        order = pd.DataFrame({"v": self.visit[mask], "n": self._number("AVISITN")[mask]})
-        least = order.groupby("v")["n"].min().reset_index().sort_values(["n", "v"])
-        return {v: float(n) for v, n in least.itertuples(index=False)}
+        codes, texts = self._coded("AVISIT")
+        least = pd.Series(self._number("AVISITN")[mask]).groupby(codes[mask]).min()
+        order = pd.DataFrame({"v": texts[least.index], "n": least.to_numpy()})
+        order = order.sort_values(["n", "v"])
+        return {v: float(n) for v, n in order.itertuples(index=False)}
 
     @cached_property
     def groups(self) -> tuple[TimepointGroup, ...]:
         used = self.base_mask | self.by_visit_mask
+        param, texts = self._coded("PARAMCD")
         groups = []
         for tp in self.timepoints:
-            here = used if self.timepoint is None else used & (self.timepoint == tp)
-            present = set(self.param[here])
+            here = used if self.timepoint is None else used & self._in(self.s.timepoint_var, [tp])
+            present = set(texts[np.unique(param[here])])
             params = tuple(p for p in self.params if p in present)
             if tp == "" and len(self.timepoints) == 1:
                 params = tuple(self.params)  # a listed parameter without data: a null block
@@ -531,22 +551,36 @@ class _Selection:
         """Baseline and by-visit records, one per subject, parameter, timepoint and visit."""
         pick = self._one_per_key(self.by_visit_mask, baseline=False)
         pos = np.concatenate([self._base_pick, pick])
-        visit = self.visit[pos].copy()
-        visit[: len(self._base_pick)] = self.s.baseline_visit
-        tp = self.timepoint[pos] if self.timepoint is not None else np.full(len(pos), "", object)
-        keys = [visit_key(v, t) for v, t in zip(visit, tp, strict=True)]
+        # The visit key of each record, from the codes of (visit, timepoint): one string per
+        # distinct pair, never one per record.
+        visit, visits = self._coded("AVISIT")
+        visit = visit[pos]
+        baseline_code = len(visits)
+        visits = np.append(visits, self.s.baseline_visit)
+        visit[: len(self._base_pick)] = baseline_code
+        if self.timepoint is not None:
+            tp, tps = self._coded(self.s.timepoint_var)
+            tp = tp[pos]
+        else:
+            tp, tps = np.zeros(len(pos), np.int64), np.array([""], dtype=object)
+        pair = visit.astype(np.int64) * len(tps) + tp
+        pair_code, pairs = pd.factorize(pair)
+        all_keys = [k for g in self.groups for k in g.visits]
+        keys = [visit_key(visits[p // len(tps)], tps[p % len(tps)]) for p in pairs]
+        key_at = pd.Index(all_keys).get_indexer(keys)[pair_code] if len(pairs) else pair_code
+        param, params = self._coded("PARAMCD")
+        param_at = pd.Index(self.params).get_indexer(params)[param[pos]] if len(pos) else param
+        inside = (key_at >= 0) & (param_at >= 0)
         values = {v: self._numbers(v)[pos] for v in ("AVAL", "BASE", "CHG")}
         if self.s.multiple == "mean":
             values = self._means(pos, values)
-        all_keys = [k for g in self.groups for k in g.visits]
-        inside = np.isin(keys, all_keys) & np.isin(self.param[pos], self.params)
         pos = pos[inside]
         return pd.DataFrame(
             {
                 "USUBJID": self._take("USUBJID")[pos],
-                "PARAMCD": pd.Categorical(self.param[pos], categories=self.params),
-                "AVISIT": pd.Categorical(np.asarray(keys, dtype=object)[inside], all_keys),
-                "TIMEPOINT": tp[inside],
+                "PARAMCD": pd.Categorical.from_codes(param_at[inside], categories=self.params),
+                "AVISIT": pd.Categorical.from_codes(key_at[inside], categories=all_keys),
+                "TIMEPOINT": tps[tp[inside]],
                 **{v: x[inside] for v, x in values.items()},
                 ARM: self.subjects[ARM].array.take(self.subject[pos]),
                 "ROW": self.rows[pos],
@@ -562,11 +596,11 @@ class _Selection:
         """Under ``multiple = "mean"``: each kept record's AVAL, BASE and CHG replaced by the
         means over the records of its subject, parameter, timepoint and visit."""
         base = self.base_mask
-        visit = pd.factorize(self.visit)[0]
+        visit = self._coded("AVISIT")[0].copy()
         visit[base] = -1  # the baseline records of a subject and parameter form one group
-        parts = [self.subject, pd.factorize(self.param)[0], base.astype(np.int64), visit + 1]
+        parts = [self.subject, self._coded("PARAMCD")[0], base.astype(np.int64), visit + 1]
         if self.timepoint is not None:
-            parts.append(pd.factorize(self.timepoint)[0])
+            parts.append(self._coded(self.s.timepoint_var)[0])
         key = _combine(parts)
         mask = self.by_visit_mask | base
         out = {}

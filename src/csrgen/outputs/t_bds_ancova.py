@@ -94,7 +94,8 @@ def _table(
     opts: Options = ctx.options
     arms, ref = ctx.arms, ctx.config.arms.reference
     label = data.block_label(param, tp)
-    columns = [Column(label, align="left", width=2.6, key="stub")]
+    stub = data.block_label(param, tp, sep="\n")
+    columns = [Column(stub, align="left", width=2.6, key="stub")]
     columns += [Column(header_n(ix, a), align="center", key=a) for a in arms]
     level = f"{fmt.fmt_num(100 * opts.level, 0)}%"
     rows: list[Row] = []

@@ -93,7 +93,8 @@ def _table(
     opts: Options = ctx.options
     arms = ctx.arms
     group = data.group(tp)
-    columns = [Column(data.block_label(param, tp), align="left", width=2.0, key="stub")]
+    stub = data.block_label(param, tp, sep="\n")
+    columns = [Column(stub, align="left", width=2.0, key="stub")]
     for part in ("AVAL", "CHG"):
         columns += [Column(header_n(ix, a), align="center", key=f"{part}:{a}") for a in arms]
     spanners = (
