@@ -93,7 +93,8 @@ def test_failed_run_leaves_previous_report(tiny_report, tmp_path, monkeypatch):
     monkeypatch.setattr(html_writer, "write_html", boom)
     assert main(["report", str(tmp_path / "tiny.toml"), "--out", str(tiny_report)]) == 130
     assert {p.name: p.read_bytes() for p in tiny_report.iterdir()} == before
-    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+    # nothing half-written is left; the (empty) lock file of the folder stays
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == [".out.lock"]
 
 
 def test_draft_marks_every_page(tmp_path):
@@ -164,12 +165,16 @@ def test_pilot_table_1(tmp_path):
         "40 (47.6)",
         "143 (56.3)",
     ]
-    # The pilot's chemistry labs are safety data (section 14.3): the synopsis's efficacy
-    # results name the dermatologic-event endpoint and no laboratory ANCOVA.
+    # The pilot's chemistry labs and its dermatologic-event endpoint are safety data (section
+    # 14.3): the synopsis's efficacy results say that the primary endpoints' datasets are not
+    # supplied, and show no laboratory ANCOVA; the safety results have the endpoint.
     text = [p.text for p in docx.Document(str(out / "csr.docx")).paragraphs]
     synopsis = text[: text.index("Table of Contents")]
     efficacy = next(t for t in synopsis if t.startswith("Efficacy results:"))
-    assert "Time to first dermatologic event" in efficacy
+    assert "ADAS-Cog (11) total score at week 24: not analysed (dataset ADQSADAS" in efficacy
+    assert "dermatologic" not in efficacy
+    safety = next(t for t in synopsis if t.startswith("Safety results:"))
+    assert "Time to first dermatologic event (Table 14.3.6)" in safety
     assert not any("least-squares mean change" in t for t in synopsis)
 
 

@@ -20,7 +20,6 @@ from pathlib import Path
 
 from docx import Document
 from docx.enum.style import WD_STYLE_TYPE
-from docx.enum.text import WD_TAB_ALIGNMENT, WD_TAB_LEADER
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Pt, RGBColor
@@ -61,10 +60,9 @@ PARAGRAPH_STYLES = {
     "List Bullet": ("Normal", 10, False, False, 0, 2, False),
     "List Bullet 2": ("Normal", 10, False, False, 0, 2, False),
 }
-#: Indent (pt) of the contents levels; their page numbers sit at a dotted right tab.
+#: Indent (pt) of the contents levels. Their page numbers sit at a dotted right tab that the
+#: writer sets on each entry at the edge of the real page's text (A4 or Letter).
 TOC_INDENT = {"TOC 1": 0, "TOC 2": 12, "TOC 3": 24, "Table of Figures": 0}
-#: Text width of an A4 page with 1-inch margins; the writer's tab stops follow the real page.
-TOC_TAB_PT = 453
 
 
 def build(out: Path = DEFAULT_OUT) -> Path:
@@ -94,7 +92,6 @@ def build(out: Path = DEFAULT_OUT) -> Path:
     for name, indent in TOC_INDENT.items():
         fmt = styles[name].paragraph_format
         fmt.left_indent = Pt(indent)
-        fmt.tab_stops.add_tab_stop(Pt(TOC_TAB_PT), WD_TAB_ALIGNMENT.RIGHT, WD_TAB_LEADER.DOTS)
     _shade(styles["Placeholder"], "FFF2CC", "BF9000")
     styles["Note"].font.color.rgb = RGBColor(0x40, 0x40, 0x40)
     styles["TOC Heading"].paragraph_format.page_break_before = True

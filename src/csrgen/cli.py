@@ -1,7 +1,9 @@
 """Command line: ``csrgen report|validate|lock|simulate|diff``.
 
-Exit codes: 0 success; 2 bad input (study file, data, lock), with a short message naming the
-file, variable, rule and example rows; 130 interrupted. No traceback unless ``--debug``.
+Exit codes: 0 success; 2 bad input (study file, data, lock, output folder), with a short
+message naming the file, variable, rule and example rows; 130 interrupted; 1 an unexpected error
+(a bug): one line naming the log file that holds the traceback. No traceback on the terminal
+unless ``--debug``.
 Heavy libraries are imported inside the commands so that ``csrgen --help`` is instant.
 """
 
@@ -76,6 +78,31 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"csrgen {args.command}: interrupted; nothing was replaced", file=sys.stderr)
         return 130
+    except Exception:  # the last line of defence: a bug, not a user error
+        if args.debug:
+            raise
+        log = _crash_log(args.command)
+        print(
+            f"csrgen {args.command}: an unexpected error stopped the run (a bug in csrgen, "
+            f"please report it); nothing was replaced. Details: {log}",
+            file=sys.stderr,
+        )
+        return 1
+
+
+def _crash_log(command: str) -> str:
+    """Write the traceback of the exception being handled to a log file; return its path."""
+    import tempfile
+    import traceback
+
+    try:
+        fd, path = tempfile.mkstemp(prefix=f"csrgen-{command}-", suffix=".log")
+        with open(fd, "w", encoding="utf-8") as handle:
+            handle.write(f"csrgen {__version__} {command}\n")
+            traceback.print_exc(file=handle)
+        return path
+    except OSError:
+        return "(no log: the temporary folder cannot be written; run with --debug)"
 
 
 def _warn(command: str, warnings) -> None:

@@ -52,6 +52,21 @@ class StudyInfo(_Strict):
     endpoints_secondary: list[str] = Field(default_factory=list)
 
 
+class Endpoint(_Strict):
+    """An endpoint of the protocol (``[[endpoints]]``): what the synopsis and sections 9, 11 and
+    12 name, where its results are, or why there are none."""
+
+    label: str = Field(min_length=1)
+    role: Literal["primary", "secondary", "exploratory"] = "primary"
+    kind: Literal["efficacy", "safety"] = "efficacy"
+    #: Dataset roles its analysis needs (e.g. ``adqsadas``); one the study file's
+    #: ``data.datasets`` does not name makes the endpoint "not analysed: dataset ... not
+    #: supplied" wherever it is mentioned.
+    datasets: list[str] = Field(default_factory=list)
+    #: Ids of the outputs that report it (linked from the synopsis and section 9.5).
+    outputs: list[str] = Field(default_factory=list)
+
+
 class DataSettings(_Strict):
     #: Folder of the ADaM files, relative to the study file (``--data`` overrides it).
     dir: str
@@ -355,6 +370,9 @@ class StudyConfig(_Strict):
     safety: SafetySettings | None = None
     document: DocumentSettings = Field(default_factory=DocumentSettings)
     formats: FormatSettings = Field(default_factory=FormatSettings)
+    #: The protocol's endpoints (when given, they replace study.endpoints_primary/_secondary in
+    #: the synopsis and section 9.5).
+    endpoints: list[Endpoint] = Field(default_factory=list)
     outputs: list[OutputSpec] = Field(min_length=1)
     #: The study file itself (set by the loader; not a TOML key).
     path: Path = Field(default=Path("."), exclude=True)
@@ -376,6 +394,15 @@ class StudyConfig(_Strict):
                 )
         errors += self._bds_errors()
         ids = [o.id for o in self.outputs]
+        for i, endpoint in enumerate(self.endpoints):
+            for j, output_id in enumerate(endpoint.outputs):
+                if output_id not in ids:
+                    errors.append(f"endpoints[{i}].outputs[{j}]: no output with id {output_id!r}")
+        if self.endpoints and (self.study.endpoints_primary or self.study.endpoints_secondary):
+            errors.append(
+                "study.endpoints_primary/endpoints_secondary: give the endpoints once, "
+                "as [[endpoints]]"
+            )
         dupes = sorted({i for i in ids if ids.count(i) > 1})
         if dupes:
             errors.append(f"outputs: duplicate id {', '.join(dupes)}")

@@ -15,6 +15,11 @@ class ConfigError(CsrgenError):
     """The study file is missing, unreadable or invalid; the message names the file and the keys."""
 
 
+class OutputError(CsrgenError):
+    """The output folder cannot be used: it is a file, cannot be written, or another run holds
+    it. The message names the path and the reason."""
+
+
 class LockError(CsrgenError):
     """The data no longer match their lock, or there is no lock and ``--draft`` was not given."""
 

@@ -174,6 +174,69 @@ def fmt_nowrap(text: str) -> str:
     return text.replace(" ", "\u00a0")
 
 
+#: Short words put in lower case when an upper-case term is put in sentence case; other
+#: words of up to three letters are taken for abbreviations (HCC, AE, HIV, I/E) and kept.
+_SMALL_WORDS = frozenset(
+    [
+        "a",
+        "all",
+        "an",
+        "and",
+        "any",
+        "as",
+        "at",
+        "by",
+        "day",
+        "due",
+        "end",
+        "for",
+        "in",
+        "is",
+        "met",
+        "new",
+        "no",
+        "non",
+        "not",
+        "of",
+        "off",
+        "old",
+        "on",
+        "one",
+        "or",
+        "out",
+        "own",
+        "per",
+        "the",
+        "to",
+        "two",
+        "up",
+        "use",
+        "via",
+        "yes",
+    ]
+)
+
+
+def fmt_term(text: str) -> str:
+    """A coded term for a reader: an ALL-CAPITALS value (``LOST TO FOLLOW-UP``) in sentence
+    case (``Lost to follow-up``), words of up to three letters other than common small words
+    kept as abbreviations (``HCC``, ``HIV``); a value in mixed case is printed as recorded.
+    A study file's own labels for the values take precedence over this."""
+    if not text or text != text.upper() or not any(ch.isalpha() for ch in text):
+        return text
+    words = text.split(" ")
+    out = []
+    for i, word in enumerate(words):
+        bare = "".join(ch for ch in word if ch.isalpha())
+        if len(bare) <= 3 and bare.lower() not in _SMALL_WORDS:
+            out.append(word)
+        elif i == 0:
+            out.append(word[:1] + word[1:].lower())
+        else:
+            out.append(word.lower())
+    return " ".join(out)
+
+
 def fmt_value(x: float | None) -> str:
     """A stored value as recorded, unrounded (listings): ``39.33``, ``140``; blank if missing.
 

@@ -23,7 +23,7 @@ from csrgen.config import StudyConfig, load_study
 from csrgen.datasets import StudyData, load_study_data
 from csrgen.document.assemble import build_document
 from csrgen.document.model import Document
-from csrgen.errors import DataValidationError
+from csrgen.errors import DataValidationError, OutputError
 from csrgen.lock import LockInfo, check_lock, sha256_file
 from csrgen.outputs.base import OutputContext
 from csrgen.outputs.catalog import (
@@ -206,10 +206,32 @@ def _run_tasks(func, shared, tasks: list, jobs: int) -> list:
     global _SHARED
     _SHARED = shared
     try:
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=mp.get_context("fork")) as pool:
+        with ProcessPoolExecutor(
+            max_workers=jobs,
+            mp_context=mp.get_context("fork"),
+            initializer=_die_with_parent,
+            initargs=(os.getpid(),),
+        ) as pool:
             return list(pool.map(_call_shared, [(func, t) for t in tasks]))
     finally:
         _SHARED = None
+
+
+def _die_with_parent(parent: int) -> None:
+    """A worker ends when the report process does, even killed with SIGKILL (Linux: the
+    kernel sends the worker SIGKILL when its parent dies); elsewhere workers end when the pool
+    finds its parent gone."""
+    try:
+        import ctypes
+        import signal
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        pr_set_pdeathsig = 1
+        libc.prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # the parent died before the request took effect
+        os._exit(1)
 
 
 def _call_shared(item: tuple) -> object:
@@ -226,13 +248,86 @@ def run_report(
 ) -> Path:
     """The whole report; ``warn`` (if given) receives the run's warnings before the outputs
     run (records a declared rule left out, ...)."""
-    prep = prepare_study(study, data, draft)
-    if warn is not None and prep.warnings:
-        warn(prep.warnings)
-    results = run_outputs(prep)
-    doc = assemble(prep, results)
-    target = Path(out) if out else Path("build") / prep.config.study.id
-    return write_report(prep, results, doc, target)
+    config = load_study(study)
+    target = Path(out) if out else Path("build") / config.study.id
+    with output_lock(target):
+        prep = prepare_study(study, data, draft)
+        if warn is not None and prep.warnings:
+            warn(prep.warnings)
+        results = run_outputs(prep)
+        doc = assemble(prep, results)
+        return write_report(prep, results, doc, target)
+
+
+@contextlib.contextmanager
+def output_lock(out: Path):
+    """Hold the output folder for one run: checked writable first, then locked (an advisory
+    ``flock`` on ``.<name>.lock`` beside it, released by the kernel even when the run is killed),
+    then cleared of what killed runs left (see :func:`recover`).
+
+    A second run into the same folder while one holds it stops at once (exit 2) rather than
+    racing it: which report would win would be chance.
+    """
+    import fcntl
+
+    out = Path(out)
+    check_output_folder(out)
+    lock_path = out.parent / f".{out.name}.lock"
+    try:
+        handle = open(lock_path, "a+")  # noqa: SIM115 - held for the whole run
+    except OSError as exc:
+        raise OutputError(f"{lock_path}: cannot create the lock file ({exc.strerror})") from None
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            raise OutputError(
+                f"{out}: another csrgen report ({holder}) is writing this folder; run again "
+                "when it has finished"
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()}")
+        handle.flush()
+        recover(out)
+        yield out
+    finally:
+        handle.close()  # releases the lock; the empty lock file stays (removing it would race)
+
+
+def check_output_folder(out: Path) -> None:
+    """``out`` must be a folder (or not exist yet) in a folder csrgen can write: an error
+    naming the path and the reason otherwise, before any work is done."""
+    if out.exists() and not out.is_dir():
+        raise OutputError(f"{out}: exists and is not a folder; give --out a folder")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(
+            f"{out.parent}: cannot create the output folder ({exc.strerror})"
+        ) from None
+    probe = out.parent / f".{out.name}.probe-{os.getpid()}"
+    try:
+        probe.mkdir()
+        probe.rmdir()
+    except OSError as exc:
+        raise OutputError(f"{out.parent}: cannot write the report here ({exc.strerror})") from None
+
+
+def recover(out: Path) -> None:
+    """Clear what killed runs left beside ``out`` (called with the folder locked, so no other
+    run is using them): a half-written ``.<name>.partial-<pid>`` is deleted; a complete
+    ``.<name>.previous-<pid>`` (a run killed between its two renames) is put back when ``out``
+    itself is missing, deleted otherwise."""
+    for stale in sorted(out.parent.glob(f".{out.name}.partial-*")):
+        shutil.rmtree(stale, ignore_errors=True)
+    for old in sorted(out.parent.glob(f".{out.name}.previous-*")):
+        if not out.exists():
+            old.rename(out)
+        else:
+            shutil.rmtree(old, ignore_errors=True)
 
 
 def write_manifest(prep: Prepared, folder: Path) -> None:

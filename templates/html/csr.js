@@ -16,6 +16,10 @@
     return a.localeCompare(b, undefined, { numeric: true, sensitivity: "base" });
   }
 
+  // A table's block (div.output, which has the id) and the box it scrolls in.
+  function outputOf(table) { return table.closest(".output") || table.parentNode; }
+  function boxOf(table) { return table.closest(".table-scroll") || table; }
+
   function applyFilter(table, text) {
     var needle = text.trim().toLowerCase();
     var rows = table.tBodies[0].rows, shown = 0;
@@ -24,7 +28,7 @@
       rows[i].hidden = !hit;
       if (hit) { shown++; }
     }
-    var count = table.parentNode.querySelector(".listing-count");
+    var count = outputOf(table).querySelector(".listing-count");
     if (count) { count.textContent = shown.toLocaleString("en-US") + " of " + rows.length.toLocaleString("en-US") + " rows"; }
   }
 
@@ -51,7 +55,7 @@
     label.textContent = "Filter rows ";
     var input = document.createElement("input");
     input.type = "search";
-    input.setAttribute("aria-controls", table.parentNode.id);
+    input.setAttribute("aria-controls", outputOf(table).id);
     label.appendChild(input);
     var count = document.createElement("span");
     count.className = "listing-count";
@@ -68,10 +72,10 @@
       Array.prototype.forEach.call(caption.children, function (part) {
         heading.appendChild(part.cloneNode(true));
       });
-      table.parentNode.insertBefore(heading, table);
+      boxOf(table).parentNode.insertBefore(heading, boxOf(table));
       caption.className += " sr-only";
     }
-    table.parentNode.insertBefore(tools, table);
+    boxOf(table).parentNode.insertBefore(tools, boxOf(table));  // above the box: never scrolled away
     input.addEventListener("input", function () { applyFilter(table, input.value); });
     var headers = table.tHead.rows[table.tHead.rows.length - 1].cells;
     Array.prototype.forEach.call(headers, function (th, index) {

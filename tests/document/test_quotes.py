@@ -6,9 +6,8 @@ from __future__ import annotations
 import pytest
 
 from csrgen.document.model import Cell, Column, Document, Paragraph, Row, Run, Section, Table
-from csrgen.report import assemble, prepare_study, run_outputs
 from tests.document.quotes import misquotes, quotes, uncited_quotes
-from tests.studies import PILOT_STUDY, SEED_STUDY
+from tests.shipped import shipped_document
 
 
 def document(paragraph: Paragraph) -> Document:
@@ -56,10 +55,9 @@ def test_a_quote_without_a_citation_is_found():
     assert misquotes(doc) == [] and len(uncited_quotes(doc)) == 1
 
 
-@pytest.fixture(scope="module", params=["seed", "pilot"])
+@pytest.fixture(params=["seed", "pilot"])
 def shipped(request):
-    prep = prepare_study(SEED_STUDY if request.param == "seed" else PILOT_STUDY)
-    return assemble(prep, run_outputs(prep))
+    return shipped_document(request.param)
 
 
 @pytest.mark.e2e

@@ -295,3 +295,33 @@ def test_percentages_within_0_100_and_counts_whole(study, output_id):
     assert ((pct >= 0) & (pct <= 100)).all()
     counts = ard.loc[ard.stat_name.isin(["N", "n", "n_miss"]), "stat"]
     assert (counts == counts.round()).all() and (counts >= 0).all()
+
+
+def test_a_table_1_variable_blank_for_everyone_says_not_collected(tmp_path):
+    """No statistics and no test for a variable the data do not hold (not "Missing 8")."""
+    from csrgen.outputs.base import OutputContext
+    from csrgen.outputs.catalog import run_output
+    from csrgen.report import prepare_study
+    from tests.studies import tiny_adsl, write_tiny_study
+
+    adsl = tiny_adsl().assign(RACE="")
+    study = write_tiny_study(tmp_path, {"adsl": adsl})
+    text = study.read_text().replace(
+        '{ var = "SEX"',
+        '{ var = "RACE", label = "Race, n (%)", kind = "categorical" },\n  { var = "SEX"',
+    )
+    study.write_text(text)
+    from csrgen.config import load_study
+    from csrgen.lock import write_lock
+
+    config = load_study(study)
+    write_lock(config, config.data_dir(), lock_date="2024-01-31", lock_id="TINY-LOCK-1")
+    prep = prepare_study(study)
+    spec = prep.config.output("t_demog")
+    table = run_output(
+        OutputContext(prep.config, spec, prep.options[spec.id], prep.data, prep.lock)
+    ).blocks[0]
+    race = [r for r in table.rows if r.cells[0].text == "Race, n (%)"]
+    assert len(race) == 1  # the heading row only, no category or "Missing" rows
+    assert [c.text for c in race[0].cells[1:]] == ["Not collected"] * 3 + [""]
+    assert any(n.startswith("Not collected: Race, n (%) (RACE)") for n in table.footnotes)

@@ -26,6 +26,7 @@ from csrgen.simulate import DEFAULT_SEED, SEED_SUBJECTS, simulate_study, write_s
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "ucmsc-dlc"
 FILES = ("adsl.csv", "adtte.csv", "adlb.csv", "adae.csv", "adex.csv", "variables.csv")
+FILES += ("adcm.csv", "admh.csv", "addv.csv", "adeg.csv", "advs.csv")
 CONTROL, UCMSC = "Control", "UC-MSC"
 
 

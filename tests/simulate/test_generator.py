@@ -27,7 +27,7 @@ from csrgen.simulate.readme import data_readme
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "data" / "ucmsc-dlc"
-NAMES = ("adsl", "adtte", "adlb", "adae", "adex")
+NAMES = ("adsl", "adtte", "adlb", "adae", "adex", "adcm", "admh", "addv", "adeg", "advs")
 
 
 @pytest.fixture(scope="module")

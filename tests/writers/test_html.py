@@ -109,3 +109,51 @@ def test_no_external_requests(page):
 
 def test_same_document_same_bytes(page):
     assert render_html(sample_document(listing_rows=50), template_dirs()) == page
+
+
+def test_tables_scroll_in_their_own_box(page):
+    """Each printed table sits in a focusable scrolling region named by its caption."""
+    boxes = re.findall(
+        r'<div class="table-scroll" role="region" tabindex="0" aria-label="([^"]*)">', page
+    )
+    assert boxes == [
+        "Table 14.3.1 Adverse Events by Preferred Term",
+        "Listing 16.2.7 Adverse Events",
+        "Listing 16.2.8 Laboratory Values",
+    ]
+    assert ".table-scroll { overflow: auto;" in page
+
+
+def test_print_pages_take_the_documents_paper(page):
+    from dataclasses import replace
+
+    assert (
+        "@page { size: A4 portrait; }" in page and "@page landscape { size: A4 landscape; }" in page
+    )
+    letter = render_html(replace(sample_document(listing_rows=5), paper="Letter"), template_dirs())
+    assert "@page { size: Letter portrait; }" in letter
+    assert "size: A4" not in letter
+    # listings print landscape (their class says so); the AE table fits a portrait page, as
+    # in the DOCX; a table too wide for one is marked landscape
+    assert '<div class="output listing" id="l_ae">' in page
+    assert '<div class="output" id="t_ae">' in page
+    assert ".listing, .output.landscape, figure.landscape { page: landscape; }" in page
+
+
+def test_a_table_too_wide_for_portrait_prints_landscape():
+    from dataclasses import replace
+
+    from csrgen.document.model import Cell, Column, Row, Section, Table
+
+    columns = (Column("", align="left"),) + tuple(Column(f"Dose {i}") for i in range(8))
+    wide = Table(
+        id="t_wide",
+        number="Table 14.2.9",
+        title="Wide",
+        population="",
+        columns=columns,
+        rows=(Row((Cell("Difference"),) + (Cell("-11.0 (-16.0, -6.0)"),) * 8),),
+    )
+    doc = sample_document(listing_rows=5)
+    doc = replace(doc, sections=(Section("14", "T", "sec-14", (wide,)),))
+    assert '<div class="output landscape" id="t_wide">' in render_html(doc, template_dirs())

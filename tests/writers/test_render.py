@@ -4,7 +4,6 @@ pdftotext; the HTML in headless Chromium through the DevTools protocol."""
 import io
 import json
 import re
-import shutil
 import subprocess
 
 import pytest
@@ -12,33 +11,12 @@ import pytest
 from csrgen.resources import PROJECT_TEMPLATES, template_dirs
 from csrgen.writers.docx import write_docx
 from csrgen.writers.html import write_html
-from tests.writers.browser import load_page
+from tests.render.pdftext import soffice_pdf
+from tests.writers.browser import CHROMIUM, load_page
 from tests.writers.sample import TITLES, sample_document
 
 pytestmark = pytest.mark.render
 LISTING_ROWS = 600  # 8 pt landscape rows: about 40 a page
-
-
-def soffice_pdf(docx, folder):
-    soffice = shutil.which("soffice") or shutil.which("libreoffice")
-    assert soffice, "LibreOffice (libreoffice-writer) is needed; .ci/run installs it"
-    profile = folder / "lo-profile"
-    subprocess.run(
-        [
-            soffice,
-            f"-env:UserInstallation={profile.as_uri()}",
-            "--headless",
-            "--convert-to",
-            "pdf",
-            "--outdir",
-            str(folder),
-            str(docx),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=600,
-    )
-    return folder / (docx.stem + ".pdf")
 
 
 def test_docx_converts_with_every_title_and_plausible_pages(tmp_path):
@@ -101,3 +79,128 @@ def test_html_in_chromium(tmp_path):
     image = Image.open(io.BytesIO(report.screenshot)).convert("RGB")
     assert image.size[0] == 1400 and image.size[1] > 500
     assert len(image.getcolors(maxcolors=1 << 20)) > 50  # text, sidebar, banner: not blank
+
+
+def wide_document(paper: str = "Letter"):
+    """The sample with a listing of 24 columns, far wider than the page."""
+    from dataclasses import replace
+
+    from csrgen.document.model import Cell, Column, Listing, Row, Section
+
+    columns = tuple(Column(f"Variable {i}", align="left") for i in range(24))
+    rows = tuple(Row(tuple(Cell(f"value {r}.{i}") for i in range(24))) for r in range(30))
+    wide = Listing(
+        id="l_wide",
+        number="Listing 16.2.10",
+        title="Wide",
+        population="",
+        columns=columns,
+        rows=rows,
+    )
+    doc = sample_document(listing_rows=20)
+    return replace(doc, paper=paper, sections=(*doc.sections, Section("17", "W", "sec-w", (wide,))))
+
+
+def test_wide_table_scrolls_in_its_box_not_the_page(tmp_path):
+    page = tmp_path / "csr.html"
+    write_html(wide_document(), page, template_dirs())
+    report = load_page(
+        page,
+        tmp_path / "chrome",
+        {
+            "box": (
+                "(() => { const b = document.querySelector('#l_wide .table-scroll');"
+                " return [b.scrollWidth > b.clientWidth + 500, b.clientWidth > 0]; })()"
+            ),
+            "page": "document.documentElement.scrollWidth <= window.innerWidth",
+            # the listing's filter box sits above the scrolling box and names the listing
+            "tools": (
+                "document.querySelector('#l_wide > .listing-tools input')"
+                ".getAttribute('aria-controls')"
+            ),
+        },
+    )
+    assert report.errors == []
+    assert report.results == {"box": [True, True], "page": True, "tools": "l_wide"}
+
+
+def test_html_prints_on_the_documents_paper(tmp_path):
+    chromium = CHROMIUM
+    page = tmp_path / "csr.html"
+    write_html(wide_document("Letter"), page, template_dirs())
+    pdf = tmp_path / "printed.pdf"
+    subprocess.run(
+        [
+            chromium,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            "--no-pdf-header-footer",
+            f"--print-to-pdf={pdf}",
+            page.as_uri(),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    info = subprocess.run(
+        ["pdfinfo", "-f", "1", "-l", "999", str(pdf)], capture_output=True, text=True, check=True
+    ).stdout
+    sizes = set(re.findall(r"Page\s+\d+ size:\s+([\d.]+) x ([\d.]+) pts", info))
+    assert sizes == {("612", "792"), ("792", "612")}  # Letter, portrait and landscape
+
+
+MEASURED = ("Placebo", "Relationship", "74 (66.7) [135]", "(-16.0, -6.0)", "<0.001", "AVAWTeTo")
+
+
+def test_measured_widths_are_what_libreoffice_prints(tmp_path, monkeypatch):
+    """A cell as wide as the layout says its text needs prints the text on one line; a cell
+    1 pt narrower than the text itself wraps it: the measure is neither short nor loose."""
+    from dataclasses import replace
+
+    from csrgen.document.model import Cell, Column, Row, Section, Table
+    from csrgen.writers import layout
+
+    tables, widths = [], {}
+    for i, text in enumerate(MEASURED):
+        for bold in (False, True):
+            for fits in (True, False):
+                key = f"t{i}{int(bold)}{int(fits)}"
+                tables.append(
+                    Table(
+                        id=key,
+                        number="",
+                        title=f"case {key}",
+                        population="",
+                        columns=(Column("", align="left"),),
+                        rows=(Row((Cell(text, bold=bold),)),),
+                    )
+                )
+                width = layout.text_width(text, 9, bold)
+                room = width * layout.SLACK + layout.SLACK_PT if fits else width - 1
+                widths[key] = room + 2 * layout.TABLE_SCALES[0].margin
+    real = layout.plan
+
+    def exact(block, page):
+        plan = real(block, page)
+        return replace(plan, widths=(widths[block.id],)) if block.id in widths else plan
+
+    monkeypatch.setattr(layout, "plan", exact)
+    doc = replace(sample_document(listing_rows=3), sections=(Section("1", "M", "m", tables),))
+    write_docx(doc, tmp_path / "m.docx", PROJECT_TEMPLATES / "reference.docx")
+    text = subprocess.run(
+        ["pdftotext", "-raw", str(soffice_pdf(tmp_path / "m.docx", tmp_path)), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.splitlines()
+    printed = {}
+    for i, line in enumerate(text):
+        m = re.fullmatch(r"case (t\d+)", line.strip())
+        if m:
+            printed[m.group(1)] = text[i + 1].strip()
+    for i, word in enumerate(MEASURED):
+        for bold in (0, 1):
+            assert printed[f"t{i}{bold}1"] == word
+            assert printed[f"t{i}{bold}0"] != word

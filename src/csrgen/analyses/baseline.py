@@ -188,13 +188,23 @@ def _tests(
     categorical = [v.var for v in variables if v.kind == "categorical"]
     for var in categorical:
         frame[var] = frame[var].astype(str).replace("", np.nan)
+    # A variable without values (or, categorical, with one value only) has no test: left out
+    # of tableone, whose tests raise on an empty table; its p-value is NaN.
+    testable = [
+        v
+        for v in variables
+        if frame[v.var].nunique(dropna=True) >= (2 if v.kind == "categorical" else 1)
+    ]
+    if not testable:
+        return [(spec, float("nan"), "") for spec in variables]
+    categorical = [v.var for v in testable if v.kind == "categorical"]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         table = TableOne(
             frame,
-            columns=[v.var for v in variables],
+            columns=[v.var for v in testable],
             categorical=categorical,
-            nonnormal=[v.var for v in variables if v.nonparametric],
+            nonnormal=[v.var for v in testable if v.nonparametric],
             groupby=arm,
             pval=True,
             htest_name=True,

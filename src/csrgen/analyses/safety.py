@@ -114,14 +114,25 @@ def _fisher_rows(
     return frames
 
 
-def _labels(index: pd.Index, variable: str, level: str | None) -> pd.DataFrame:
-    """ARD ``variable``/``variable_level``/``param`` of each row of a keys-indexed table."""
+#: Joins the parent levels of a nested row in its ARD ``param`` (``MAJOR | VISIT SCHEDULE``).
+PATH_SEP = " | "
+
+
+def _labels(
+    index: pd.Index, variable: str, level: str | None, parents: Sequence[str] = ()
+) -> pd.DataFrame:
+    """ARD ``variable``/``variable_level``/``param`` of each row of a keys-indexed table;
+    ``param`` holds the row's ``parents`` levels joined by :data:`PATH_SEP` (else "")."""
     keys = index.to_frame(index=False)
+    param: object = ""
+    for i, parent in enumerate(parents):
+        text = keys[parent].astype(str).to_numpy(dtype=object)
+        param = text if i == 0 else param + PATH_SEP + text
     return pd.DataFrame(
         {
             "variable": variable,
             "variable_level": keys[level].astype(str) if level else "",
-            "param": "",
+            "param": param,
         },
         index=range(len(keys)),
     )
@@ -139,10 +150,11 @@ def _count_rows(
     total: bool,
     reference: str | None,
     rows: pd.Index | None = None,
+    parents: Sequence[str] = (),
 ) -> list[pd.DataFrame]:
     """``n``, ``pct``, ``n_records`` (and Fisher p) of one level of rows."""
     n, rec = _incidence(events, arm, arms, keys, total_label, total, rows)
-    labels = _labels(n.index, variable, level)
+    labels = _labels(n.index, variable, level, parents)
     pct = n.div(big_n.replace(0, np.nan), axis=1) * 100.0
     frames = [_long(n, "n", labels), _long(pct, "pct", labels), _long(rec, "n_records", labels)]
     if reference is not None:
@@ -268,6 +280,70 @@ def ard_ae_hierarchy(
     ICH E3 (1995) 12.2.2; MedDRA Data Retrieval and Presentation: Points to Consider (ICH),
     section 3; ``scipy.stats.fisher_exact``.
     """
+    return ard_hierarchy(
+        subjects,
+        events,
+        arm,
+        arms,
+        any_variable,
+        [soc, pt],
+        group_var,
+        total_label=total_label,
+        total=total,
+        reference=reference,
+    )
+
+
+def ard_hierarchy(
+    subjects: pd.DataFrame,
+    events: pd.DataFrame,
+    arm: str,
+    arms: Sequence[str],
+    any_variable: str,
+    levels: Sequence[str],
+    group_var: str,
+    total_label: str = "Total",
+    total: bool = True,
+    reference: str | None = None,
+    nested_param: bool = False,
+    top_levels: Sequence[str] = (),
+) -> pd.DataFrame:
+    """Subjects and records with any record, and by each level of a hierarchy of terms.
+
+    The counting behind every "subjects with ... by class and term" table: adverse events by
+    SOC and PT, medical history by SOC and PT, medications by ATC class and name, protocol
+    deviations by importance, category and term.
+
+    Parameters
+    ----------
+    subjects : one row per subject of the analysis population.
+    events : the records to count: ``USUBJID``, ``arm`` and the ``levels`` variables.
+    any_variable : the ARD ``variable`` of the any-record row.
+    levels : the hierarchy's variables, outermost first (``[AEBODSYS, AEDECOD]``).
+    reference : the reference arm of Fisher's exact tests; ``None`` for no tests.
+    nested_param : write each row's parent levels into ``param`` (joined by
+        :data:`PATH_SEP`), so that a term under two parents (a medication coded to two ATC
+        classes) has a row under each; without it ``param`` is "" and each inner term must
+        have a single parent (MedDRA's primary SOC), or its ARD keys would repeat.
+    top_levels : values of the outermost level that get a row even without records (zeros),
+        in front of the others (``["MAJOR", "MINOR"]``).
+
+    Returns
+    -------
+    ARD rows. Population: ``subjects``; denominator ``N`` per arm. Rows: the any-record row
+    (``variable = any_variable``; always present, zeros when there is no record) and one per
+    value of each level (``variable`` = the level's variable, ``variable_level`` = the value).
+    Per row and arm: ``n`` (subjects with at least one record in the row, counted once however
+    many records they have), ``pct`` = 100 n / N (NaN when N = 0), ``n_records``; an arm
+    without records in a row gets 0. With ``reference``: Fisher's exact p (two-sided) of each
+    other arm vs the reference, method ``fisher``. Missing data: blank values count under
+    their blank value (the caller labels them).
+
+    References
+    ----------
+    ICH E3 (1995) 12.2.2 and 14.1; MedDRA Data Retrieval and Presentation: Points to Consider
+    (ICH), section 3; ``scipy.stats.fisher_exact``.
+    """
     big_n = _population_n(subjects, arm, arms, total_label, total)
     ev = events.assign(**{_ANY: ""})
     common = dict(
@@ -279,9 +355,16 @@ def ard_ae_hierarchy(
         reference=reference,
     )
     frames = _count_rows(ev, [_ANY], any_variable, None, rows=_ANY_ROW, **common)
-    if len(ev):
-        frames += _count_rows(ev, [soc], soc, soc, **common)
-        frames += _count_rows(ev, [soc, pt], pt, pt, **common)
+    for depth, variable in enumerate(levels):
+        if not len(ev) and (depth or not top_levels):
+            break  # no records: the any-record row and the listed top levels only
+        keys = list(levels[: depth + 1])
+        rows = None
+        if depth == 0 and top_levels:
+            present = [v for v in pd.unique(ev[variable]) if v not in set(top_levels)]
+            rows = pd.Index(list(top_levels) + present, name=variable)
+        parents = keys[:-1] if nested_param else ()
+        frames += _count_rows(ev, keys, variable, variable, rows=rows, parents=parents, **common)
     return _finish(frames, big_n, group_var)
 
 

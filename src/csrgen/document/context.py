@@ -334,10 +334,34 @@ def template_context(
                     "indent": r.cells[0].indent,
                     "group": r.kind == "group",
                     "cells": [c.text for c in r.cells[1:]],
+                    # the stub cell in the Markdown subset: "~" per indent level, headings bold
+                    "stub": MdSafe(
+                        "~" * r.cells[0].indent
+                        + (
+                            f"**{md_escape(r.cells[0].text)}**"
+                            if r.kind == "group" and r.cells[0].text
+                            else md_escape(r.cells[0].text)
+                        )
+                    ),
                 }
                 for r in table.rows
             ],
         }
+
+    def endpoint_status(endpoint) -> dict[str, Any]:
+        """Where an endpoint's results are, or why there are none: ``missing`` dataset roles
+        (upper case), ``outputs`` (refs), ``analysed``, and ``note`` (a phrase for the text:
+        "not analysed (dataset ADQSADAS was not supplied)")."""
+        missing = [d.upper() for d in endpoint.datasets if d not in config.data.datasets]
+        found = [by_id[o] for o in endpoint.outputs if o in by_id]
+        note = ""
+        if missing:
+            word = "dataset" if len(missing) == 1 else "datasets"
+            verb = "was" if len(missing) == 1 else "were"
+            note = f"not analysed ({word} {and_join(missing)} {verb} not supplied)"
+        elif not found:
+            note = "not analysed (no output of this report presents it)"
+        return {"missing": missing, "outputs": found, "analysed": not note, "note": note}
 
     def listing_link(listing_id: str, text: str) -> MdSafe:
         """``text`` linked to the listing filtered by it (``#l_ae?q=Headache``), when the study
@@ -352,6 +376,8 @@ def template_context(
         "placeholder": placeholder,
         "listing_link": listing_link,
         "output_table": output_table,
+        "endpoint_status": endpoint_status,
+        "endpoints": config.endpoints,
         "plural": plural,
         "block_link": lambda o, key: o.block_link(key),
         "study": config.study,

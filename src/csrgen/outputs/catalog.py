@@ -43,6 +43,13 @@ CATALOG: dict[str, str] = {
     "f_km": "csrgen.outputs.f_km",
     "t_cif": "csrgen.outputs.t_cif",
     "f_cif": "csrgen.outputs.f_cif",
+    # medications, medical history and protocol deviations (OCCDS) with their listings
+    "t_cm": "csrgen.outputs.t_cm",
+    "t_mh": "csrgen.outputs.t_mh",
+    "t_dv": "csrgen.outputs.t_dv",
+    "l_cm": "csrgen.outputs.l_cm",
+    "l_mh": "csrgen.outputs.l_mh",
+    "l_dv": "csrgen.outputs.l_dv",
 }
 
 

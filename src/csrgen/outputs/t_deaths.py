@@ -12,6 +12,7 @@ from __future__ import annotations
 import pandas as pd
 from pydantic import Field
 
+from csrgen import formatting as fmt
 from csrgen.analyses.disposition import DeathSource, ard_deaths, death_records
 from csrgen.ard import ArdIndex
 from csrgen.datasets import ARM
@@ -140,7 +141,7 @@ def build(ctx: OutputContext, prepared, ard: pd.DataFrame) -> list[Table]:
         for cause in causes:
             where = dict(variable="DTHCAUS", variable_level=cause, timepoint=timepoint)
             texts = [ix.n_pct(group_level=lv, **where) for lv in levels]
-            label_c = opts.cause_labels.get(cause, cause)
+            label_c = opts.cause_labels.get(cause) or fmt.fmt_term(cause)
             rows.append(Row((Cell(label_c, indent=1), *(Cell(t) for t in texts))))
         where = dict(variable="DTHCAUS", timepoint=timepoint)
         missing = [ix.value("n_miss", group_level=lv, **where) for lv in levels]

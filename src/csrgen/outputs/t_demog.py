@@ -90,8 +90,14 @@ def build(ctx: OutputContext, subjects: pd.DataFrame, ard: pd.DataFrame) -> list
 
     rows: list[Row] = []
     methods: list[str] = []
+    not_collected = [v for v in opts.variables if _not_collected(subjects, v)]
     for v in opts.variables:
         head = [Cell(v.label, bold=True)] + blank
+        if v in not_collected:  # blank for every subject: no statistics, no test
+            rows.append(Row((Cell(v.label, bold=True), *[Cell(NOT_COLLECTED) for _ in blank])))
+            if opts.pvalues:
+                rows[-1] = Row(rows[-1].cells[:-1] + (Cell(""),))
+            continue
         if opts.pvalues:
             p_rows = ard[(ard["variable"] == v.var) & (ard["stat_name"] == "p_value")]
             head[-1] = Cell(ix.text("p_value", group_level="Overall", variable=v.var, missing=""))
@@ -110,6 +116,9 @@ def build(ctx: OutputContext, subjects: pd.DataFrame, ard: pd.DataFrame) -> list
         "N = number of subjects in the population; percentages are based on N. "
         "SD = standard deviation; Q1, Q3 = first and third quartiles (SAS definition 5)."
     )
+    if not_collected:
+        names = ", ".join(f"{v.label} ({v.var})" for v in not_collected)
+        footnotes.append(f"{NOT_COLLECTED}: {names} blank for every subject of the population.")
     if opts.pvalues and methods:
         footnotes.append(
             "p-values compare the arms (missing values excluded): "
@@ -129,6 +138,16 @@ def build(ctx: OutputContext, subjects: pd.DataFrame, ard: pd.DataFrame) -> list
             source=ctx.source_line(["adsl"]),
         )
     ]
+
+
+#: Printed in the cells of a variable that no subject of the population has a value of.
+NOT_COLLECTED = "Not collected"
+
+
+def _not_collected(subjects: pd.DataFrame, v: DemogVariable) -> bool:
+    values = subjects[v.var]
+    blank = values.isna() | (values.astype(str).str.strip() == "")
+    return len(values) > 0 and bool(blank.all())
 
 
 def _statistic_lines(

@@ -14,6 +14,7 @@ from __future__ import annotations
 import pandas as pd
 from pydantic import Field, model_validator
 
+from csrgen import formatting as fmt
 from csrgen.analyses.disposition import Category, ard_disposition
 from csrgen.ard import ArdIndex
 from csrgen.datasets import ARM
@@ -194,7 +195,7 @@ def _reason_rows(
             ix.n_pct(group_level=lv, variable=row.reasons_var, variable_level=reason)
             for lv in levels
         ]
-        label = row.reason_labels.get(reason, reason)
+        label = row.reason_labels.get(reason) or fmt.fmt_term(reason)
         out.append(Row((Cell(label, indent=row.indent + 1), *(Cell(t) for t in texts))))
     missing = [ix.value("n_miss", group_level=lv, variable=row.reasons_var) for lv in levels]
     if any(m > 0 for m in missing):

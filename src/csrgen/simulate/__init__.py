@@ -5,9 +5,11 @@ UC-MSC versus Control in HBV-related decompensated liver cirrhosis (Shi M et al.
 to the assumptions in :class:`SimulationParameters`, never real patient data.
 
 :func:`simulate_study` is a pure function of ``(n_subjects, seed, params)``: one
-``numpy.random.Generator(PCG64(seed))`` draws whole arrays in a fixed order, so the same
-arguments give the same frames (and :func:`write_study` the same bytes). Nothing loops over
-subjects in Python, so 100,000 subjects take seconds.
+``numpy.random.Generator(PCG64(seed))`` draws whole arrays in a fixed order for ADSL, ADTTE,
+ADLB, ADAE and ADEX; ADCM, ADMH, ADDV, ADEG and ADVS each draw from their own stream spawned from
+the same seed (:mod:`csrgen.simulate.streams`), so adding them left the first five unchanged.
+The same arguments give the same frames (and :func:`write_study` the same bytes). Nothing loops
+over subjects in Python, so 100,000 subjects take seconds.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from csrgen.simulate.added import StudyState, simulate_added
 from csrgen.simulate.adsl import build_adsl, subject_keys
 from csrgen.simulate.adverse import (
     build_adae,
@@ -61,7 +64,8 @@ def simulate_study(
     Returns
     -------
     dict of str to pandas.DataFrame
-        ``"adsl"``, ``"adtte"``, ``"adlb"``, ``"adae"``, ``"adex"``; columns in the order of
+        ``"adsl"``, ``"adtte"``, ``"adlb"``, ``"adae"``, ``"adex"``, ``"adcm"``, ``"admh"``,
+        ``"addv"``, ``"adeg"``, ``"advs"``; columns in the order of
         :data:`csrgen.simulate.metadata.VARIABLES`; dates ``datetime64[ns]``, text ``str`` with
         ``""`` for missing, numbers ``float64``.
     """
@@ -90,4 +94,17 @@ def simulate_study(
         "adae": build_adae(keys, randdt, ae_parts, params),
         "adex": build_adex(keys, randdt, given, infusion_day, params),
     }
+    state = StudyState(
+        keys=keys,
+        arm=arm,
+        trtsdt=randdt,
+        bl=bl,
+        follow=follow,
+        visits=visits,
+        lab_attended=present[:, 0, :],
+        given=given,
+        infusion_day=infusion_day,
+        ae_parts=ae_parts,
+    )
+    frames.update(simulate_added(state, seed, params))
     return {name: conform(frame, name.upper()) for name, frame in frames.items()}

@@ -6,21 +6,13 @@ the reader uses) and of the variable tables of the data README.
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 import numpy as np
 import pandas as pd
 
-#: Columns of a dataset under construction: name -> one numpy array per variable.
-Columns = dict[str, np.ndarray]
+from csrgen.simulate.metadata_added import ADDED_VARIABLES
+from csrgen.simulate.variable import Columns, Variable
 
-
-class Variable(NamedTuple):
-    name: str
-    label: str
-    type: str  # "text", "num" or "date"
-    values: str  # values or derivation, for the README
-
+__all__ = ["Columns", "VARIABLES", "Variable", "conform", "variables_frame"]
 
 _V = Variable
 _ARM = '"Control" or "UC-MSC"'
@@ -283,6 +275,8 @@ VARIABLES: dict[str, tuple[Variable, ...]] = {
         _V("ASTDY", "Analysis Start Relative Day", "num", "ASTDT - TRTSDT + 1"),
         _V("TRTA", "Actual Treatment", "text", '"UC-MSC"'),
     ),
+    # ADCM, ADMH, ADDV, ADEG, ADVS: their own random streams (simulate.streams)
+    **ADDED_VARIABLES,
 }
 
 

@@ -12,6 +12,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from csrgen.simulate.params_bds import ECG, VITALS, BdsSpec
+from csrgen.simulate.params_history import DEVIATIONS, HISTORY, DvSpec, MhSpec
+from csrgen.simulate.params_medications import MEDICATIONS, CmSpec
+
 
 def _p(default, doc: str, source: str = "assumed"):
     """A parameter field with its documentation and source (rendered into the data README).
@@ -417,3 +421,31 @@ class SimulationParameters:
     death_causes: tuple[DeathCause, ...] = _p(
         DEATH_CAUSES, "causes of death other than HCC (table below)"
     )
+    # -- medical history, medications, protocol deviations (ADMH, ADCM, ADDV) -----------------
+    # Drawn from their own random streams (simulate.streams), after the five datasets above.
+    history: tuple[MhSpec, ...] = _p(HISTORY, "medical history conditions (table below)")
+    medications: tuple[CmSpec, ...] = _p(MEDICATIONS, "prior and concomitant medications (below)")
+    cm_start_years_max: float = _p(
+        5.0, "a medication taken on day 1 started 30 days to this many years before day 1"
+    )
+    cm_course_log_sd: float = _p(0.5, "SD of log course length of a medication course")
+    p_partial_date: float = _p(
+        0.4,
+        "share of start dates more than a year before day 1 (history, prior medications) "
+        "recorded as month and year only: ASTDT imputed to the 1st, ASTDTF = D",
+    )
+    p_year_only: float = _p(
+        0.2, "of those, share recorded as year only: ASTDT imputed to 1 January, ASTDTF = M"
+    )
+    p_unknown_start: float = _p(
+        0.03, "share of medications taken on day 1 whose start is unknown (ASTDT blank)"
+    )
+    deviations: tuple[DvSpec, ...] = _p(DEVIATIONS, "protocol deviations (table below)")
+    # -- ECG and vital signs (ADEG, ADVS) ------------------------------------------------------
+    ecg_weeks: tuple[int, ...] = _p(
+        (0, 4, 12, 24, 48), "ECG visits (weeks; a subset of visit_weeks, on the visit day)"
+    )
+    p_ecg_not_done: float = _p(0.02, "probability that an attended visit has no ECG")
+    p_vitals_not_done: float = _p(0.01, "probability that an attended visit has no vital signs")
+    ecg: tuple[BdsSpec, ...] = _p(ECG, "ECG parameters (table below)")
+    vitals: tuple[BdsSpec, ...] = _p(VITALS, "vital signs, at every attended visit (below)")

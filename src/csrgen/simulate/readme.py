@@ -15,8 +15,12 @@ import numpy as np
 
 from csrgen.simulate.metadata import VARIABLES
 from csrgen.simulate.params import AeSpec, DeathCause, LabSpec, SimulationParameters
+from csrgen.simulate.params_bds import BdsSpec
+from csrgen.simulate.params_history import DvSpec, MhSpec
+from csrgen.simulate.params_medications import CmSpec
 
-_NESTED = {"labs", "disease_aes", "death_causes"}
+_NESTED = {"labs", "disease_aes", "death_causes", "history", "medications", "deviations"}
+_NESTED |= {"ecg", "vitals"}
 
 _INTRO = """\
 # Synthetic locked ADaM database: UC-MSC vs Control in HBV-related decompensated cirrhosis
@@ -71,6 +75,11 @@ edit it by hand (a test compares it with the parameters).
 | `adlb.csv` | ADLB, liver panel at baseline and weeks 4, 8, 12, 24, 36, 48 |
 | `adae.csv` | ADAE, adverse events from day 1 to the end of AE collection (week 52) |
 | `adex.csv` | ADEX, one record per UC-MSC infusion given |
+| `adcm.csv` | ADCM, prior and concomitant medications (before day 1 to week 52) |
+| `admh.csv` | ADMH, medical history at screening |
+| `addv.csv` | ADDV, protocol deviations, MAJOR or MINOR |
+| `adeg.csv` | ADEG, ECG intervals at baseline and weeks 4, 12, 24, 48 |
+| `advs.csv` | ADVS, vital signs at every attended visit |
 | `variables.csv` | `dataset,variable,label,type` of every variable (the CSV type spec) |
 
 CSV conventions: UTF-8, comma separator, LF line ends, header row, dates `YYYY-MM-DD`, missing
@@ -114,6 +123,35 @@ values as empty fields, numbers rounded at generation and written in their short
   rates in both arms and are never related. Each death in the collection period has one fatal
   AE matching DTHCAUS (an HCC death: the HCC event itself turns fatal); AEs still open at the
   last observation have no end date.
+- **Added datasets** (ADCM, ADMH, ADDV, ADEG, ADVS): made after the first five, from what they
+  hold, each drawing from its own random stream (`numpy.random.SeedSequence(seed,
+  spawn_key=(k,))`, `k` fixed per dataset in `simulate/streams.py`), so that adding them left
+  every byte of the first five unchanged. **Every value in them is assumed**: the trial
+  published no medication, history, deviation, ECG or vital-sign data.
+- **Medical history** (ADMH): chronic hepatitis B and cirrhosis in everyone; ascites and
+  encephalopathy ongoing exactly in the subjects with ASCITES / HEPENC = "Yes" in ADSL (and
+  resolved in some others); complications and comorbidities at the rates below. Start dates
+  more than a year before day 1 are partly recorded as month or year only and imputed to the
+  first day (ASTDTF "D" or "M"), as ADaM imputation does.
+- **Medications** (ADCM): a nucleos(t)ide analogue in every subject with ANTIVIR = "Yes"
+  (one each; some others start entecavir during the study); diuretics with ascites, lactulose
+  with encephalopathy, beta-blockers with varices in ADMH; courses started at the onset of
+  ADAE events (antibiotics for infections, octreotide and proton-pump inhibitors for
+  bleeding, albumin for ascites, ...). Collected through day {ae_days}. A few starts are
+  unknown (ASTDT blank). PREFL/ONTRTFL/FUPFL are derived from the dates (the variable table
+  says how; a blank start counts as prior and, if the medication did not end before day 1,
+  as on treatment).
+- **Protocol deviations** (ADDV): DVSCAT holds the importance ("MAJOR"/"MINOR"), DVCAT the
+  category. They agree with the other datasets: every missed post-baseline visit in ADLB
+  (week 48: MAJOR), every missing baseline sample, every UC-MSC infusion not given (ADEX),
+  every visit without an ECG (ADEG) and every prohibited corticosteroid started in the
+  treatment phase (ADCM) is a deviation; eligibility, consent and window deviations are drawn.
+- **ECG and vital signs** (ADEG, ADVS): BDS like ADLB (BASE, CHG, ABLFL, ANL01FL; reference
+  range in ANRLO/ANRHI, ANRIND). Measured on the laboratory visit days the subject attended
+  (everyone at baseline), a few not done. QTcF is prolonged as in cirrhosis (mean about 440
+  ms; some above 450 and 480, a few above 500) and lower heart rate with beta-blockers; QT
+  is derived from QTcF and HR (Fridericia); AVALCAT1/CHGCAT1 hold the ICH E14 QTcF
+  categories. Baseline weight is ADSL's WEIGHTBL. No treatment effect on either.
 """
 
 
@@ -174,8 +212,39 @@ def _parameter_tables(params: SimulationParameters) -> str:
             tuple(f.name for f in dataclasses.fields(DeathCause)),
             [dataclasses.astuple(s) for s in params.death_causes],
         ),
+        "### `history`: medical history (ADMH)",
+        "`group`: the subjects concerned (ADSL state); `prob`: share of them with the condition; "
+        "`p_ongoing`: share still present at screening; start `years_min`-`years_max` years "
+        "before day 1.",
+        _spec_table(MhSpec, params.history),
+        "### `medications`: prior and concomitant medications (ADCM)",
+        "`group`: the subjects concerned (`mh:<PT>`: with that medical history); `p_ongoing`: "
+        "taken on day 1 (alternatives sharing a `choice`: at most one per subject), stopped "
+        "during the study with `p_stop`; `p_past`: a course ended before day 1; "
+        "`rate_per_year`: courses started during the study (at most `max_courses`, 0 = no "
+        "limit) of median `course_days` (0 = until the end of follow-up); `triggers`: ADAE "
+        "preferred terms whose onset starts a course with `p_trigger`; `prohibited`: a protocol "
+        "deviation when started in the treatment phase.",
+        _spec_table(CmSpec, params.medications),
+        "### `deviations`: protocol deviations (ADDV)",
+        "`source`: what produces the deviation (see `DvSpec`); `prob`: per subject, for the "
+        "drawn ones (`day1`, `visit`).",
+        _spec_table(DvSpec, params.deviations),
+        "### `ecg` and `vitals`: ECG (ADEG) and vital signs (ADVS)",
+        "Baseline `mean` + `sd` x N(0, 1) correlated `loading` with the latent severity, "
+        "`beta_blocker` added when taking one on day 1 (or the ADSL variable `baseline_var`); "
+        "a subject-level change of SD `change_sd` at week 48 (linear); visit noise `noise_sd`, "
+        "and `outlier_sd` more at a share `p_outlier` of visits; reference range "
+        "`ref_low`-`ref_high` (ANRLO, ANRHI); `derive`: QT from QTcF and HR.",
+        _spec_table(BdsSpec, params.ecg + params.vitals),
     ]
     return "\n\n".join(parts)
+
+
+def _spec_table(kind: type, specs: tuple) -> str:
+    return _table(
+        tuple(f.name for f in dataclasses.fields(kind)), [dataclasses.astuple(s) for s in specs]
+    )
 
 
 def _variable_tables() -> str:

@@ -36,13 +36,12 @@ from csrgen.document.model import (
 )
 from csrgen.errors import ConfigError
 from csrgen.writers import docx_tables as tables
+from csrgen.writers import layout as lay
 from csrgen.writers.docx_xml import (
     add_bookmark,
     bookmark_name,
     el,
     field,
-    field_begin,
-    field_end,
     hyperlink,
     normalise_zip,
     run,
@@ -80,9 +79,9 @@ REQUIRED_STYLES = (
     "List Bullet 2",
     "Hyperlink",
 )
-#: Paper sizes (portrait width, height) with 1-inch margins all round.
-PAPER = {"A4": (Inches(8.27), Inches(11.69)), "Letter": (Inches(8.5), Inches(11))}
-MARGIN = Inches(1.0)
+#: Paper sizes (portrait width, height) and margins, as the table layout knows them.
+PAPER = {name: (Inches(w), Inches(h)) for name, (w, h) in lay.PAPER_IN.items()}
+MARGIN = Inches(lay.MARGIN_IN)
 #: Room under a figure for its caption, population line and notes.
 FIGURE_ALLOWANCE = Inches(1.6)
 
@@ -100,6 +99,8 @@ class _Writer:
         if missing:
             raise ConfigError(f"{reference}: reference.docx lacks the styles {', '.join(missing)}")
         self.page_w, self.page_h = PAPER.get(doc.paper, PAPER["A4"])
+        self.page = lay.text_area(doc.paper)
+        self.layouts: dict[int, lay.Layout] = {}
         self.landscape = False
         self.bookmarks: dict[str, int] = {}
         body = self.word.element.body
@@ -202,8 +203,8 @@ class _Writer:
             self.para("Banner", [run(banner)])
         self.para("Title", [run("CLINICAL STUDY REPORT")])
         self.para("Subtitle", [run(doc.title)])
-        tbl = tables.table(_title_table(doc), self.text_width(), self.st)
-        self.append(tbl)
+        block = _title_table(doc)
+        self.append(tables.table(block, self._layout(block), self.st))
         self.para("Normal").append(_page_break())
 
     def _section(self, section: Section, level: int) -> None:
@@ -243,13 +244,19 @@ class _Writer:
         return False
 
     def _wants_landscape(self, block: _Tabular) -> bool:
-        """Listings, tables marked landscape, and tables wider than a portrait page."""
+        """Listings, tables marked landscape, and tables too wide for a portrait page."""
         if isinstance(block, Listing) or block.landscape:
             return True
-        if block.null_reason or not block.rows or not block.number:
+        if block.null_reason or not block.rows:
             return False
-        portrait = int(self.page_w - 2 * MARGIN)
-        return tables.natural_width(block, tables.text_styles(block)[2]) > portrait
+        return self._layout(block).landscape
+
+    def _layout(self, block: _Tabular) -> lay.Layout:
+        """The block's layout, planned once (orientation first, the table itself later)."""
+        key = id(block)
+        if key not in self.layouts:
+            self.layouts[key] = lay.plan(block, self.page)
+        return self.layouts[key]
 
     def _orient(self, landscape: bool) -> None:
         """Start a new section when the orientation changes; headers are written per section."""
@@ -283,6 +290,13 @@ class _Writer:
 
     # -- contents -------------------------------------------------------------------------------
     def _contents(self, block: Contents) -> None:
+        """The table of contents and the lists of tables, figures and listings: one entry per
+        heading or caption, a link to its bookmark and a PAGEREF field for its page, at a dotted
+        right tab on the text's edge.
+
+        Not a TOC field: LibreOffice imports one as an index and prints the entries it holds as
+        they are, page numbers included, without computing them (checked on its PDF); page
+        references it computes, and Word refreshes them on opening (``updateFields``)."""
         if block.kind == "sections":
             entries = [
                 (f"TOC {min(level, 3)}", s.anchor, s.heading)
@@ -290,26 +304,20 @@ class _Writer:
                 if level <= block.depth
                 and not any(isinstance(b, Contents) and b.kind == "sections" for b in s.blocks)
             ]
-            if not entries:
-                return
-            # One TOC field around pre-filled entries: Word rebuilds it on opening (updateFields);
-            # other readers show the entries as written.
-            for i, (style, anchor, text) in enumerate(entries):
-                p = self.para(style)
-                if i == 0:
-                    for r in field_begin('TOC \\o "1-3" \\h \\z \\u'):
-                        p.append(r)
-                p.append(hyperlink(anchor, [run(text)]))
-                if i == len(entries) - 1:
-                    for r in field_end():
-                        p.append(r)
-            return
-        outputs = [b for b in iter_blocks(self.doc.sections) if _is_output(b, block.kind)]
-        for out in outputs:
-            # Entries with page references (fields that Word and LibreOffice compute).
-            p = self.para("Table of Figures")
-            p.append(hyperlink(out.id, [run(out.caption + "\t")]))
-            for r in field(f"PAGEREF {bookmark_name(out.id)} \\h"):
+        else:
+            entries = [
+                ("Table of Figures", out.id, out.caption)
+                for out in iter_blocks(self.doc.sections)
+                if _is_output(out, block.kind)
+            ]
+        edge = str(int(self.text_width() / 635))  # EMU -> twips
+        for style, anchor, text in entries:
+            p = self.para(style)
+            tabs = el("w:tabs")
+            tabs.append(el("w:tab", val="right", leader="dot", pos=edge))
+            p.find(qn("w:pPr")).append(tabs)
+            p.append(hyperlink(anchor, [run(text + "\t")]))
+            for r in field(f"PAGEREF {bookmark_name(anchor)} \\h"):
                 p.append(r)
 
     # -- tables, listings, figures --------------------------------------------------------------
@@ -317,8 +325,9 @@ class _Writer:
         for p in tables.heading(block, self.bookmarks, self.st):
             self.append(p)
         size_style = tables.text_styles(block)[0]
+        keep = bool(block.footnotes or block.source)  # with the notes
         if block.null_reason:
-            self.para(size_style, [run(block.null_reason, italic=True)])
+            self.para(size_style, [run(block.null_reason, italic=True)], keep_next=keep)
         elif isinstance(block, Listing) and block.external:
             files = " and ".join(block.external)
             self.para(
@@ -330,9 +339,12 @@ class _Writer:
                         italic=True,
                     )
                 ],
+                keep_next=keep,
             )
         elif block.rows:
-            self.append(tables.table(block, self.text_width(), self.st))
+            self.append(tables.table(block, self._layout(block), self.st))
+            if tables.notes_inside(block):
+                return
         for p in tables.notes(block.footnotes, block.source, self.st):
             self.append(p)
 
@@ -340,7 +352,8 @@ class _Writer:
         for p in tables.heading(block, self.bookmarks, self.st):
             self.append(p)
         if block.null_reason:
-            self.para("Table Text", [run(block.null_reason, italic=True)])
+            keep = bool(block.footnotes or block.source)
+            self.para("Table Text", [run(block.null_reason, italic=True)], keep_next=keep)
         else:
             scale = min(
                 1.0,

@@ -2,43 +2,41 @@
 ``column_labels``, ``body``, ``notes``), written as WordprocessingML directly.
 
 python-docx's table API looks rows up by scanning the whole table, which makes a 2,000-row
-listing take minutes; building the ``w:tbl`` element here keeps it linear. Header rows repeat on
-every page (``w:tblHeader``), no row splits across pages (``w:cantSplit``), group rows keep with
-the row after them, column widths come from the content.
+listing take minutes; building the ``w:tbl`` element here keeps it linear.
+
+The layout (``writers/layout.py``) decides column widths, type size and orientation; this module
+writes it so that LibreOffice and Word keep it (each checked by experiment on LibreOffice's
+PDF): header rows repeat on every page (``w:tblHeader``); no row splits across pages
+(``w:cantSplit``); rows are kept with the next by ``w:keepNext`` on their paragraphs (both
+renderers honour it row by row: a table that fits on a page is kept whole, a longer one keeps
+its first rows with the caption and its last rows with the notes); a line that has to wrap gets
+non-breaking hyphens (``w:noBreakHyphen``), so that it breaks only at spaces.
 """
 
 from __future__ import annotations
 
-import re
-
-from docx.shared import Emu, Pt
-
 from csrgen.document.model import Listing, _Tabular
+from csrgen.writers import layout as lay
 from csrgen.writers.docx_xml import add_bookmark, el, run
-
-TABLE_PT = 9
-LISTING_PT = 8
-#: Left/right cell padding; narrower than Word's 0.08" so that four arm columns fit portrait,
-#: and narrower still in listings (a dozen text columns on a landscape page).
-CELL_MARGIN_PT = 3
-LISTING_MARGIN_PT = 2
-
-
-def cell_margin(block: _Tabular) -> int:
-    return LISTING_MARGIN_PT if isinstance(block, Listing) else CELL_MARGIN_PT
-
 
 _JC = {"left": "left", "center": "center", "right": "right"}
 
 
-def text_styles(block: _Tabular) -> tuple[str, str, float]:
-    """(body style id, header style id, font size) for a table or a listing."""
+def text_styles(block: _Tabular) -> tuple[str, str]:
+    """(body style, header style) names for a table or a listing."""
     if isinstance(block, Listing):
-        return "Listing Text", "Listing Heading", LISTING_PT
-    return "Table Text", "Table Heading", TABLE_PT
+        return "Listing Text", "Listing Heading"
+    return "Table Text", "Table Heading"
 
 
-def para(style_id: str, runs=(), align: str = "", keep_next: bool = False, indent_pt: float = 0):
+def para(
+    style_id: str,
+    runs=(),
+    align: str = "",
+    keep_next: bool = False,
+    indent_pt: float = 0,
+    size_half_pt: int = 0,
+):
     p = el("w:p")
     ppr = el("w:pPr")
     ppr.append(el("w:pStyle", val=style_id))
@@ -48,6 +46,11 @@ def para(style_id: str, runs=(), align: str = "", keep_next: bool = False, inden
         ppr.append(el("w:ind", left=str(int(indent_pt * 20))))
     if align:
         ppr.append(el("w:jc", val=_JC.get(align, "left")))
+    if size_half_pt:
+        # The paragraph mark's size sets the height of an empty cell's line.
+        rpr = el("w:rPr")
+        rpr.append(el("w:sz", val=str(size_half_pt)))
+        ppr.append(rpr)
     p.append(ppr)
     for r in runs:
         p.append(r)
@@ -55,21 +58,22 @@ def para(style_id: str, runs=(), align: str = "", keep_next: bool = False, inden
 
 
 def heading(block, bookmarks: dict[str, int], st: dict[str, str]) -> list:
-    """Caption ("Table 14.1.1 Title", bookmarked with the output id) and population line.
+    """Caption ("Table 14.1.1 Title", bookmarked with the output id) and population line,
+    kept with what follows (the style says so; set here too for a sponsor's styles).
 
     The space after the number is non-breaking so that the number never ends a line."""
     text = block.caption.replace(" ", "\u00a0", 1 if block.number else 0)
-    caption = para(st["Caption"], [run(text)])
+    caption = para(st["Caption"], [run(text)], keep_next=True)
     add_bookmark(caption, block.id, bookmarks)
     out = [caption]
     if block.population:
-        out.append(para(st["Population"], [run(block.population)]))
+        out.append(para(st["Population"], [run(block.population)], keep_next=True))
     return out
 
 
 def notes(footnotes, source: str, st: dict[str, str]) -> list:
-    """Footnotes and source line, kept together (each keeps with the next, the last does not)
-    so that they never start a page on their own."""
+    """Footnotes and source line under a figure or a table without rows, kept together (each
+    keeps with the next, the last does not) so that they never start a page on their own."""
     texts = [(st["Table Note"], note) for note in footnotes]
     if source:
         texts.append((st["Source Note"], source))
@@ -77,32 +81,73 @@ def notes(footnotes, source: str, st: dict[str, str]) -> list:
     return [para(style, [run(text)], keep_next=i < last) for i, (style, text) in enumerate(texts)]
 
 
-def table(block: _Tabular, available: int, st: dict[str, str]) -> object:
-    """The ``w:tbl`` of a table or listing whose body is not null."""
-    body_name, head_name, size = text_styles(block)
-    body_style, head_style = st[body_name], st[head_name]
-    widths = [int(w / 635) for w in fit_widths(block, available, size)]  # EMU -> twips
-    boxed = all(not c.label for c in block.columns)
+def notes_row(block: _Tabular, width: int, st: dict[str, str]):
+    """The footnotes and source line of a table as its last row: one cell across the columns,
+    ruled above, without padding. In the table rather than after it because LibreOffice keeps
+    a row with the next row on every page but with the paragraph after the table only on the
+    table's first page (checked on its PDF): the notes of a long table would start a page."""
+    tr = _row(header=False)
+    tc = el("w:tc")
+    pr = el("w:tcPr")
+    pr.append(el("w:tcW", w=str(width), type="dxa"))
+    pr.append(el("w:gridSpan", val=str(len(block.columns))))
+    borders = el("w:tcBorders")
+    borders.append(el("w:top", val="single", sz="8", space="0", color="000000"))
+    pr.append(borders)
+    margins = el("w:tcMar")
+    for side in ("left", "right"):
+        margins.append(el(f"w:{side}", w="0", type="dxa"))
+    pr.append(margins)
+    tc.append(pr)
+    for p in notes(block.footnotes, block.source, st):
+        tc.append(p)
+    tr.append(tc)
+    return tr
+
+
+def table(block: _Tabular, layout: lay.Layout, st: dict[str, str]) -> object:
+    """The ``w:tbl`` of a table or listing whose body is not null, laid out by ``layout``."""
+    body_name, head_name = text_styles(block)
+    widths = [int(w * 20) for w in layout.widths]  # points -> twips (rounded down)
+    boxed = _boxed(block)
     tbl = el("w:tbl")
-    tbl.append(_tbl_pr(sum(widths), boxed, block.caption, cell_margin(block)))
+    noted = notes_inside(block)
+    tbl.append(_tbl_pr(sum(widths), boxed, block.caption, layout.scale.margin, ruled=not noted))
     grid = el("w:tblGrid")
     for w in widths:
         grid.append(el("w:gridCol", w=str(w)))
     tbl.append(grid)
+    writer = _Cells(block, layout, widths)
     if not boxed:
-        for row in column_labels(block, widths, head_style):
+        for row in column_labels(block, writer, st[head_name]):
             tbl.append(row)
-    for row in body(block, widths, body_style):
+    for row in body(block, writer, st[body_name]):
         tbl.append(row)
+    if noted:
+        tbl.append(notes_row(block, sum(widths), st))
     return tbl
 
 
-def _tbl_pr(width: int, boxed: bool, caption: str, margin_pt: int):
+def _boxed(block: _Tabular) -> bool:
+    """A table without column labels (title page, synopsis) is ruled as a grid."""
+    return all(not c.label for c in block.columns)
+
+
+def notes_inside(block: _Tabular) -> bool:
+    """Whether the table's notes are its last row (see :func:`notes_row`)."""
+    return bool(block.footnotes or block.source) and not _boxed(block) and bool(block.rows)
+
+
+def _tbl_pr(width: int, boxed: bool, caption: str, margin_pt: float, ruled: bool = True):
+    """Table properties; ``ruled``: a rule under the last row (a notes row has one above)."""
     pr = el("w:tblPr")
     pr.append(el("w:tblW", w=str(width), type="dxa"))
     pr.append(el("w:jc", val="center"))
     borders = el("w:tblBorders")
-    sides = ("top", "left", "bottom", "right", "insideH", "insideV") if boxed else ("top", "bottom")
+    if boxed:
+        sides = ("top", "left", "bottom", "right", "insideH", "insideV")
+    else:
+        sides = ("top", "bottom") if ruled else ("top",)
     for side in sides:
         borders.append(
             el(f"w:{side}", val="single", sz="4" if boxed else "8", space="0", color="000000")
@@ -111,7 +156,7 @@ def _tbl_pr(width: int, boxed: bool, caption: str, margin_pt: int):
     pr.append(el("w:tblLayout", type="fixed"))
     margins = el("w:tblCellMar")
     for side in ("left", "right"):
-        margins.append(el(f"w:{side}", w=str(margin_pt * 20), type="dxa"))
+        margins.append(el(f"w:{side}", w=str(round(margin_pt * 20)), type="dxa"))
     pr.append(margins)
     pr.append(
         el(
@@ -157,8 +202,36 @@ def _cell(width: int, paragraph, span: int = 1, bottom_rule: bool = False, valig
     return tc
 
 
-def column_labels(block: _Tabular, widths: list[int], style: str) -> list:
+class _Cells:
+    """Writes cell paragraphs at the layout's type size; a text that will wrap gets
+    non-breaking hyphens so that it breaks at spaces only."""
+
+    def __init__(self, block: _Tabular, layout: lay.Layout, widths: list[int]) -> None:
+        self.layout = layout
+        self.widths = widths
+        base = lay.scales(block)[0].size
+        size = layout.scale.size
+        self.half_pt = int(round(size * 2)) if size != base else 0
+
+    def paragraph(self, style, text, width_pt, align, bold=False, keep=False, indent=0, head=False):
+        """A cell's paragraph; ``head``: a header cell (bold by its style)."""
+        scale = self.layout.scale
+        room = width_pt - 2 * scale.margin - lay.INDENT_PT * indent
+        nobreak = "-" in text and not lay.fits_line(text, room, scale.size, bold or head)
+        r = run(text, bold=bold, size_half_pt=self.half_pt, nobreak_hyphens=nobreak)
+        return para(
+            style,
+            [r],
+            align=align,
+            keep_next=keep,
+            indent_pt=lay.INDENT_PT * indent,
+            size_half_pt=self.half_pt,
+        )
+
+
+def column_labels(block: _Tabular, cells: _Cells, style: str) -> list:
     """Spanner row (when any) and the column-label row, both repeated on every page."""
+    widths = cells.widths
     rows = []
     if block.spanners:
         tr = _row(header=True)
@@ -168,142 +241,34 @@ def column_labels(block: _Tabular, widths: list[int], style: str) -> list:
             sp = starts.get(i)
             if sp:
                 width = sum(widths[sp.first : sp.last + 1])
-                p = para(style, [run(sp.label)], align="center", keep_next=True)
+                p = cells.paragraph(style, sp.label, width / 20, "center", keep=True, head=True)
                 tr.append(_cell(width, p, span=sp.last - sp.first + 1, bottom_rule=True))
                 i = sp.last + 1
             else:
-                tr.append(_cell(widths[i], para(style, [], keep_next=True)))
+                tr.append(_cell(widths[i], cells.paragraph(style, "", 0, "", keep=True)))
                 i += 1
         rows.append(tr)
     tr = _row(header=True)
     for col, width in zip(block.columns, widths, strict=True):
-        p = para(style, [run(col.label)], align=col.align, keep_next=True)
+        p = cells.paragraph(style, col.label, width / 20, col.align, keep=True, head=True)
         tr.append(_cell(width, p, bottom_rule=True, valign="bottom"))
     rows.append(tr)
     return rows
 
 
-def body(block: _Tabular, widths: list[int], style: str) -> list:
+def body(block: _Tabular, cells: _Cells, style: str) -> list:
     rows = []
-    last = len(block.rows) - 1
-    for k, model in enumerate(block.rows):
+    keeps = lay.keep_with_next(block, cells.layout.whole)
+    for model, keep in zip(block.rows, keeps, strict=True):
         tr = _row(header=False)
-        # A group row stays with the row under it; the last row with the footnotes.
-        keep = model.kind == "group" or k == last
-        for col, width, cell in zip(block.columns, widths, model.cells, strict=True):
-            bold = cell.bold or (model.kind == "group" and col is block.columns[0])
-            r = run(cell.text, bold=bold)
-            p = para(style, [r], align=col.align, keep_next=keep, indent_pt=10 * cell.indent)
+        for i, (col, width, cell) in enumerate(
+            zip(block.columns, cells.widths, model.cells, strict=True)
+        ):
+            bold = cell.bold or (model.kind == "group" and i == 0)
+            p = cells.paragraph(style, cell.text, width / 20, col.align, bold, keep, cell.indent)
             tr.append(_cell(width, p))
         rows.append(tr)
     return rows
-
-
-def natural_width(block: _Tabular, size: float) -> int:
-    """Width (EMU) the table needs with no cell wrapping except inside left-aligned text columns
-    (those count with their longest word)."""
-    return int(sum(_measure(block, size)[1]))
-
-
-def _measure(block: _Tabular, size: float) -> tuple[list[float], list[float], list[float]]:
-    """Per column, three widths (EMU, padding included):
-
-    * ``hard``: the narrowest without breaking inside a word, where a line may also break after
-      a slash or hyphen ("RECOVERED/" "RESOLVED");
-    * ``soft``: the narrowest breaking at spaces only ("UCMSC-DLC-01-0034" kept whole);
-    * ``high``: the longest line.
-
-    Number columns (centred or right-aligned) never wrap: all three are their longest cell.
-    Header labels wrap at spaces (bold: 8 % wider).
-    """
-    pad = Pt(2 * cell_margin(block) + 2)
-    hards, softs, highs = [], [], []
-    for i, col in enumerate(block.columns):
-        soft = max((_text_pt(w, size) * 1.08 for w in col.label.split()), default=0.0)
-        high = max((_text_pt(line, size) * 1.08 for line in col.label.split("\n")), default=0.0)
-        hard = soft
-        wraps = col.align == "left"
-        for row in block.rows:
-            cell = row.cells[i]
-            indent = 10 * cell.indent
-            full = _text_pt(cell.text, size) + indent
-            high = max(high, full)
-            if wraps:
-                words = cell.text.split()
-                soft = max(soft, max((_text_pt(w, size) for w in words), default=0.0) + indent)
-                pieces = _pieces(cell.text)
-                hard = max(hard, max((_text_pt(w, size) for w in pieces), default=0.0) + indent)
-            else:
-                soft, hard = max(soft, full), max(hard, full)
-        # 4 % slack: renderers round glyph advances and kern differently from the AFM sums.
-        hards.append(Pt(hard * 1.04) + pad)
-        softs.append(Pt(soft * 1.04) + pad)
-        highs.append(Pt(max(high, soft) * 1.04) + pad)
-    return hards, softs, highs
-
-
-def fit_widths(block: _Tabular, available: int, size: float) -> list[Emu]:
-    """Column widths from content, as browsers lay out automatic tables (CSS 2.1 17.5.2.2):
-
-    * everything fits on one line: each column gets its longest line, and the spare width is
-      shared by the columns' width hints;
-    * otherwise, when no word has to break: each column gets its longest word (number columns
-      their whole text; words with hyphens kept whole where the page allows, leftmost columns
-      first, as identifiers lead) plus a
-      share of the rest in proportion to how much more it could use;
-    * otherwise (too many columns for the page): widths in proportion to the minimums.
-    """
-    hards, softs, highs = _measure(block, size)
-    hints = [c.width for c in block.columns]
-    if sum(highs) <= available:
-        spare = available - sum(highs)
-        return [Emu(int(h + spare * w / sum(hints))) for h, w in zip(highs, hints, strict=True)]
-    if sum(hards) <= available:
-        lows = list(hards)
-        for i in range(len(lows)):  # left to right: identifiers lead a listing
-            if sum(lows) + softs[i] - lows[i] <= available:
-                lows[i] = softs[i]
-        room = available - sum(lows)
-        extra = [h - lo for lo, h in zip(lows, highs, strict=True)]
-        total = sum(extra) or 1.0
-        return [Emu(int(lo + room * e / total)) for lo, e in zip(lows, extra, strict=True)]
-    scale = available / sum(hards)
-    return [Emu(int(lo * scale)) for lo in hards]
-
-
-#: Advance widths (1/1000 em) of Helvetica, whose metrics Arial and Liberation Sans share,
-#: for ASCII 32-126 (Adobe's Helvetica AFM); other characters count as 556.
-# fmt: off
-_WIDTHS = dict(
-    zip(
-        map(chr, range(32, 127)),
-        (
-            278, 278, 355, 556, 556, 889, 667, 191, 333, 333, 389, 584, 278, 333, 278, 278,
-            556, 556, 556, 556, 556, 556, 556, 556, 556, 556, 278, 278, 584, 584, 584, 556,
-            1015, 667, 667, 722, 722, 667, 611, 778, 722, 278, 500, 667, 556, 833, 722, 778,
-            667, 778, 722, 667, 611, 722, 667, 944, 667, 667, 611, 278, 278, 278, 469, 556,
-            333, 556, 556, 500, 556, 556, 278, 556, 556, 222, 222, 500, 222, 833, 556, 556,
-            556, 556, 333, 500, 278, 556, 500, 722, 500, 500, 500, 334, 260, 334, 584,
-        ),
-        strict=True,
-    )
-)
-# fmt: on
-_BREAK_AFTER = re.compile(r"(?<=[/-])|\s+")
-
-
-def _text_pt(text: str, size: float) -> float:
-    """Printed width of ``text`` in points (its longest line)."""
-    return max(
-        (sum(_WIDTHS.get(ch, 556) for ch in line) * size / 1000 for line in text.split("\n")),
-        default=0.0,
-    )
-
-
-def _pieces(text: str) -> list[str]:
-    """Pieces a line may break between: at spaces, and after a slash or a hyphen (as Word and
-    LibreOffice do: "RECOVERED/RESOLVED", "UCMSC-DLC-01-0034")."""
-    return [w for w in _BREAK_AFTER.split(text) if w]
 
 
 def find_style_ids(styles) -> dict[str, str]:

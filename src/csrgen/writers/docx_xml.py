@@ -43,8 +43,17 @@ def add_bookmark(p, anchor: str, ids: dict[str, int]) -> None:
     p.append(end)
 
 
-def run(text: str, style: str = "", bold: bool = False, italic: bool = False, size_half_pt=0):
-    """A ``w:r`` with text (tabs become ``w:tab``, line breaks ``w:br``)."""
+def run(
+    text: str,
+    style: str = "",
+    bold: bool = False,
+    italic: bool = False,
+    size_half_pt=0,
+    nobreak_hyphens: bool = False,
+):
+    """A ``w:r`` with text (tabs become ``w:tab``, line breaks ``w:br``; with
+    ``nobreak_hyphens``, hyphens become ``w:noBreakHyphen``, which print and copy as "-" but
+    never end a line)."""
     r = el("w:r")
     if style or bold or italic or size_half_pt:
         rpr = el("w:rPr")
@@ -63,11 +72,15 @@ def run(text: str, style: str = "", bold: bool = False, italic: bool = False, si
         for j, part in enumerate(line.split("\t")):
             if j:
                 r.append(el("w:tab"))
-            if part:
-                t = el("w:t")
-                t.text = part
-                t.set(qn("xml:space"), "preserve")
-                r.append(t)
+            pieces = part.split("-") if nobreak_hyphens else [part]
+            for k, piece in enumerate(pieces):
+                if k:
+                    r.append(el("w:noBreakHyphen"))
+                if piece:
+                    t = el("w:t")
+                    t.text = piece
+                    t.set(qn("xml:space"), "preserve")
+                    r.append(t)
     return r
 
 
@@ -90,18 +103,6 @@ def field(instruction: str, placeholder: str = "", dirty: bool = True) -> list:
     end.append(el("w:fldChar", fldCharType="end"))
     middle = [run(placeholder)] if placeholder else []
     return [begin, instr_run, sep, *middle, end]
-
-
-def field_begin(instruction: str) -> list:
-    """Begin and separator of a field whose result spans several paragraphs (TOC)."""
-    runs = field(instruction)
-    return runs[:3]
-
-
-def field_end() -> list:
-    end = el("w:r")
-    end.append(el("w:fldChar", fldCharType="end"))
-    return [end]
 
 
 def hyperlink(anchor: str, runs: list):

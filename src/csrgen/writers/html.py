@@ -91,6 +91,21 @@ def outputs_of_kind(sections, kind: str) -> list:
     ]
 
 
+def print_landscape(block, paper: str) -> bool:
+    """Whether a table prints on a landscape page, as in the DOCX: listings, tables marked
+    landscape, and tables too wide for a portrait page of the document's paper."""
+    from csrgen.writers import layout
+
+    if isinstance(block, Listing) or block.landscape:
+        return True
+    if block.null_reason or not block.rows or not block.number:
+        return False
+    try:
+        return layout.plan(block, layout.text_area(paper)).landscape
+    except layout.LayoutError:
+        return True
+
+
 def _lines(text: str) -> Markup:
     """Escape, then turn line breaks of header labels into ``<br>``."""
     return Markup(str(escape(text)).replace("\n", "<br>"))
@@ -146,6 +161,7 @@ def html_environment(template_dirs: list[Path]) -> Environment:
     env.filters["bullet_groups"] = bullet_groups
     env.filters["split_link"] = split_link
     env.filters["outputs_of_kind"] = outputs_of_kind
+    env.filters["landscape"] = print_landscape
     env.tests["kind"] = lambda block, name: block_kind(block) == name
     env.tests["output"] = _is_output
     return env
