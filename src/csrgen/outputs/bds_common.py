@@ -22,12 +22,8 @@ from csrgen.config import BdsSettings, StudyConfig
 from csrgen.document.model import Cell, Row, null_table
 from csrgen.errors import ConfigError, Problem
 from csrgen.outputs.base import OptionsModel, OutputContext, block_id
-from csrgen.outputs.bds_records import (
-    BdsData,
-    block_key,
-    prepare_block,
-    settings_key,
-)
+from csrgen.outputs.bds_data import BdsData, block_key, settings_key
+from csrgen.outputs.bds_records import prepare_block
 
 __all__ = ["BdsData", "BdsOptions", "BdsPrepared", "block_id", "block_key"]
 

@@ -21,7 +21,7 @@ from csrgen.analyses.listings import ard_listed
 from csrgen.datasets import ARM
 from csrgen.outputs import bds_common as bc
 from csrgen.outputs.base import OutputContext
-from csrgen.outputs.bds_records import derived_mask
+from csrgen.outputs.bds_data import derived_mask
 from csrgen.outputs.listing_common import (
     ListingColumn,
     ListingOptions,

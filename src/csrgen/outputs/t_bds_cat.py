@@ -26,7 +26,7 @@ from csrgen.errors import ConfigError
 from csrgen.formatting import fmt_level
 from csrgen.outputs import bds_common as bc
 from csrgen.outputs.base import OptionsModel, OutputContext, header_n, population_n
-from csrgen.outputs.bds_records import numbers_at
+from csrgen.outputs.bds_data import numbers_at
 from csrgen.outputs.t_bds_shift import post_baseline, window_note
 
 #: (option, ARD variable, direction, heading) of each kind of threshold, in display order.

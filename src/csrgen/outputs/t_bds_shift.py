@@ -37,7 +37,7 @@ from csrgen.document.model import Cell, Column, Row, Spanner, Table
 from csrgen.errors import ConfigError
 from csrgen.outputs import bds_common as bc
 from csrgen.outputs.base import OutputContext, population_n
-from csrgen.outputs.bds_records import numbers_at
+from csrgen.outputs.bds_data import numbers_at
 
 LABELS = {
     "LOW": "Low",
