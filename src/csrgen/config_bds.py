@@ -124,7 +124,7 @@ class BdsSettings(BaseModel):
         """The baseline rule in words, for footnotes and warnings."""
         if self.baseline_flag:
             return f"the record with {self.baseline_flag} = 'Y', at any visit"
-        return f"the record at {self.baseline_visit}"
+        return f"the record with AVISIT = '{self.baseline_visit}'"
 
 
 class LabSettings(BdsSettings):

@@ -336,3 +336,13 @@ def _relock(study):
     config = load_study(study)
     write_lock(config, config.data_dir(), lock_date="2024-01-31", lock_id="TINY-LOCK-1")
     return study
+
+
+def test_options_moved_to_the_block_say_where(tmp_path):
+    study = admiral_study(tmp_path, lock=False)
+    text = study.read_text().replace('category = "range"', 'category = "range"\nlow_var = "A1LO"')
+    study.write_text(text)
+    with pytest.raises(
+        ConfigError, match=r"low_var: set in the BDS block .* \(low_var -> low_var\)"
+    ):
+        prepare_study(study, draft=True)

@@ -18,7 +18,7 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from csrgen.analyses.bds_shifts import (
     BASELINE_LEVELS,
@@ -48,8 +48,34 @@ LABELS = {
 }
 
 
+#: Options of the earlier lab shift table and listing that the BDS block now holds: a study
+#: file still giving one is told where it went.
+MOVED = {
+    "dataset": "dataset",
+    "exclude_prefixes": "exclude_prefixes",
+    "indicator_var": "indicator_var",
+    "low_var": "low_var",
+    "high_var": "high_var",
+    "record_flag": "record_flag",
+    "baseline_flag": "baseline_flag",
+    "param_label_var": "labels",
+}
+
+
 class CategoryOptions(bc.BdsOptions):
     """How records are categorised (shared with ``l_bds_abn``)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _moved(cls, data):
+        moved = sorted(k for k in MOVED if isinstance(data, dict) and k in data)
+        if moved:
+            where = ", ".join(f"{k} -> {MOVED[k]}" for k in moved)
+            raise ValueError(
+                f"{', '.join(moved)}: set in the BDS block the output reports ([labs] or "
+                f"[bds.<name>]), not in the output's options ({where})"
+            )
+        return data
 
     #: ``indicator``: category from the block's ``indicator_var`` (LOW/NORMAL/HIGH or L/N/H,
     #: or mapped); ``range``: AVAL against the block's ``low_var``/``high_var`` (inclusive).
