@@ -12,7 +12,16 @@ from csrgen.document.context import (
     render_narrative,
     template_context,
 )
-from csrgen.document.model import Paragraph, Table, iter_blocks
+from csrgen.document.model import (
+    Cell,
+    Column,
+    Listing,
+    ListingFilter,
+    Paragraph,
+    Row,
+    Table,
+    iter_blocks,
+)
 from csrgen.errors import ConfigError
 from csrgen.resources import PROJECT_TEMPLATES
 from tests.document.tiny_ard import HOSTILE_PT, LOCK, tiny_ard, tiny_config
@@ -136,10 +145,43 @@ def test_in_text_tables(doc):
         ["Ascites", "20 (18.2)", "15 (13.9)"],
         [HOSTILE_PT, "0", "14 (13.0)"],
     ]
-    assert (
-        pts.rows[1].cells[0].link
-        == "#l_ae?q=%3Cb%3E%2APyrexia%2A%3C%2Fb%3E%20%7C%20%5Bx%5D%28%23y%29"
+    # no listing block known to show rows: the term links to the listing as a whole
+    assert (pts.rows[1].cells[0].link, pts.rows[1].cells[0].filter) == ("#l_ae", None)
+
+
+def _listing(rows: int) -> Listing:
+    cells = (Cell("S-1"), Cell(HOSTILE_PT))
+    return Listing(
+        id="l_ae",
+        number="Listing 16.2.7.1",
+        title="All Adverse Events",
+        population="",
+        columns=(Column("Subject", key="USUBJID"), Column("Preferred term", key="AEDECOD")),
+        rows=tuple(Row(cells, facts=("Y",)) for _ in range(rows)),
+        facts=(Column("TE", key="te"),),
     )
+
+
+def _pt_cell(doc):
+    (pts,) = [
+        b
+        for b in iter_blocks(doc.sections)
+        if isinstance(b, Table) and b.title.startswith("Treatment-emergent adverse events")
+    ]
+    return pts.rows[1].cells[0]
+
+
+def test_in_text_pt_links_select_the_pt_s_treatment_emergent_records():
+    """The in-text table's term selects exactly its TE records in the AE listing (all arms):
+    the PT column equal to the term (not a substring) and te = Y, as the AE tables count."""
+    config, ard = tiny_config(), tiny_ard()
+    doc = build_document(config, LOCK, [], ard=ard, output_blocks={"l_ae": (_listing(2),)})
+    cell = _pt_cell(doc)
+    assert cell.link == "#l_ae"
+    assert cell.filter == ListingFilter((("AEDECOD", HOSTILE_PT), ("te", "Y")))
+    # a listing the HTML does not show (too long: no rows): the link jumps to it, no filter
+    doc = build_document(config, LOCK, [], ard=ard, output_blocks={"l_ae": (_listing(0),)})
+    assert (_pt_cell(doc).link, _pt_cell(doc).filter) == ("#l_ae", None)
 
 
 def test_study_without_survival_labs_or_safety_still_renders():

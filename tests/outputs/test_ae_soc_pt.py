@@ -3,8 +3,6 @@ against scipy on the CDISC pilot, layout of the table, and the DOCX/HTML it beco
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 import pytest
 from docx import Document as open_docx
 from docx.enum.section import WD_ORIENT
@@ -12,7 +10,7 @@ from docx.oxml.ns import qn
 from scipy.stats import fisher_exact
 
 from csrgen.ard import check_ard
-from csrgen.document.model import Document, Section
+from csrgen.document.model import Document, ListingFilter, Section
 from csrgen.resources import template_dirs
 from csrgen.writers.docx import write_docx
 from csrgen.writers.html import render_html
@@ -95,7 +93,12 @@ def test_pilot_soc_pt_table_layout():
     assert len(socs) == 23 and len(pts) == teae["AEDECOD"].nunique()
     assert all(r.cells[0].bold and r.cells[0].indent == 0 for r in socs)
     assert all(r.cells[0].indent == 1 and not r.cells[0].bold for r in pts)
-    assert all(r.cells[0].link == "#l_ae?q=" + quote(r.cells[0].text, safe="") for r in pts)
+    # each PT leads to its treatment-emergent records in the AE listing (exact term, all arms)
+    assert all(
+        (r.cells[0].link, r.cells[0].filter)
+        == ("#l_ae", ListingFilter.of("t_ae_soc_pt", AEDECOD=r.cells[0].text, te="Y"))
+        for r in pts
+    )
     assert all(c.text for r in table.rows for c in r.cells)  # no empty cell anywhere
 
     # SOCs by descending subjects (all arms), then name; PTs the same within each SOC
@@ -115,6 +118,14 @@ def test_pilot_soc_pt_table_layout():
     n = teae[(teae["AEDECOD"] == "APPLICATION SITE PRURITUS") & (teae["TRT01A"] == "Placebo")]
     assert (n["USUBJID"].nunique(), len(n)) == (6, 10)
     assert pruritus.cells[1].text == "6\u00a0(7.0)\u00a0[10]"
+    # ... and links to exactly those records: arm, exact term, treatment-emergent
+    assert (pruritus.cells[1].link, pruritus.cells[1].filter) == (
+        "#l_ae",
+        ListingFilter.of(
+            "t_ae_soc_pt", TRT01A="Placebo", te="Y", AEDECOD="APPLICATION SITE PRURITUS"
+        ),
+    )
+    assert pruritus.cells[5].filter is None  # a p-value links nowhere
 
 
 def test_pilot_severity_table():
@@ -221,5 +232,6 @@ def test_pilot_table_in_docx_and_html(tmp_path):
 
     html = render_html(doc, template_dirs(pilot_prep().config))
     # the anchor jumps without script; the page script filters the listing by data-filter
-    link = '<a href="#l_ae" data-filter="APPLICATION SITE PRURITUS">APPLICATION SITE PRURITUS</a>'
+    query = "AEDECOD=APPLICATION SITE PRURITUS&amp;te=Y&amp;back=t_ae_soc_pt"
+    link = f'<a href="#l_ae" data-filter="{query}">APPLICATION SITE PRURITUS</a>'
     assert link in html

@@ -2,7 +2,6 @@
 pandas), sort order, anchors, the external-file rule, and "No data to report" when empty."""
 
 from functools import cache
-from urllib.parse import unquote
 
 import numpy as np
 import pandas as pd
@@ -95,10 +94,11 @@ def test_rows_equal_source_records(study, output_id):
     n = expected_rows(study, output_id)
     assert n > 0
     assert len(cell_rows(block)) == n == block.total_rows  # every row kept, also when external
-    # a listing too long for the HTML keeps its texts column by column, not as rows of cells
+    # a listing too long for the HTML keeps its texts column by column, not as rows of cells;
+    # one with files keeps its columns (with their typed values) for them
     too_long = n > prepared(study).config.document.html_listing_max_rows
     assert len(block.rows) == (0 if too_long else n)
-    assert len(block.data) == (len(block.columns) if too_long else 0)
+    assert len(block.data) == (len(block.columns) if block.external else 0)
     ard = run_output(context(study, output_id)).ard
     assert stat_lookup(ard, group_level="Total", variable="LISTED", stat_name="n_records") == n
 
@@ -152,10 +152,13 @@ def test_ae_listing_rows_have_unique_anchors_and_the_pt(study):
     assert study != "pilot" or (block.external and anchors)
     assert all(a.startswith("l_ae-") for a in anchors)
     assert len(set(anchors)) == len(anchors)
-    coding = [c.key for c in block.columns].index("AEBODSYS+AEDECOD")  # SOC above PT
+    keys = [c.key for c in block.columns]
     adae = prepared(study).data["adae"]
-    listed = sorted(r[coding].split("\n")[1] for r in cell_rows(block))
-    assert listed == sorted(adae.loc[adae.USUBJID.isin(saf(study)), "AEDECOD"])
+    adae = adae.loc[adae.USUBJID.isin(saf(study))]
+    for var in ("AEBODSYS", "AEDECOD"):  # SOC and PT each in a column of its own
+        listed = sorted(r[keys.index(var)] for r in cell_rows(block))
+        coded = adae[var].fillna("").str.strip().replace("", "UNCODED")  # as the tables count
+        assert listed == sorted(coded)
 
 
 def test_seed_ae_listing_duration_and_days_as_recorded():
@@ -202,20 +205,6 @@ def test_listing_cell_text(value, text):
 
 def test_listing_numbers_with_fixed_decimals_round_half_up():
     assert cell_text(2.675, 2) == "2.68"
-
-
-@pytest.mark.parametrize("study", STUDIES)
-def test_every_pt_link_of_the_ae_table_finds_rows_of_the_ae_listing(study):
-    (table,) = run_output(context(study, "t_ae_soc_pt")).blocks
-    links = [c.link for r in table.rows for c in r.cells if c.link]
-    assert links
-    block = listing(study, "l_ae")
-    coding = [c.key for c in block.columns].index("AEBODSYS+AEDECOD")  # SOC above PT
-    listed = {r[coding].split("\n")[1] for r in cell_rows(block)}
-    for link in links:
-        target, _, query = link.partition("?q=")
-        assert target == f"#{block.id}"
-        assert unquote(query) in listed
 
 
 def per_cell_texts(frame: pd.DataFrame, col: ListingColumn) -> list[str]:

@@ -19,7 +19,8 @@ import pytest
 
 from csrgen.cli import main
 from csrgen.config import DocumentSettings
-from csrgen.document.model import Cell, Column, Listing, Row, TextColumn
+from csrgen.document.model import Cell, Column, Listing, Row, TextColumn, iter_blocks
+from csrgen.outputs.listing_common import ListingColumn, column_text
 from csrgen.writers.listings import header_text, listing_csv, listing_xlsx, write_listing_files
 from tests.studies import tiny_adsl, write_tiny_study
 
@@ -130,7 +131,12 @@ def test_csv_and_xlsx_hold_the_listing_sorted(reports):
     sheet = [
         [c if c is not None else "" for c in r] for r in book["Listing"].iter_rows(values_only=True)
     ]
-    assert sheet == rows
+    # the same cells; a number column's cells are numbers (the CSV prints them)
+    duration = rows[0].index("Duration (days)")
+    assert [r[:duration] + r[duration + 1 :] for r in sheet] == [
+        r[:duration] + r[duration + 1 :] for r in rows
+    ]
+    assert [r[duration] for r in sheet[1:]] == [3, "", 1, 2, 2]
     about = [r[0] for r in book["About"].iter_rows(values_only=True)]
     assert about[:2] == ["Listing 16.2.7.1", "All Adverse Events"]
     assert book.properties.created == dt.datetime(2024, 1, 31)  # the lock date, not the run
@@ -300,3 +306,174 @@ def test_text_column_codes_are_small_and_checked():
             total_rows=3,
             data=(column,),
         )
+
+
+def _cells(path, sheet="Listing"):
+    return list(openpyxl.load_workbook(path)[sheet].iter_rows(min_row=2))
+
+
+def test_xlsx_cells_are_typed_and_soc_pt_have_columns_of_their_own(tmp_path):
+    """Numbers as numbers, text as text, SOC and PT each in its column: against the source."""
+    (out,) = run_tiny(tmp_path, listing_max_rows=3)
+    header = [c.value for c in next(openpyxl.load_workbook(out / "l_ae.xlsx")["Listing"].rows)]
+    rows = _cells(out / "l_ae.xlsx")
+    col = {name: header.index(name) for name in header}
+    source = tiny_adae().set_index("AETERM")
+    for row in rows:
+        term = row[col["Verbatim term"]].value
+        record = source.loc[term]
+        assert row[col["System organ class"]].value == record.AEBODSYS
+        assert row[col["Preferred term"]].value == record.AEDECOD
+        assert row[col["System organ class"]].data_type == "s"
+        duration = row[col["Duration (days)"]]
+        if record.ADURN:
+            assert duration.data_type == "n" and duration.value == int(record.ADURN)
+        else:
+            assert duration.value is None
+        # a column of two variables ("34/M") is text
+        assert row[col["Age/Sex"]].data_type == "s"
+
+
+DEATHS_TOML = """
+[[outputs]]
+id = "l_deaths"
+number = "Listing 16.2.7.3"
+title = "Deaths"
+population = "SAF"
+"""
+
+
+def test_xlsx_dates_are_dates(tmp_path):
+    adsl = tiny_adsl().assign(
+        DTHFL=["Y", "", "Y", "", "", "", "", ""],
+        DTHDT=["2020-03-04", "", "2020-07-01", "", "", "", "", ""],
+        DTHCAUS=["Sepsis", "", "=cmd|' /C calc'!A0", "", "", "", "", ""],
+    )
+    study = write_tiny_study(
+        tmp_path, {"adsl": adsl}, extra=DEATHS_TOML + _document(listing_max_rows=1)
+    )
+    assert main(["report", str(study), "--out", str(tmp_path / "out")]) == 0
+    path = tmp_path / "out" / "l_deaths.xlsx"
+    header = [c.value for c in next(openpyxl.load_workbook(path)["Listing"].rows)]
+    rows = _cells(path)
+    start, death = header.index("Treatment start"), header.index("Date of death")
+    assert [r[0].value for r in rows] == ["T-01", "T-03"]
+    for row, day in zip(rows, ("2020-03-04", "2020-07-01"), strict=True):
+        assert row[death].is_date and row[death].value == dt.datetime.fromisoformat(day)
+        assert row[death].number_format == "yyyy-mm-dd"
+        assert row[start].is_date and row[start].value == dt.datetime(2020, 1, 1)
+    # a cause that reads as a formula stays the text it is
+    cause = rows[1][header.index("Cause of death")]
+    assert cause.data_type == "s" and cause.value == "=cmd|' /C calc'!A0"
+    # study day of death: a number (day 64 = 2020-03-04 - 2020-01-01 + 1)
+    assert rows[0][header.index("Study day of death")].value == 64
+
+
+HOSTILE_TEXTS = ["=1+2", "+1", "-2", "@SUM(A1)", "\tx", "\ry", "plain", "-"]
+
+
+def _hostile() -> Listing:
+    """Texts a spreadsheet would run as formulas, beside numbers (a negative one too)."""
+    texts = TextColumn.of(HOSTILE_TEXTS)
+    numbers = TextColumn(
+        tuple(str(v) for v in (-3, 2.5, 0, -0.25, 7, 1, 2, 3)),
+        np.arange(8, dtype=np.uint8),
+        (-3, 2.5, 0, -0.25, 7, 1, 2, 3),
+    )
+    return Listing(
+        id="l_h",
+        number="Listing 16.2.9",
+        title="=HYPERLINK(x)",
+        population="",
+        columns=(Column("-Term"), Column("Value")),
+        rows=(),
+        external=("l_h.csv", "l_h.xlsx"),
+        total_rows=8,
+        data=(texts, numbers),
+    )
+
+
+def test_formula_like_text_stays_text_and_numbers_stay_numbers(tmp_path):
+    csv_path, xlsx_path = write_listing_files(_hostile(), tmp_path)
+    with csv_path.open(encoding="utf-8-sig", newline="") as stream:
+        rows = list(csv.reader(stream))
+    # OWASP: a single quote before text that begins with = + - @ tab or CR; numbers untouched
+    assert rows[0] == ["'-Term", "Value"]
+    assert [r[0] for r in rows[1:]] == [
+        "'=1+2",
+        "'+1",
+        "'-2",
+        "'@SUM(A1)",
+        "'\tx",
+        "'\ry",
+        "plain",
+        "'-",
+    ]
+    assert [r[1] for r in rows[1:]] == ["-3", "2.5", "0", "-0.25", "7", "1", "2", "3"]
+    book = openpyxl.load_workbook(xlsx_path)
+    cells = list(book["Listing"].iter_rows(min_row=2))
+    assert [(c[0].value, c[0].data_type) for c in cells] == [(t, "s") for t in HOSTILE_TEXTS]
+    assert [(c[1].value, c[1].data_type) for c in cells] == [
+        (v, "n") for v in (-3, 2.5, 0, -0.25, 7, 1, 2, 3)
+    ]
+    assert book["Listing"]["A1"].data_type == "s"
+    about = next(book["About"].iter_rows(min_row=2))[0]
+    assert (about.value, about.data_type) == ("=HYPERLINK(x)", "s")
+    raw = zipfile.ZipFile(xlsx_path).read("xl/worksheets/sheet1.xml").decode()
+    assert "<f>" not in raw  # no formula anywhere
+
+
+def test_fixed_decimals_are_numbers_with_that_format(tmp_path):
+    frame = pd.DataFrame({"V": [2.675, -1.0, np.nan]})
+    column = column_text(frame, ListingColumn(label="V", vars=["V"], decimals=2))
+    assert column.labels == ("2.68", "-1.00", "") and column.values == (2.68, -1, None)
+    listing = Listing(
+        id="l_d",
+        number="Listing 16.2.9",
+        title="D",
+        population="",
+        columns=(Column("V"),),
+        rows=(),
+        external=("l_d.xlsx",),
+        total_rows=3,
+        data=(column,),
+    )
+    (path,) = write_listing_files(listing, tmp_path)
+    cells = [r[0] for r in openpyxl.load_workbook(path)["Listing"].iter_rows(min_row=2)]
+    # the blank is no cell at all (a last row of blanks is not even written)
+    assert [c.value for c in cells] + [None] * (3 - len(cells)) == [2.68, -1, None]
+    assert [c.number_format for c in cells[:2]] == ["0.00", "0.00"]
+
+
+@pytest.mark.e2e
+def test_pilot_ae_listing_xlsx_against_adae(tmp_path):
+    """The pilot's AE listing as written beside its CSR: SOC, PT and duration in their own
+    typed columns, record for record the safety population's ADAE records."""
+    from tests.shipped import shipped_document
+    from tests.studies import PILOT_DATA
+
+    (listing,) = [
+        b for b in iter_blocks(shipped_document("pilot").sections) if getattr(b, "id", "") == "l_ae"
+    ]
+    path = next(p for p in write_listing_files(listing, tmp_path) if p.suffix == ".xlsx")
+    sheet = openpyxl.load_workbook(path)["Listing"]
+    header = [c.value for c in next(sheet.rows)]
+    at = {name: header.index(name) for name in ("Subject", "System organ class", "Preferred term")}
+    duration = header.index("Duration (days)")
+    got = []
+    for row in sheet.iter_rows(min_row=2):
+        assert all(row[i].data_type == "s" for i in at.values())
+        assert row[duration].value is None or row[duration].data_type == "n"
+        value = row[duration].value
+        got.append(
+            tuple(row[i].value for i in at.values()) + (None if value is None else float(value),)
+        )
+    adsl = pd.read_sas(PILOT_DATA / "adsl.xpt", encoding="latin-1")
+    adae = pd.read_sas(PILOT_DATA / "adae.xpt", encoding="latin-1")
+    adae = adae[adae.USUBJID.isin(adsl.loc[adsl.SAFFL == "Y", "USUBJID"])]
+    expected = [
+        (u, s, p, None if pd.isna(d) else float(d))
+        for u, s, p, d in zip(adae.USUBJID, adae.AEBODSYS, adae.AEDECOD, adae.ADURN, strict=True)
+    ]
+    assert sorted(got, key=repr) == sorted(expected, key=repr)
+    assert len(got) == 1191

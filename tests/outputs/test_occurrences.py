@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from csrgen.ard import check_ard
-from csrgen.document.model import Listing, Table
+from csrgen.document.model import Listing, ListingFilter, Table
 from csrgen.errors import DataValidationError
 from csrgen.report import prepare_study
 from tests.outputs.test_ae_overview import run, stat
@@ -276,7 +276,11 @@ def test_concomitant_table_layout_and_rule_footnote(results):
     ]
     assert stub[1:4] == [("DIURETICS", 0), ("FUROSEMIDE", 1), ("SPIRONOLACTONE", 1)]
     assert table.rows[1].kind == "group" and table.rows[1].cells[0].bold
-    assert table.rows[2].cells[0].link == "#l_cm?q=FUROSEMIDE"
+    # the name leads to its records in the medication listing: the name's own field, exact
+    assert (table.rows[2].cells[0].link, table.rows[2].cells[0].filter) == (
+        "#l_cm",
+        ListingFilter.of("t_cm_con", CMDECOD="FUROSEMIDE"),
+    )
     cells = [c.text.replace("\xa0", " ") for c in table.rows[0].cells[1:]]  # no-break spaces
     assert cells == ["3 (100)", "3 (75.0)", "6 (85.7)"]
     notes = " ".join(table.footnotes)

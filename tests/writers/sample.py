@@ -14,6 +14,7 @@ from csrgen.document.model import (
     Document,
     Figure,
     Listing,
+    ListingFilter,
     Paragraph,
     Row,
     Run,
@@ -47,6 +48,10 @@ def figure_images() -> tuple[str, bytes]:
     return render(fig, "f_km")
 
 
+def pt_filter(term: str) -> ListingFilter:
+    return ListingFilter.of("t_ae", AEDECOD=term, te="Y")
+
+
 def ae_table() -> Table:
     columns = (
         Column("System organ class\n  Preferred term", align="left", width=2.5, key="stub"),
@@ -66,7 +71,7 @@ def ae_table() -> Table:
         Row((Cell("Nervous system disorders"), Cell("2 (50.0)"), Cell("1 (25.0)"), Cell(""))),
         Row(
             (
-                Cell(HOSTILE, indent=1, link="#l_ae?q=" + "%3Cscript%3E"),
+                Cell(HOSTILE, indent=1, link="#l_ae", filter=pt_filter(HOSTILE)),
                 Cell("1 (25.0)"),
                 Cell("1 (25.0)"),
                 Cell(""),
@@ -74,8 +79,12 @@ def ae_table() -> Table:
         ),
         Row(
             (
-                Cell("Dizziness", indent=1, link="#l_ae?q=Dizziness"),
-                Cell("1 (25.0)"),
+                Cell("Dizziness", indent=1, link="#l_ae", filter=pt_filter("Dizziness")),
+                Cell(
+                    "1 (25.0)",
+                    link="#l_ae",
+                    filter=ListingFilter.of("t_ae", ARM="Placebo", AEDECOD="Dizziness", te="Y"),
+                ),
                 Cell("0"),
                 Cell(""),
             )
@@ -111,6 +120,7 @@ def ae_listing() -> Listing:
                 Cell(str(i * 3)),
             ),
             anchor=f"l_ae-r{i}",
+            facts=("N" if i == 1 else "Y",),
         )
         for i in range(1, 7)
     )
@@ -122,6 +132,7 @@ def ae_listing() -> Listing:
         columns=columns,
         rows=rows,
         source="Source: adae.csv; output l_ae.",
+        facts=(Column("Treatment-emergent", key="te"),),
     )
 
 

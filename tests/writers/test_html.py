@@ -6,8 +6,9 @@ from html.parser import HTMLParser
 
 import pytest
 
+from csrgen.document.model import ListingFilter, split_link
 from csrgen.resources import template_dirs
-from csrgen.writers.html import render_html, split_link
+from csrgen.writers.html import render_html
 from tests.writers.sample import TITLES, sample_document
 
 
@@ -56,11 +57,37 @@ def test_every_output_and_section_has_a_unique_anchor(page):
 
 
 def test_summary_rows_link_to_their_listing(page):
-    # the link jumps to the listing without script; the script filters it by data-filter
-    assert '<a href="#l_ae" data-filter="Dizziness">Dizziness</a>' in page
-    assert '<a href="#l_ae" data-filter="&lt;script&gt;">' in page
-    assert split_link("#l_ae?q=Head%20ache%3F") == ("#l_ae", "Head ache?")
-    assert split_link("#t_os") == ("#t_os", "")
+    # the link jumps to the listing without script; the script selects the rows whose fields
+    # hold exactly the texts of data-filter (the query of the cell's ListingFilter)
+    assert (
+        '<a href="#l_ae" data-filter="AEDECOD=Dizziness&amp;te=Y&amp;back=t_ae">Dizziness' in page
+    )
+    count = 'data-filter="AEDECOD=Dizziness&amp;ARM=Placebo&amp;te=Y&amp;back=t_ae">1 (25.0)</a>'
+    assert f'<td class="a-center"><a href="#l_ae" {count}</td>' in page
+    # a hostile term is percent-encoded in the query (no markup, no quote, no ampersand)
+    assert (
+        'data-filter="AEDECOD=%3Cscript%3Ealert%28%27x%27%29%3C%2Fscript%3E %26 %22Headache%22'
+        in page
+    )
+    # the listing's rows carry their hidden facts, the listing their labels
+    assert page.count('data-f-te="Y"') == 5 and page.count('data-f-te="N"') == 1
+    assert 'data-facts="{&#34;te&#34;: &#34;Treatment-emergent&#34;}"' in page
+
+
+def test_listing_filter_query_round_trip():
+    rows = ListingFilter.of("t_x", AEDECOD="Head ache?+&=%", TRT01A="Drug (high)", te="")
+    # sorted by key (one spelling per filter); spaces kept, everything else a URL reserves encoded
+    assert rows.query() == "AEDECOD=Head ache%3F%2B%26%3D%25&TRT01A=Drug %28high%29&te=&back=t_x"
+    assert rows == ListingFilter.of("t_x", te="", TRT01A="Drug (high)", AEDECOD="Head ache?+&=%")
+    assert ListingFilter.from_query(rows.query()) == rows
+    assert split_link("#l_ae?" + rows.query()) == ("#l_ae", rows)
+    assert split_link("#t_os") == ("#t_os", None)
+    with pytest.raises(ValueError):
+        ListingFilter.of(back="t_x", **{"a b": "x"})  # a field key is a name
+    with pytest.raises(ValueError):
+        ListingFilter((("back", "x"),))  # reserved for the way back
+    with pytest.raises(ValueError):
+        ListingFilter((("te", "Y"), ("te", "N")))  # one value per field
 
 
 def test_accessible_tables_and_figures(page):
@@ -74,7 +101,7 @@ def test_accessible_tables_and_figures(page):
     assert '<th scope="col" class="a-center" data-key="Placebo">Placebo<br>(N=4)</th>' in table
     assert '<th scope="row" class="a-left indent-1">' in table
     assert 'role="img" aria-label="Kaplan-Meier curves of overall survival by arm"' in page
-    assert '<table class="csr sortable">' in page  # listings
+    assert '<table class="csr sortable">' in page  # a listing without hidden facts
     assert '<p class="placeholder">[Medical writer: summarise.]</p>' in page
     assert '<ul class="bullets">\n<li>first point</li>\n<li>second point</li>\n</ul>' in page
 

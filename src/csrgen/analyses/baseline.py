@@ -187,7 +187,8 @@ def _tests(
     frame[arm] = pd.Categorical(frame[arm].astype(str), categories=present)
     categorical = [v.var for v in variables if v.kind == "categorical"]
     for var in categorical:
-        frame[var] = frame[var].astype(str).replace("", np.nan)
+        text = frame[var].astype(str)
+        frame[var] = text.where(text != "", np.nan)
     # A variable without values (or, categorical, with one value only) has no test: left out
     # of tableone, whose tests raise on an empty table; its p-value is NaN.
     testable = [

@@ -18,6 +18,7 @@ import pandas as pd
 from csrgen import __version__
 from csrgen.config import StudyConfig
 from csrgen.document.context import narrative_environment, render_narrative, template_context
+from csrgen.document.links import settle_links
 from csrgen.document.model import Block, Document, Section
 from csrgen.document.narrative import NarrativeError, parse_narrative
 from csrgen.errors import ConfigError
@@ -162,7 +163,7 @@ def build_document(
     lock_text = f"data lock {lock.lock_id} ({lock.lock_date})" if lock.locked else UNLOCKED_BANNER
     sections = merge_sections(
         narrative_sections(config, lock, ard, template_dirs, output_blocks),
-        output_sections(blocks_by_output),
+        output_sections(settle_links(blocks_by_output)),
     )
     return Document(
         study_id=s.id,

@@ -36,10 +36,12 @@ from markupsafe import Markup
 from csrgen import formatting
 from csrgen.ard import ARD_COLUMNS, STAT_NAMES, ArdIndex, empty_ard
 from csrgen.config import OutputSpec, StudyConfig
-from csrgen.document.model import Table
+from csrgen.document.model import Listing, ListingFilter, Table
 from csrgen.document.narrative import PLACEHOLDER_PREFIX, MdSafe, md_escape
 from csrgen.errors import ConfigError
 from csrgen.lock import LockInfo
+from csrgen.outputs import ae_links
+from csrgen.outputs.ae_common import PT
 from csrgen.outputs.base import block_id
 
 #: Key columns that default to "" in :meth:`ArdView.value` (so that ``N`` and whole-follow-up
@@ -363,18 +365,30 @@ def template_context(
             note = "not analysed (no output of this report presents it)"
         return {"missing": missing, "outputs": found, "analysed": not note, "note": note}
 
-    def listing_link(listing_id: str, text: str) -> MdSafe:
-        """``text`` linked to the listing filtered by it (``#l_ae?q=Headache``), when the study
-        has that listing; plain ``text`` otherwise."""
+    def listing_link(listing_id: str, text: str, **where: str) -> MdSafe:
+        """``text`` linked to the listing's rows whose fields hold exactly ``where``
+        (``listing_link("l_ae", term, AEDECOD=term, te="Y")`` ->
+        ``[term](#l_ae?AEDECOD=term&te=Y)``), when the study has that listing; to the listing
+        as a whole when the HTML does not show its rows (too long); plain ``text`` otherwise."""
         if listing_id not in by_id:
             return MdSafe(md_escape(text))
         anchor = by_id[listing_id].anchor
-        return MdSafe(f"[{md_escape(text)}](#{anchor}?q={quote(text, safe='')})")
+        blocks = (output_blocks or {}).get(listing_id, ())
+        if where and any(isinstance(b, Listing) and b.rows for b in blocks):
+            query = ListingFilter(tuple(where.items())).query()
+            return MdSafe(f"[{md_escape(text)}](#{anchor}?{quote(query, safe='=&%')})")
+        return MdSafe(f"[{md_escape(text)}](#{anchor})")
+
+    def ae_term_link(listing_id: str, term: str) -> MdSafe:
+        """A preferred term linked to its treatment-emergent records in the AE listing (all
+        arms), selected as the AE tables count them (:mod:`csrgen.outputs.ae_links`)."""
+        return listing_link(listing_id, term, **{PT: term, ae_links.TE: "Y"})
 
     arms = list(config.arms.levels)
     return {
         "placeholder": placeholder,
         "listing_link": listing_link,
+        "ae_term_link": ae_term_link,
         "output_table": output_table,
         "endpoint_status": endpoint_status,
         "endpoints": config.endpoints,

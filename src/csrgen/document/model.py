@@ -10,12 +10,88 @@ optional spanners), stub/body rows, footnotes, source note.
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from dataclasses import dataclass, field
 from typing import Literal, Union
+from urllib.parse import quote, unquote
 
 import numpy as np
 
 Align = Literal["left", "center", "right"]
+
+
+#: A listing field's key: a column's key (``AEDECOD``, ``TRT01A``) or a hidden fact's (``te``).
+_FIELD_KEY = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
+#: The query key of :attr:`ListingFilter.back` (never a field's key: fields are checked).
+BACK = "back"
+
+
+@dataclass(frozen=True)
+class ListingFilter:
+    """The rows of a listing that a link selects: those whose field ``key`` holds exactly
+    ``value`` for every pair of ``where`` (exact text, not a substring).
+
+    A field is a column of the listing (its :attr:`Column.key`; the cell's text is compared) or
+    a hidden fact of its rows (:attr:`Listing.facts`, :attr:`Row.facts`). ``back`` is the id of
+    the block the link comes from, so that the filtered listing can lead back to it.
+
+    Written as a query, ``AEDECOD=ERYTHEMA&TRT01A=Placebo&te=Y&back=t_ae_soc_pt`` (keys and
+    values percent-encoded, spaces kept), after the listing's anchor in a link:
+    ``#l_ae?AEDECOD=ERYTHEMA&...``.
+    """
+
+    #: (field key, exact text) pairs, kept sorted by key (one spelling per filter).
+    where: tuple[tuple[str, str], ...]
+    back: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "where", tuple(sorted(self.where)))
+        if len({k for k, _ in self.where}) != len(self.where):
+            raise ValueError(f"listing filter: a field twice in {self.where}")
+        for key, value in self.where:
+            if not _FIELD_KEY.fullmatch(key) or key == BACK:
+                raise ValueError(f"listing filter: {key!r} is not a field key")
+            if not isinstance(value, str):
+                raise TypeError(f"listing filter: {key}={value!r} is not text")
+
+    @classmethod
+    def of(cls, back: str = "", **where: str) -> ListingFilter:
+        return cls(tuple(where.items()), back)
+
+    def query(self) -> str:
+        """``key=value&...&back=id``: each part percent-encoded except spaces (what a browser's
+        ``URLSearchParams`` reads back; ``+`` is encoded, so it never reads as a space)."""
+        pairs = list(self.where) + ([(BACK, self.back)] if self.back else [])
+        return "&".join(f"{quote(k, safe='')}={quote(v, safe=' ')}" for k, v in pairs)
+
+    @classmethod
+    def from_query(cls, query: str) -> ListingFilter:
+        """The inverse of :meth:`query`."""
+        where, back = [], ""
+        for part in query.split("&"):
+            if not part:
+                continue
+            key, _, value = part.partition("=")
+            key, value = unquote(key), unquote(value)
+            if key == BACK:
+                back = value
+            else:
+                where.append((key, value))
+        return cls(tuple(where), back)
+
+
+def split_link(url: str) -> tuple[str, ListingFilter | None]:
+    """``#l_ae?AEDECOD=X&te=Y`` -> (``#l_ae``, the filter); ``#t_os`` -> (``#t_os``, None)."""
+    anchor, sep, query = url.partition("?")
+    return anchor, (ListingFilter.from_query(query) if sep else None)
+
+
+def _check_link(link: str) -> None:
+    """A link is an anchor (``#id``) or a file name: which rows of a listing it selects is its
+    :class:`ListingFilter`, never text after the anchor (a writer would have to parse it)."""
+    if "?" in link:
+        raise ValueError(f"link {link!r}: give the listing's rows as a ListingFilter")
 
 
 @dataclass(frozen=True)
@@ -27,6 +103,11 @@ class Run:
     italic: bool = False
     #: Anchor (``#id``) or empty.
     link: str = ""
+    #: With a link to a listing: the listing's rows it selects (HTML only; Word shows them all).
+    filter: ListingFilter | None = None
+
+    def __post_init__(self) -> None:
+        _check_link(self.link)
 
 
 @dataclass(frozen=True)
@@ -53,8 +134,14 @@ class Cell:
     #: Indentation level in the stub column (0 = flush left).
     indent: int = 0
     bold: bool = False
-    #: Anchor this cell links to in the HTML (e.g. a PT row to its listing entries).
+    #: Anchor this cell links to (``#id``), e.g. a count to the listing of its records.
     link: str = ""
+    #: With a link to a listing: exactly the rows behind the count (HTML only; Word has no
+    #: filters and the DOCX writer ignores it).
+    filter: ListingFilter | None = None
+
+    def __post_init__(self) -> None:
+        _check_link(self.link)
 
 
 @dataclass(frozen=True)
@@ -84,6 +171,10 @@ class Row:
     kind: Literal["data", "group"] = "data"
     #: HTML id for this row (listing rows linked from summary tables); empty for none.
     anchor: str = ""
+    #: A listing row's hidden facts, one text per :attr:`Listing.facts` (``te`` = "Y", the
+    #: subject's maximum severity in the PT, ...): fields a :class:`ListingFilter` selects by
+    #: that no column shows as such. Empty for other rows.
+    facts: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -137,6 +228,16 @@ class TextColumn:
     labels: tuple[str, ...]
     #: One code per row, an index into ``labels``.
     codes: np.ndarray
+    #: What each label stands for when it is not text, for spreadsheets: a number (``int`` or
+    #: ``float``, as printed: rounded where the column fixes decimals) or a date; ``None`` for a
+    #: text or a blank. Empty: every label is text.
+    values: tuple[int | float | dt.date | None, ...] = ()
+    #: The fixed decimals its numbers print with; None: as recorded.
+    decimals: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.values and len(self.values) != len(self.labels):
+            raise ValueError(f"{len(self.values)} typed values for {len(self.labels)} labels")
 
     def __len__(self) -> int:
         return len(self.codes)
@@ -173,21 +274,32 @@ class Listing(_Tabular):
 
     ``external`` names the files (CSV, and XLSX when not too long for a spreadsheet; relative
     to the document) that hold all ``total_rows`` rows of a listing too long to print; the DOCX
-    then refers to them. A listing the HTML still shows holds its ``rows`` (cells, anchors); a
-    longer one holds no ``rows`` but its cell texts in ``data``, one :class:`TextColumn` per
-    column.
+    then refers to them, and such a listing holds its cells column by column in ``data`` (one
+    :class:`TextColumn` per column, with the typed values the spreadsheet stores). A listing the
+    HTML shows holds its ``rows`` (cells, anchors, hidden facts), an external one besides its
+    ``data``; a longer one holds ``data`` only.
     """
 
     landscape: bool = True
     external: tuple[str, ...] = ()
     total_rows: int = 0
-    #: The cell texts of an external listing, column by column (empty when ``rows`` hold them).
+    #: The cells of an external listing, column by column (empty when it has no files).
     data: tuple[TextColumn, ...] = ()
+    #: The hidden facts of the rows (``key`` and ``label`` of each; the values are
+    #: :attr:`Row.facts`): fields by which a link's :class:`ListingFilter` selects rows.
+    facts: tuple[Column, ...] = ()
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        if self.data and self.rows:
-            raise ValueError(f"{self.number}: a listing holds rows or column data, not both")
+        facts = [f.key for f in self.facts]
+        if len(set(facts)) != len(facts) or set(facts) & {c.key for c in self.columns}:
+            raise ValueError(f"{self.number}: fact keys {facts} repeat or name a column")
+        if any(not _FIELD_KEY.fullmatch(f.key) or f.key == BACK for f in self.facts):
+            raise ValueError(f"{self.number}: fact keys {[f.key for f in self.facts]}")
+        if any(len(r.facts) != len(self.facts) for r in self.rows):
+            raise ValueError(f"{self.number}: rows with other than {len(self.facts)} facts")
+        if self.data and self.rows and len(self.rows) != self.total_rows:
+            raise ValueError(f"{self.number}: {len(self.rows)} rows for {self.total_rows}")
         if self.data and len(self.data) != len(self.columns):
             raise ValueError(
                 f"{self.number}: {len(self.data)} data columns for {len(self.columns)} columns"
@@ -196,7 +308,7 @@ class Listing(_Tabular):
             raise ValueError(f"{self.number}: data columns of other than {self.total_rows} rows")
 
     def text_columns(self) -> tuple[TextColumn, ...]:
-        """The cell texts column by column, from ``data`` or from the ``rows``."""
+        """The cells column by column, from ``data`` or else from the ``rows`` (texts only)."""
         if self.data:
             return self.data
         return tuple(

@@ -25,7 +25,7 @@ Paragraph lines are joined with spaces; a blank line ends a paragraph.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from markupsafe import Markup
 
@@ -39,6 +39,7 @@ from csrgen.document.model import (
     Run,
     Section,
     Table,
+    split_link,
 )
 
 #: Characters with a meaning in the subset; :func:`md_escape` puts a backslash before them.
@@ -84,12 +85,8 @@ def parse_inline(text: str) -> tuple[Run, ...]:
     _inline(text, runs, bold=False, italic=False, link="")
     merged: list[Run] = []
     for run in runs:
-        if merged and (merged[-1].bold, merged[-1].italic, merged[-1].link) == (
-            run.bold,
-            run.italic,
-            run.link,
-        ):
-            merged[-1] = Run(merged[-1].text + run.text, run.bold, run.italic, run.link)
+        if merged and replace(merged[-1], text="") == replace(run, text=""):
+            merged[-1] = replace(run, text=merged[-1].text + run.text)
         elif run.text:
             merged.append(run)
     return tuple(merged)
@@ -101,7 +98,9 @@ def _inline(text: str, out: list[Run], bold: bool, italic: bool, link: str) -> N
 
     def flush() -> None:
         if buf:
-            out.append(Run("".join(buf), bold, italic, link))
+            # a link to a listing's rows (#l_ae?AEDECOD=X&te=Y): the anchor and a typed filter
+            anchor, rows = split_link(link)
+            out.append(Run("".join(buf), bold, italic, anchor, rows))
             buf.clear()
 
     while i < len(text):
@@ -344,5 +343,5 @@ def _cell(text: str) -> Cell:
         text = text[1:].lstrip()
     runs = parse_inline(text)
     bold = bool(runs) and all(r.bold for r in runs)
-    link = runs[0].link if len(runs) == 1 else ""
-    return Cell("".join(r.text for r in runs), indent=indent, bold=bold, link=link)
+    link, rows = (runs[0].link, runs[0].filter) if len(runs) == 1 else ("", None)
+    return Cell("".join(r.text for r in runs), indent=indent, bold=bold, link=link, filter=rows)

@@ -119,22 +119,28 @@ def study_day(onset: pd.Series, start: pd.Series) -> pd.Series:
     return pd.Series(np.where(days >= 0, days + 1, days), index=onset.index)
 
 
+def te_rule(s: SafetySettings) -> str:
+    """The treatment-emergence rule in words: ``TRTEMFL = Y``, ``onset (ASTDT) on study days 1
+    to 336 (...)``."""
+    if s.te_flag:
+        return f"{s.te_flag} = Y"
+    lo, hi = s.te_window_days
+    return f"onset (ASTDT) on study days {lo} to {hi} (day 1 = first day of treatment, TRTSDT)"
+
+
 def treatment_emergent(
     events: pd.DataFrame, subjects: pd.DataFrame, s: SafetySettings
 ) -> tuple[pd.Series, str]:
     """Mask of treatment-emergent records and the sentence stating the rule."""
+    text = "Treatment-emergent: " + te_rule(s)
     if s.te_flag:
-        return _text(events[s.te_flag]) == "Y", f"Treatment-emergent: {s.te_flag} = Y."
+        return _text(events[s.te_flag]) == "Y", text + "."
     start = events["USUBJID"].map(subjects.set_index("USUBJID")["TRTSDT"])
     day = study_day(events["ASTDT"], start)
     if "ASTDY" in events.columns:  # the dataset's own study day where the dates are missing
         day = day.fillna(pd.to_numeric(events["ASTDY"], errors="coerce"))
     lo, hi = s.te_window_days
     mask = day.between(lo, hi)
-    text = (
-        f"Treatment-emergent: onset (ASTDT) on study days {lo} to {hi} (day 1 = first day of "
-        "treatment, TRTSDT)"
-    )
     undated = day.isna()
     if undated.any():
         verb = "are" if s.te_missing_onset else "are not"
@@ -210,16 +216,9 @@ def prepare_ae(ctx: OutputContext) -> AeData:
         events["USUBJID"].map(arm_of).astype(object), categories=ctx.arms, ordered=True
     )
     te, te_text = treatment_emergent(events, subjects, s)
-    events = events.loc[te.to_numpy()].copy()
-    for col in (SOC, PT):
-        events[col] = _text(events[col]).replace("", UNCODED)
+    events = coded_terms(events.loc[te.to_numpy()])
     _check_pt_in_one_soc(events, file)
-    events["_SEV"], sev_note = _severity(events, s, file)
-    events["_RELATED"] = meets(events, s.related)
-    events["_SERIOUS"] = meets(events, s.serious)
-    events["_SEVERE"] = events["_SEV"] == s.severity_levels[-1]
-    events["_DISCONT"] = meets(events, s.discontinuation)
-    events["_DEATH"] = meets(events, s.death)
+    events, sev_note = with_categories(events, s, file)
     not_collected = _not_collected(adae.loc[adae["USUBJID"].isin(arm_of.index)], s, file)
     rules = {
         "TEAE": te_text,
@@ -231,6 +230,29 @@ def prepare_ae(ctx: OutputContext) -> AeData:
         "severity": f"Severity: {s.severity_var}, {' < '.join(s.severity_levels)}{sev_note}.",
     }
     return AeData(subjects, events.reset_index(drop=True), rules, not_collected)
+
+
+def coded_terms(events: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``events`` with SOC and PT as the AE tables count them: stripped text, a blank
+    labelled :data:`UNCODED`."""
+    events = events.copy()
+    for col in (SOC, PT):
+        events[col] = _text(events[col]).replace("", UNCODED)
+    return events
+
+
+def with_categories(events: pd.DataFrame, s: SafetySettings, file: str) -> tuple[pd.DataFrame, str]:
+    """``events`` (treatment-emergent records) with the severity as counted (``_SEV``: blanks
+    at the highest level) and one boolean column per AE category (:data:`CATEGORIES`), by the
+    study file's rules; and the note on blank severities."""
+    events = events.copy()
+    events["_SEV"], sev_note = _severity(events, s, file)
+    events["_RELATED"] = meets(events, s.related)
+    events["_SERIOUS"] = meets(events, s.serious)
+    events["_SEVERE"] = events["_SEV"] == s.severity_levels[-1]
+    events["_DISCONT"] = meets(events, s.discontinuation)
+    events["_DEATH"] = meets(events, s.death)
+    return events, sev_note
 
 
 #: The rules of each category (by SafetySettings attribute), for :func:`_not_collected`.

@@ -25,6 +25,7 @@ from csrgen.outputs.listing_common import (
     listing_requires,
     null_listing,
     sort_listing,
+    stacked_facts,
     with_subjects,
 )
 
@@ -95,4 +96,7 @@ def build(ctx: OutputContext, prepared: tuple[pd.DataFrame, str], ard: pd.DataFr
     rows, rule_note = prepared
     opts: Options = ctx.options
     notes = [n for n in (opts.note, rule_note) if n]
-    return [build_listing(ctx, rows, ard, opts.columns, [opts.dataset, "adsl"], footnotes=notes)]
+    # class and term fields of their own: the occurrence tables' terms select them exactly
+    facts = stacked_facts(opts.columns)
+    roles = [opts.dataset, "adsl"]
+    return [build_listing(ctx, rows, ard, opts.columns, roles, footnotes=notes, facts=facts)]

@@ -84,4 +84,5 @@ def build(ctx: OutputContext, rows: pd.DataFrame, ard: pd.DataFrame):
     if source_note(opts):
         notes.append(source_note(opts))
     roles = ["adsl"] + (["adae"] if opts.source().needs_adae else [])
-    return [build_listing(ctx, rows, ard, opts.columns, roles, footnotes=notes)]
+    facts = [("DTHCAUS", "Cause of death"), ("ONTRT", "In treatment period")]  # Table 14.3.3's
+    return [build_listing(ctx, rows, ard, opts.columns, roles, footnotes=notes, facts=facts)]

@@ -96,4 +96,5 @@ def build(ctx: OutputContext, rows: pd.DataFrame, ard: pd.DataFrame):
         for p in opts.phases
     )
     notes = [f"One row per subject and phase. {rules}."]
-    return [build_listing(ctx, rows, ard, opts.columns, ["adsl"], footnotes=notes)]
+    facts = [("DCPHASE", "Discontinued"), ("DCREAS", "Reason")]  # Table 14.1.x's rows
+    return [build_listing(ctx, rows, ard, opts.columns, ["adsl"], footnotes=notes, facts=facts)]

@@ -22,6 +22,7 @@ from csrgen.outputs.listing_common import (
     listing_requires,
     null_listing,
     sort_listing,
+    stacked_facts,
     with_subjects,
 )
 
@@ -71,4 +72,7 @@ def build(ctx: OutputContext, rows: pd.DataFrame, ard: pd.DataFrame):
         return [null_listing(ctx)]
     opts: Options = ctx.options
     notes = [opts.note] if opts.note else []
-    return [build_listing(ctx, rows, ard, opts.columns, [opts.dataset, "adsl"], footnotes=notes)]
+    # class and term fields of their own: the occurrence tables' terms select them exactly
+    facts = stacked_facts(opts.columns)
+    roles = [opts.dataset, "adsl"]
+    return [build_listing(ctx, rows, ard, opts.columns, roles, footnotes=notes, facts=facts)]

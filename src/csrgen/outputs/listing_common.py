@@ -87,12 +87,15 @@ def listing_requires(
     return out
 
 
-def with_subjects(ctx: OutputContext, records: pd.DataFrame) -> pd.DataFrame:
+def with_subjects(
+    ctx: OutputContext, records: pd.DataFrame, keep: Sequence[str] = ()
+) -> pd.DataFrame:
     """Records of the population's subjects: USUBJID, the arm (``_ARM``) and the variables the
-    listing prints, sorts or filters by, those the records lack (AGE, SEX, TRTSDT, ...) merged
-    from ADSL on USUBJID. Other variables are left out: every later step copies the rows."""
+    listing prints, sorts or filters by (and ``keep``), those the records lack (AGE, SEX, TRTSDT,
+    ...) merged from ADSL on USUBJID. Other variables are left out: every later step copies the
+    rows."""
     subjects = ctx.subjects
-    names = listed_vars(ctx.options) - {"USUBJID", ARM}
+    names = (listed_vars(ctx.options) | set(keep)) - {"USUBJID", ARM}
     own = [c for c in records.columns if c in names]
     extra = [c for c in subjects.columns if c in names and c not in own]
     return records[["USUBJID", *own]].merge(
@@ -208,7 +211,10 @@ def column_text(frame: pd.DataFrame, col: ListingColumn) -> TextColumn:
     ]
     codes, texts = parts[0]
     if len(parts) == 1:
-        return TextColumn(tuple(texts), small_codes(codes, len(texts)))
+        values = (
+            typed_values(frame[col.vars[0]], codes, col.decimals) if col.vars[0] in frame else ()
+        )
+        return TextColumn(tuple(texts), small_codes(codes, len(texts)), values, col.decimals)
     # combos[p][j]: the code of part p in distinct combination j
     combos = [np.arange(len(texts))]
     for part_codes, part_texts in parts[1:]:
@@ -225,6 +231,43 @@ def column_text(frame: pd.DataFrame, col: ListingColumn) -> TextColumn:
         else:
             joined.append(col.sep.join(v for v in values if v))
     return TextColumn(tuple(joined), small_codes(codes, len(joined)))
+
+
+def typed_values(series: pd.Series, codes: np.ndarray, decimals: int | None) -> tuple:
+    """The value each code of a number or date variable prints (:func:`value_codes`), for a
+    spreadsheet: a number rounded as printed (an integer when whole) or a date; ``None`` for a
+    blank. Empty for any other variable (its cells are text)."""
+    if pd.api.types.is_bool_dtype(series):
+        return ()
+    is_date = pd.api.types.is_datetime64_any_dtype(series)
+    if not (is_date or pd.api.types.is_numeric_dtype(series)) or not len(codes):
+        return ()
+    _, first = np.unique(codes, return_index=True)  # every code occurs: its first row
+    out: list = []
+    for value in series.iloc[first].tolist():
+        if value is None or pd.isna(value):
+            out.append(None)
+        elif is_date:
+            out.append(pd.Timestamp(value).date())
+        else:
+            number = float(value if decimals is None else fmt.round_half_up(value, decimals))
+            out.append(int(number) if number.is_integer() else number)
+    return tuple(out)
+
+
+def stacked_facts(columns: Sequence[ListingColumn]) -> list[tuple[str, str]]:
+    """The variables of stacked columns (several variables one per line, e.g. a class above its
+    term) as (variable, label) fields of their own, for :func:`build_listing`'s ``facts``: a
+    link then selects a term exactly, not by the text of the stacked cell. The label is the
+    column label's line of the variable (``"ATC class/\\nPreferred name"``)."""
+    out = []
+    for col in columns:
+        if len(col.vars) < 2 or col.sep != "\n":
+            continue
+        lines = [line.strip().rstrip("/").strip() for line in col.label.split("\n")]
+        names = lines if len(lines) == len(col.vars) else col.vars
+        out += list(zip(col.vars, names, strict=True))
+    return out
 
 
 def anchor_id(listing_id: str, subject: str, k: int) -> str:
@@ -265,8 +308,13 @@ def build_listing(
     roles: Sequence[str],
     footnotes: Sequence[str] = (),
     anchors: bool = False,
+    facts: Sequence[tuple[str, str]] = (),
 ) -> Listing:
-    """The Listing of sorted ``rows``: subject, arm, then ``columns``; external when too long."""
+    """The Listing of sorted ``rows``: subject, arm, then ``columns``; external when too long.
+
+    ``facts`` (variable, label) are the fields that the summary tables' links select rows by
+    (:class:`~csrgen.document.model.ListingFilter`): each is a column when one prints that
+    variable alone, else a hidden fact of the rows (the variable's printed text)."""
     total = ctx.config.arms.total_label
     big_n = ArdIndex(ard).value("N", group_level=total)
     notes = tuple(ctx.spec.footnotes) + tuple(footnotes)
@@ -279,6 +327,8 @@ def build_listing(
     cols += [Column(c.label, align="left", width=c.width, key="+".join(c.vars)) for c in columns]
     texts = [_as_text_column(rows["USUBJID"]), _as_text_column(rows[ARM])]
     texts += [column_text(rows, c) for c in columns]
+    shown = {c.key for c in cols}
+    hidden = [(var, label) for var, label in facts if var not in shown]
     settings = ctx.config.document
     listing = Listing(
         id=ctx.spec.id,
@@ -293,10 +343,15 @@ def build_listing(
     )
     if len(rows) > settings.listing_max_rows:
         files = listing_files(ctx.spec.id, len(rows), settings.listing_xlsx_max_rows)
-        listing = replace(listing, external=files)
+        listing = replace(listing, external=files, data=tuple(texts))
         if len(rows) > settings.html_listing_max_rows:
-            return replace(listing, data=tuple(texts))
-    return replace(listing, rows=_body(ctx.spec.id, texts, anchors))
+            return listing
+    fact_texts = [column_text(rows, ListingColumn(label=lb, vars=[v])) for v, lb in hidden]
+    return replace(
+        listing,
+        rows=_body(ctx.spec.id, texts, anchors, fact_texts),
+        facts=tuple(Column(label, key=var) for var, label in hidden),
+    )
 
 
 def listing_files(listing_id: str, n_rows: int, xlsx_max_rows: int) -> tuple[str, ...]:
@@ -307,14 +362,19 @@ def listing_files(listing_id: str, n_rows: int, xlsx_max_rows: int) -> tuple[str
     return (*names, f"{listing_id}.xlsx") if n_rows <= xlsx_max_rows else names
 
 
-def _body(listing_id: str, texts: Sequence[TextColumn], anchors: bool) -> tuple[Row, ...]:
-    """Rows of cells of a printed listing; with ``anchors``, each row's HTML id."""
+def _body(
+    listing_id: str, texts: Sequence[TextColumn], anchors: bool, facts: Sequence[TextColumn]
+) -> tuple[Row, ...]:
+    """Rows of cells of a printed listing, with their hidden ``facts``; with ``anchors``, each
+    row's HTML id."""
     body = []
     seen: dict[str, int] = {}
+    fact_rows = zip(*(f.texts().tolist() for f in facts), strict=True) if facts else None
     for values in zip(*(t.texts().tolist() for t in texts), strict=True):
         anchor = ""
         if anchors:
             seen[values[0]] = seen.get(values[0], 0) + 1
             anchor = anchor_id(listing_id, values[0], seen[values[0]])
-        body.append(Row(tuple(Cell(v) for v in values), anchor=anchor))
+        row_facts = tuple(next(fact_rows)) if fact_rows is not None else ()
+        body.append(Row(tuple(Cell(v) for v in values), anchor=anchor, facts=row_facts))
     return tuple(body)

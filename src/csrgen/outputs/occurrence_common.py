@@ -8,15 +8,14 @@ analysis: :func:`csrgen.analyses.occurrences.ard_occurrences`.
 build (:func:`build_occurrence_table`): the any-record row, then each outer value (bold, kept
 with its first inner row) with its inner values indented beneath, each level sorted by
 descending number of subjects (all arms), then name (or by name); in HTML the innermost terms
-link to the listing filtered by them.
+link to their records in the listing (exact term).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
-from urllib.parse import quote
 
 import pandas as pd
 from pydantic import Field
@@ -25,7 +24,7 @@ from csrgen import formatting as fmt
 from csrgen.analyses.occurrences import PATH_SEP, ard_occurrences
 from csrgen.ard import ArdIndex
 from csrgen.datasets import ARM
-from csrgen.document.model import Cell, Column, Row, Table
+from csrgen.document.model import Cell, Column, ListingFilter, Row, Table
 from csrgen.outputs.base import (
     OptionsModel,
     OutputContext,
@@ -52,7 +51,8 @@ class OccurrenceOptions(OptionsModel):
     any_label: str = ""
     #: Landscape page; default: when the table has more than four number columns.
     landscape: bool | None = None
-    #: Id of the listing the innermost terms link to in HTML (``#<id>?q=<term>``); "" for none.
+    #: Id of the listing the innermost terms link to in HTML (its records of the term, selected
+    #: by the term's field: the listing's column or stacked-column part); "" for none.
     listing: str = ""
     #: Stub header; default the module's (the levels' names).
     stub_header: str = ""
@@ -163,6 +163,7 @@ def build_occurrence_table(
     ix = ArdIndex(ard)
     n_rows = ard[(ard["stat_name"] == "n") & ard["group_level"].isin(ctx.arms)]
     labels = labels or {}
+    listing = opts.listing if any(o.id == opts.listing for o in ctx.config.outputs) else ""
 
     def cells(variable: str, value: str, path: str) -> list[Cell]:
         where = dict(variable=variable, variable_level=value, param=path)
@@ -176,10 +177,14 @@ def build_occurrence_table(
         for value in _ordered(n_rows, variable, path, opts.sort, fixed):
             inner = depth < len(levels) - 1
             shown = labels.get(value, value) if depth == 0 else value
-            link = ""
-            if not inner and opts.listing:
-                link = f"#{opts.listing}?q={quote(value, safe='')}"
-            cell = Cell(shown, indent=depth, bold=inner, link=link)
+            cell = Cell(shown, indent=depth, bold=inner)
+            if not inner and listing:
+                # the term's records in the listing, by the term's own field (exact text); an
+                # uncoded term is blank there: the link jumps to the listing as a whole
+                rows_of = (
+                    None if value == UNCODED else ListingFilter.of(ctx.spec.id, **{variable: value})
+                )
+                cell = replace(cell, link=f"#{listing}", filter=rows_of)
             rows.append(
                 Row((cell, *cells(variable, value, path)), kind="group" if inner else "data")
             )

@@ -4,7 +4,8 @@ pre-processing: :func:`ae_common.prepare_ae` (population, treatment emergence, a
 the study file's category rules).
 analysis: :func:`csrgen.analyses.safety.ard_ae_overview`: subjects n (%) and events per
 category and arm; optional Fisher exact p of each arm vs the reference.
-build: one row per category, ``n (%) [E]`` per arm, p-value columns when tested.
+build: one row per category, ``n (%) [E]`` per arm, p-value columns when tested; in HTML each
+count links to exactly its records in the AE listing (:mod:`csrgen.outputs.ae_links`).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from csrgen.analyses.safety import ard_ae_overview
 from csrgen.ard import ArdIndex
 from csrgen.datasets import ARM
 from csrgen.document.model import Cell, Column, Row, Spanner, Table
-from csrgen.outputs import ae_common
+from csrgen.outputs import ae_common, ae_links, links
 from csrgen.outputs.ae_common import CATEGORIES, AeData
 from csrgen.outputs.base import (
     OptionsModel,
@@ -43,9 +44,12 @@ class Options(OptionsModel):
     #: Landscape page; default: when the table has more than four number columns.
     landscape: bool | None = None
     stub_header: str = ""
+    #: Id of the AE listing whose records the counts link to in HTML; "" for no links.
+    listing: str = "l_ae"
 
 
 def requires(config, spec, options: Options) -> dict[str, set[str]]:
+    ae_links.check_listing(config, spec, options.listing)
     return ae_common.ae_requires(config, spec.id)
 
 
@@ -89,13 +93,21 @@ def build(ctx: OutputContext, ae: AeData, ard: pd.DataFrame) -> list[Table]:
         first = len(columns) - len(compared)
         spanners = (Spanner("Fisher's exact p-value", first, len(columns) - 1),)
 
+    listing = ae_links.listing_for(ctx, opts.listing)
+
+    def count(level: str, variable: str) -> Cell:
+        n = ix.value("n", group_level=level, variable=variable)
+        where = ae_links.count_where(ctx, level, variable)
+        text = ae_common.n_pct_events(ix, level, variable=variable)
+        return links.count_cell(text, n, listing, ctx.spec.id, where)
+
     rows = []
     for variable in opts.rows:
         cells = [Cell(CATEGORIES[variable][1])]
         if variable in ae.not_collected:
             cells += [Cell(ae_common.NOT_COLLECTED) for _ in levels] + [Cell("") for _ in compared]
         else:
-            cells += [Cell(ae_common.n_pct_events(ix, lv, variable=variable)) for lv in levels]
+            cells += [count(lv, variable) for lv in levels]
             cells += [Cell(ix.text("p_value", group_level=a, variable=variable)) for a in compared]
         rows.append(Row(tuple(cells)))
 

@@ -10,14 +10,16 @@ pre-processing: :func:`ae_common.prepare_ae`, then the subset.
 analysis: :func:`csrgen.analyses.safety.ard_ae_hierarchy` (n, %, events, Fisher p) or
 :func:`~csrgen.analyses.safety.ard_ae_max_severity`.
 build: the any-event row, then each SOC (bold, kept with its first PT) with its PTs indented,
-both sorted by descending frequency (all arms together), then alphabetically. In HTML each PT
-links to the AE listing filtered by that PT.
+both sorted by descending frequency (all arms together), then alphabetically. In HTML every
+count links to exactly its records in the AE listing (same arm, term, treatment-emergent and
+category rules, maximum severity: :mod:`csrgen.outputs.ae_links`), and each PT to its records
+in all arms.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Literal
-from urllib.parse import quote
 
 import pandas as pd
 
@@ -26,7 +28,7 @@ from csrgen.analyses.safety import ard_ae_hierarchy, ard_ae_max_severity
 from csrgen.ard import ArdIndex
 from csrgen.datasets import ARM
 from csrgen.document.model import Cell, Column, Row, Spanner, Table
-from csrgen.outputs import ae_common
+from csrgen.outputs import ae_common, ae_links, links
 from csrgen.outputs.ae_common import CATEGORIES, PT, SOC, AeData
 from csrgen.outputs.base import (
     OptionsModel,
@@ -61,12 +63,14 @@ class Options(OptionsModel):
     sort: Literal["frequency", "alphabetical"] = "frequency"
     #: Text of the first row; default "Subjects with any <subset> TEAE".
     any_label: str = ""
-    #: Id of the AE listing that PT cells link to in HTML (``#<id>?q=<PT>``); "" for none.
+    #: Id of the AE listing whose records the counts link to in HTML (exactly those behind each
+    #: count); "" for no links.
     listing: str = "l_ae"
     stub_header: str = "System organ class\n   Preferred term"
 
 
 def requires(config, spec, options: Options) -> dict[str, set[str]]:
+    ae_links.check_listing(config, spec, options.listing)
     return ae_common.ae_requires(config, spec.id)
 
 
@@ -155,15 +159,42 @@ def build(ctx: OutputContext, ae: AeData, ard: pd.DataFrame) -> list[Table]:
             first = len(columns) - len(compared)
             spanners = (Spanner("Fisher's exact p-value", first, len(columns) - 1),)
 
+    listing = ae_links.listing_for(ctx, opts.listing)
+    row_of = {SOC: "soc", PT: "pt"}
+
+    def count(text: str, n: float, lv: str, variable: str, value: str, sev: str = "") -> Cell:
+        level = row_of.get(variable, "any")
+        terms = {level: value} if level != "any" else {}
+        where = ae_links.count_where(
+            ctx, lv, any_variable, severity=(level, sev) if sev else None, **terms
+        )
+        return links.count_cell(text, n, listing, ctx.spec.id, where)
+
     def cells(variable: str, value: str) -> list[Cell]:
         where = dict(variable=variable, variable_level=value)
         if opts.by_severity:
             return [
-                Cell(fmt.fmt_nowrap(ix.n_pct(group_level=lv, param=sev, **where)))
+                count(
+                    fmt.fmt_nowrap(ix.n_pct(group_level=lv, param=sev, **where)),
+                    ix.value("n", group_level=lv, param=sev, **where),
+                    lv,
+                    variable,
+                    value,
+                    sev,
+                )
                 for lv in levels
                 for sev in s.severity_levels
             ]
-        out = [Cell(ae_common.n_pct_events(ix, lv, **where)) for lv in levels]
+        out = [
+            count(
+                ae_common.n_pct_events(ix, lv, **where),
+                ix.value("n", group_level=lv, **where),
+                lv,
+                variable,
+                value,
+            )
+            for lv in levels
+        ]
         return out + [Cell(ix.text("p_value", group_level=a, **where)) for a in compared]
 
     label = opts.any_label or CATEGORIES[any_variable][1]
@@ -173,8 +204,10 @@ def build(ctx: OutputContext, ae: AeData, ard: pd.DataFrame) -> list[Table]:
     for soc in socs:
         rows.append(Row((Cell(soc, bold=True), *cells(SOC, soc)), kind="group"))
         for pt in _order(ard, ctx.arms, PT, opts.sort, parent=pts_of[soc]):
-            link = f"#{opts.listing}?q={quote(pt, safe='')}" if opts.listing else ""
-            rows.append(Row((Cell(pt, indent=1, link=link), *cells(PT, pt))))
+            # the term itself: its records in all arms
+            where = ae_links.count_where(ctx, ctx.config.arms.total_label, any_variable, pt=pt)
+            stub = links.count_cell(pt, 1, listing, ctx.spec.id, where)
+            rows.append(Row((replace(stub, indent=1), *cells(PT, pt))))
     if not socs:
         blank = [Cell("")] * (len(columns) - 1)
         rows.append(Row((Cell(f"No {what} reported"), *blank)))

@@ -4,7 +4,9 @@ pre-processing: ADSL subjects of the output's population (safety) and their deat
 (:func:`csrgen.analyses.disposition.death_records`): who died from the ADSL death flag; date and
 cause from ADSL (DTHDT, DTHCAUS) or, where ADSL has none, from the fatal adverse event.
 analysis: :func:`csrgen.analyses.disposition.ard_deaths`.
-build: "All deaths" and "Deaths in the treatment period", each with its causes indented.
+build: "All deaths" and "Deaths in the treatment period", each with its causes indented; in HTML
+each count links to its deaths in the deaths listing (``l_deaths`` of the same population and
+the same death rules: arm, ``ONTRT`` = Y for the treatment period, ``DTHCAUS``).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from csrgen.analyses.disposition import DeathSource, ard_deaths, death_records
 from csrgen.ard import ArdIndex
 from csrgen.datasets import ARM
 from csrgen.document.model import Cell, Column, Row, Table
+from csrgen.outputs import links
 from csrgen.outputs.base import (
     OptionsModel,
     OutputContext,
@@ -102,6 +105,15 @@ def source_note(options: DeathOptions) -> str:
     )
 
 
+def death_listing(ctx: OutputContext) -> str:
+    """The deaths listing that lists exactly this table's deaths (same population, same rules,
+    no record filter); "" when the study has none."""
+    for spec, opts in links.listings(ctx.config, {"l_deaths"}, ctx.spec.population):
+        if opts.source() == ctx.options.source() and not (opts.where or opts.exclude):
+            return spec.id
+    return ""
+
+
 def prepare(ctx: OutputContext):
     return ctx.subjects, subject_deaths(ctx)
 
@@ -134,23 +146,48 @@ def build(ctx: OutputContext, prepared, ard: pd.DataFrame) -> list[Table]:
         (ard["variable"] == "DTHCAUS") & (ard["stat_name"] == "n") & (ard["variable_level"] != "")
     ]
     causes = list(dict.fromkeys(causes["variable_level"]))
+    listing = death_listing(ctx)
+
+    def count(text: str, n: float, level: str, timepoint: str, **fields: str) -> Cell:
+        where = links.arm_where(ctx, level)
+        where.update(({"ONTRT": "Y"} if timepoint else {}), **fields)
+        return links.count_cell(text, n, listing, ctx.spec.id, where)
+
     rows: list[Row] = []
     for timepoint, label in (("", opts.all_label), ("treatment", opts.treatment_label)):
-        texts = [ix.n_pct(group_level=lv, variable="DEATH", timepoint=timepoint) for lv in levels]
-        rows.append(Row((Cell(label, bold=True), *(Cell(t) for t in texts)), kind="group"))
+        where = dict(variable="DEATH", timepoint=timepoint)
+        cells = [
+            count(
+                ix.n_pct(group_level=lv, **where),
+                ix.value("n", group_level=lv, **where),
+                lv,
+                timepoint,
+            )
+            for lv in levels
+        ]
+        rows.append(Row((Cell(label, bold=True), *cells), kind="group"))
         for cause in causes:
             where = dict(variable="DTHCAUS", variable_level=cause, timepoint=timepoint)
-            texts = [ix.n_pct(group_level=lv, **where) for lv in levels]
+            cells = [
+                count(
+                    ix.n_pct(group_level=lv, **where),
+                    ix.value("n", group_level=lv, **where),
+                    lv,
+                    timepoint,
+                    DTHCAUS=cause,
+                )
+                for lv in levels
+            ]
             label_c = opts.cause_labels.get(cause) or fmt.fmt_term(cause)
-            rows.append(Row((Cell(label_c, indent=1), *(Cell(t) for t in texts))))
+            rows.append(Row((Cell(label_c, indent=1), *cells)))
         where = dict(variable="DTHCAUS", timepoint=timepoint)
         missing = [ix.value("n_miss", group_level=lv, **where) for lv in levels]
         if any(m > 0 for m in missing):
-            cells = (
-                Cell(opts.missing_cause_label, indent=1),
-                *(Cell(ix.text("n_miss", group_level=lv, **where)) for lv in levels),
-            )
-            rows.append(Row(cells))
+            cells = [
+                count(ix.text("n_miss", group_level=lv, **where), m, lv, timepoint, DTHCAUS="")
+                for lv, m in zip(levels, missing, strict=True)
+            ]
+            rows.append(Row((Cell(opts.missing_cause_label, indent=1), *cells)))
 
     footnotes = list(ctx.spec.footnotes)
     footnotes.append(

@@ -6,7 +6,9 @@ analysis: :func:`csrgen.analyses.disposition.ard_disposition`; every category is
 study file (which variable means "completed the treatment phase" differs by study: EOTSTT,
 COMP24FL, DCDECOD, ...), percentages of the denominator row (randomized).
 build: one row per category in the study file's order, reasons indented beneath their category;
-the denominator row prints its count only; a footnote states every category's rule.
+the denominator row prints its count only; a footnote states every category's rule. In HTML
+the counts of a row that a discontinuation listing (``l_disc``) holds link to its subjects there
+(same phase, arm and reason).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from csrgen.datasets import ARM
 from csrgen.document.model import Cell, Column, Row, Table
 from csrgen.errors import ConfigError
 from csrgen.outputs.base import OptionsModel, OutputContext, arm_header_columns, arm_levels
+from csrgen.outputs.disp_links import DispLinks
 
 
 class DispRow(OptionsModel):
@@ -145,18 +148,19 @@ def build(ctx: OutputContext, subjects: pd.DataFrame, ard: pd.DataFrame) -> list
 
     rows: list[Row] = []
     rules = resolved_rows(ctx.config, opts)
+    link = DispLinks(ctx, ix, subjects, next(c for r, c in rules if r.id == opts.denominator))
     for row, cat in rules:
         if cat is None:
             cells = (Cell(row.label, indent=row.indent), *(Cell("") for _ in levels))
             rows.append(Row(cells, kind="group"))
             continue
         if row.id == opts.denominator:
-            texts = [ix.text("N", group_level=lv) for lv in levels]
+            cells = [Cell(ix.text("N", group_level=lv)) for lv in levels]
         else:
-            texts = [ix.n_pct(group_level=lv, variable=row.id) for lv in levels]
-        rows.append(Row((Cell(row.label, indent=row.indent), *(Cell(t) for t in texts))))
+            cells = [link(row, lv, ix.n_pct(group_level=lv, variable=row.id)) for lv in levels]
+        rows.append(Row((Cell(row.label, indent=row.indent), *cells)))
         if row.reasons_var and row.id != opts.denominator:
-            rows.extend(_reason_rows(ix, ard, row, levels, opts.missing_reason_label))
+            rows.extend(_reason_rows(ix, ard, row, levels, opts.missing_reason_label, link))
 
     footnotes = list(ctx.spec.footnotes)
     denominator_label = next(r.label for r, _ in rules if r.id == opts.denominator)
@@ -182,7 +186,7 @@ def build(ctx: OutputContext, subjects: pd.DataFrame, ard: pd.DataFrame) -> list
 
 
 def _reason_rows(
-    ix: ArdIndex, ard: pd.DataFrame, row: DispRow, levels, missing_label: str
+    ix: ArdIndex, ard: pd.DataFrame, row: DispRow, levels, missing_label: str, link: DispLinks
 ) -> list[Row]:
     recorded = ard.loc[
         (ard["variable"] == row.reasons_var)
@@ -191,16 +195,15 @@ def _reason_rows(
     ]
     out = []
     for reason in dict.fromkeys(recorded["variable_level"]):
-        texts = [
-            ix.n_pct(group_level=lv, variable=row.reasons_var, variable_level=reason)
-            for lv in levels
-        ]
+        where = dict(variable=row.reasons_var, variable_level=reason)
+        cells = [link(row, lv, ix.n_pct(group_level=lv, **where), reason) for lv in levels]
         label = row.reason_labels.get(reason) or fmt.fmt_term(reason)
-        out.append(Row((Cell(label, indent=row.indent + 1), *(Cell(t) for t in texts))))
+        out.append(Row((Cell(label, indent=row.indent + 1), *cells)))
     missing = [ix.value("n_miss", group_level=lv, variable=row.reasons_var) for lv in levels]
     if any(m > 0 for m in missing):
         texts = [ix.text("n_miss", group_level=lv, variable=row.reasons_var) for lv in levels]
-        out.append(Row((Cell(missing_label, indent=row.indent + 1), *(Cell(t) for t in texts))))
+        cells = [link(row, lv, t, "") for lv, t in zip(levels, texts, strict=True)]
+        out.append(Row((Cell(missing_label, indent=row.indent + 1), *cells)))
     return out
 
 

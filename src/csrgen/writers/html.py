@@ -3,15 +3,17 @@
 Laid out by Jinja2 templates (``templates/html/``) whose macros mirror the DOCX writer's parts:
 ``heading``, ``column_labels``, ``body``, ``notes``. Autoescaping is on: every value from the
 data renders as text. Figures are csrgen's own SVG, inserted as markup. The page reads fully
-without its script; the script adds sorting and filtering of listings and makes links of the
-form ``#<listing id>?q=<text>`` filter the listing they jump to.
+without its script; the script adds sorting and filtering of listings. A link to a listing's
+rows (a count to the records behind it) is ``<a href="#l_ae" data-filter="AEDECOD=...&te=Y">``:
+the anchor jumps to the listing without script; with it, the listing shows exactly the rows whose
+fields (a column's ``data-key``, or a row's hidden fact ``data-f-<key>``) hold those texts.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import unquote
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
@@ -69,15 +71,24 @@ def bullet_groups(blocks) -> list:
     return out
 
 
-def split_link(link: str) -> tuple[str, str]:
-    """``#l_ae?q=Head%20ache`` -> (``#l_ae``, ``Head ache``): the anchor works without script;
-    the filter text goes into ``data-filter`` for the page script."""
-    target, _, query = link.partition("?")
-    text = ""
-    for part in query.split("&"):
-        if part.startswith("q="):
-            text = unquote(part[2:])
-    return target, text
+def link_attrs(item) -> Markup:
+    """``href`` of a cell's or run's link and, for a listing's rows, ``data-filter`` (the
+    :class:`~csrgen.document.model.ListingFilter` as its query)."""
+    attrs = f' href="{escape(item.link)}"'
+    if item.filter is not None:
+        attrs += f' data-filter="{escape(item.filter.query())}"'
+    return Markup(attrs)
+
+
+def fact_attr(key: str) -> str:
+    """The row attribute of a hidden fact (``te`` -> ``data-f-te``); keys are checked by the
+    model (letters, digits, underscores), attribute names are lower case."""
+    return "data-f-" + key.lower()
+
+
+def facts_json(t) -> str:
+    """A listing's hidden facts, key -> label, for the page script's filter bar."""
+    return json.dumps({f.key: f.label for f in getattr(t, "facts", ())}, ensure_ascii=False)
 
 
 def _is_output(block) -> bool:
@@ -119,11 +130,14 @@ def body_html(t) -> Markup:
     and indent classes, links with ``data-filter``), a tenth of the time.
     """
     aligns = [f"a-{c.align}" for c in t.columns]
+    facts = [fact_attr(f.key) for f in getattr(t, "facts", ())]
     out = ["<tbody>"]
     for row in t.rows:
         attrs = ' class="group"' if row.kind == "group" else ""
         if row.anchor:
             attrs += f' id="{escape(row.anchor)}"'
+        for name, value in zip(facts, row.facts, strict=True):
+            attrs += f' {name}="{escape(value)}"'
         out.append(f"\n<tr{attrs}>")
         for i, cell in enumerate(row.cells):
             cls = aligns[i]
@@ -133,9 +147,7 @@ def body_html(t) -> Markup:
                 cls += " b"
             text = str(escape(cell.text)).replace("\n", "<br>")
             if cell.link:
-                target, query = split_link(cell.link)
-                data = f' data-filter="{escape(query)}"' if query else ""
-                text = f'<a href="{escape(target)}"{data}>{text}</a>'
+                text = f"<a{link_attrs(cell)}>{text}</a>"
             if i == 0:
                 out.append(f'\n<th scope="row" class="{cls}">{text}</th>')
             else:
@@ -159,7 +171,8 @@ def html_environment(template_dirs: list[Path]) -> Environment:
     env.filters["body_html"] = body_html
     env.filters["kind"] = block_kind
     env.filters["bullet_groups"] = bullet_groups
-    env.filters["split_link"] = split_link
+    env.filters["link_attrs"] = link_attrs
+    env.filters["facts_json"] = facts_json
     env.filters["outputs_of_kind"] = outputs_of_kind
     env.filters["landscape"] = print_landscape
     env.tests["kind"] = lambda block, name: block_kind(block) == name
