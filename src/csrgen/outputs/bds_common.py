@@ -193,10 +193,11 @@ def records_note(data: BdsData, by_visit: bool = True) -> str:
             parts.append("Visits shown: " + ", ".join(data.visits) + ".")
         else:
             parts.append(
-                "Visits as in the analysis dataset (AVISIT, ordered by AVISITN); records at "
-                "unscheduled visits or without an analysis visit are not summarised by visit."
+                "Visits as in the analysis dataset (AVISIT, ordered by AVISITN); unscheduled "
+                "records are not summarised by visit."
             )
-    parts.append(f"Baseline: {s.baseline_rule()}.")
+    if s.baseline_flag or s.baseline_visit != "Baseline":
+        parts.append(f"Baseline: {s.baseline_rule()}.")
     if s.record_flag:
         parts.append(f"Post-baseline values: records with {s.record_flag} = 'Y'.")
     if data.derived_left_out:

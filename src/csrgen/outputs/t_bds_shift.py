@@ -292,7 +292,7 @@ def window_note(data: bc.BdsData, opts, categories: bool = True) -> str:
     return (
         (f"{category_note(s, opts)} " if categories else "")
         + f"Baseline: {s.baseline_rule()}. Post-baseline: every other record{flag} with "
-        f"{window}, at scheduled and unscheduled visits.{derived}"
+        f"{window}, scheduled or not.{derived}"
     )
 
 
