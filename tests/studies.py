@@ -15,6 +15,8 @@ ROOT = Path(__file__).resolve().parents[1]
 SEED_STUDY = ROOT / "report" / "ucmsc-dlc.toml"
 PILOT_STUDY = ROOT / "report" / "cdiscpilot01.toml"
 PILOT_DATA = ROOT.parent / "shared" / "data" / "cdiscpilot01"
+PHARMAVERSE_STUDY = ROOT / "report" / "pharmaverseadam.toml"
+PHARMAVERSE_DATA = ROOT.parent / "shared" / "data" / "pharmaverseadam"
 SEED_DATA = ROOT / "data" / "ucmsc-dlc"
 
 

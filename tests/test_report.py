@@ -196,8 +196,9 @@ def test_worker_processes_do_not_change_a_byte(tmp_path, monkeypatch):
 
 
 def test_outputs_sharing_work_run_in_one_group():
-    """An endpoint's table and figures, and the lab summaries and figure, share memoised work:
-    they form one group (one worker); every other output is a group of its own."""
+    """An endpoint's table and figures share memoised work: they form one group (one worker);
+    every other output is a group of its own. The BDS outputs need no group: their block is
+    prepared by the check hooks before the workers fork (see test_bds_outputs)."""
     from csrgen.config import load_study
     from csrgen.outputs.catalog import resolve_options, work_group
     from tests.studies import SEED_STUDY
@@ -209,5 +210,6 @@ def test_outputs_sharing_work_run_in_one_group():
         groups.setdefault(work_group(spec, options[spec.id]), []).append(spec.id)
     assert groups["tte:OS"] == ["t_os", "f_km_os"]
     assert groups["tte:HCC"] == ["t_hcc", "f_km_hcc", "t_hcc_cif", "f_cif_hcc"]
-    assert groups["labs"] == ["t_lab_summary", "f_lab_mean", "t_lab_ancova"]
+    for bds in ("t_lab_summary", "f_lab_mean", "t_lab_ancova", "t_lab_shift", "l_lab_abn"):
+        assert groups[f"output:{bds}"] == [bds]
     assert groups["output:t_demog"] == ["t_demog"]

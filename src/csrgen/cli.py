@@ -122,7 +122,7 @@ def _validate(args) -> int:
     from csrgen.report import prepare_study
 
     prep = prepare_study(args.study, args.data, draft=True)
-    _warn("validate", prep.data.warnings)
+    _warn("validate", prep.warnings)
     rows = sum(len(f) for f in prep.data.frames.values())
     lock = f"locked as {prep.lock.lock_id}" if prep.lock.locked else "NOT matching a lock"
     print(

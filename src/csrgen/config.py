@@ -32,6 +32,7 @@ from pydantic import (
 )
 
 from csrgen import expr
+from csrgen.config_bds import BdsSettings, LabSettings
 from csrgen.errors import ConfigError
 
 #: A SAS variable name: a letter or ``_``, then letters, digits or ``_``; at most 32 characters.
@@ -333,41 +334,6 @@ class SurvivalSettings(_Strict):
         raise KeyError(paramcd)
 
 
-class LabSettings(_Strict):
-    """``[labs]``: which laboratory parameters, visits and records the lab outputs analyse."""
-
-    dataset: str = "adlb"
-    #: The population of the lab analyses (each lab output names its own; keep them equal).
-    population: str
-    #: PARAMCDs to analyse, in display order; empty means every parameter in the data not
-    #: excluded, ordered by PARAMN (else PARAMCD).
-    params: list[str] = Field(default_factory=list)
-    #: PARAMCD prefixes that are not lab tests (e.g. derived ``_`` parameters).
-    exclude_prefixes: list[str] = Field(default_factory=list)
-    #: AVISITs to show, in order; empty means every visit with an AVISITN, ordered by it
-    #: (unscheduled records without AVISITN are left out).
-    visits: list[str] = Field(default_factory=list)
-    #: The AVISIT of the baseline record (its CHG is not summarised or compared).
-    baseline_visit: str = "Baseline"
-    #: Record filter flag (e.g. ANL01FL); empty means all records.
-    record_flag: str = ""
-    #: ADSL variable that holds the arm (e.g. TRT01P); default is the population's arm variable.
-    arm_var: str = ""
-    #: Decimals of the raw data per PARAMCD (mean/median print one more, SD two more); a
-    #: parameter not listed gets the decimals its data show (at most 3).
-    decimals: dict[str, int] = Field(default_factory=dict)
-    #: Display label per PARAMCD; default the data's PARAM.
-    labels: dict[str, str] = Field(default_factory=dict)
-
-    @field_validator("decimals")
-    @classmethod
-    def _decimals_in_range(cls, value: dict[str, int]) -> dict[str, int]:
-        bad = {k: v for k, v in value.items() if not 0 <= v <= 6}
-        if bad:
-            raise ValueError(f"decimals must be 0-6, got {bad}")
-        return value
-
-
 class AeRule(_Strict):
     """ADAE records meet the rule when ``var`` holds one of ``values`` (or is blank and
     ``missing`` is true). A category given as a list of rules is met when any rule is met."""
@@ -566,7 +532,10 @@ class StudyConfig(_Strict):
     arms: Arms
     populations: dict[str, Population] = Field(min_length=1)
     survival: SurvivalSettings | None = None
+    #: ``[labs]``: a synonym of ``[bds.labs]`` (give one or the other).
     labs: LabSettings | None = None
+    #: ``[bds.<name>]``: the BDS datasets by role (labs, vitals, ecg, ...).
+    bds: dict[str, BdsSettings] = Field(default_factory=dict)
     safety: SafetySettings | None = None
     document: DocumentSettings = Field(default_factory=DocumentSettings)
     formats: FormatSettings = Field(default_factory=FormatSettings)
@@ -587,6 +556,14 @@ class StudyConfig(_Strict):
         if errors:
             raise ValueError("; ".join(errors))
         return self
+
+    @property
+    def bds_blocks(self) -> dict[str, BdsSettings]:
+        """The BDS datasets by role: ``[bds.<name>]`` and ``[labs]`` (as ``labs``)."""
+        blocks = dict(self.bds)
+        if self.labs is not None:
+            blocks.setdefault("labs", self.labs)
+        return blocks
 
     # -- derived paths -------------------------------------------------------------------------
     @property
@@ -711,12 +688,42 @@ def cross_reference_errors(raw: dict[str, Any]) -> list[str]:
             population = section.get("population") if isinstance(section, dict) else None
             if isinstance(population, str) and population not in pops:
                 errors.append(f"{name}.population: {population!r} is not one of {pops}")
+    errors += _bds_errors(raw, pops)
     for key in ("id", "number"):
         values = [o.get(key) for o in outputs if isinstance(o.get(key), str)]
         dupes = sorted({v for v in values if values.count(v) > 1})
         if dupes:
             errors.append(f"outputs: duplicate {key} {', '.join(dupes)}")
     errors += _endpoint_errors(raw, [o.get("id") for o in outputs])
+    return errors
+
+
+def _bds_errors(raw: dict[str, Any], pops: list[str] | None) -> list[str]:
+    """``[labs]`` and ``[bds.<name>]`` blocks: one of the two synonyms for labs, populations
+    that exist, datasets that ``[data.datasets]`` names."""
+    errors = []
+    bds = raw.get("bds") if isinstance(raw.get("bds"), dict) else {}
+    labs = raw.get("labs")
+    if isinstance(labs, dict) and "labs" in bds:
+        errors.append("labs: give [labs] or [bds.labs], not both (they are synonyms)")
+    blocks = [(f"bds.{name}", block) for name, block in bds.items()]
+    if isinstance(labs, dict):
+        blocks.append(("labs", {"dataset": "adlb", **labs}))
+    data = raw.get("data") if isinstance(raw.get("data"), dict) else {}
+    datasets = data.get("datasets") if isinstance(data.get("datasets"), dict) else None
+    for key, block in blocks:
+        if not isinstance(block, dict):
+            continue
+        population = block.get("population")
+        known = pops is None or population in pops
+        if key != "labs" and isinstance(population, str) and not known:
+            errors.append(f"{key}.population: {population!r} is not one of {pops}")
+        dataset = block.get("dataset")
+        if datasets is not None and isinstance(dataset, str) and dataset not in datasets:
+            errors.append(
+                f"{key}.dataset: {dataset!r} is not a dataset of data.datasets "
+                f"({', '.join(sorted(datasets))})"
+            )
     return errors
 
 

@@ -64,6 +64,9 @@ class Prepared:
     data_dir: Path
     lock: LockInfo
     data: StudyData
+    #: What the run tells the user although nothing is wrong (records a declared rule left
+    #: out, with counts), one line each: printed to stderr by the command line.
+    warnings: tuple[str, ...] = ()
 
 
 def prepare_study(
@@ -75,7 +78,8 @@ def prepare_study(
     reports: the study file (every key, every output's options, the templates it names), the
     data lock, every dataset (:func:`~csrgen.datasets.read_study_data`) and then every output
     module's ``check`` hook on the valid datasets. Each stage lists all of its problems; data
-    problems and the outputs' checks are reported together.
+    problems and the outputs' checks are reported together. The warnings of the datasets and
+    of the checks (records a declared rule left out, with counts) are kept in order.
     """
     config, options = load_study_outputs(study)
     problems = template_problems(config)
@@ -85,10 +89,11 @@ def prepare_study(
     lock = check_lock(config, data_dir, draft=draft)
     frames, problems = read_study_data(config, data_dir, requirements(config, options))
     skip = roles_with_problems(config, problems)
-    problems += check_outputs(config, options, frames, lock, skip)
+    warnings = list(frames.warnings)
+    problems += check_outputs(config, options, frames, lock, skip, warnings)
     if problems:
         raise DataValidationError(problems)
-    return Prepared(config, options, data_dir, lock, frames)
+    return Prepared(config, options, data_dir, lock, frames, tuple(warnings))
 
 
 def run_outputs(prep: Prepared, jobs: int | None = None) -> list[OutputResult]:
@@ -247,15 +252,15 @@ def run_report(
     draft: bool = False,
     warn=None,
 ) -> Path:
-    """The whole report; ``warn`` (if given) receives the data warnings before the outputs run
-    (a date derived from a datetime, ...)."""
+    """The whole report; ``warn`` (if given) receives the run's warnings before the outputs run
+    (a date derived from a datetime, records a declared rule left out, ...)."""
     # the whole study file's check (as validate's), not the config's alone
     config, _ = load_study_outputs(study)
     target = Path(out) if out else Path("build") / config.study.id
     with output_lock(target):
         prep = prepare_study(study, data, draft)
-        if warn is not None and prep.data.warnings:
-            warn(prep.data.warnings)
+        if warn is not None and prep.warnings:
+            warn(prep.warnings)
         results = run_outputs(prep)
         doc = assemble(prep, results)
         return write_report(prep, results, doc, target)

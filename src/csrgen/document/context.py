@@ -183,6 +183,8 @@ class OutputRef:
     #: The output's numbered blocks in the document, (anchor, number): an output made of one
     #: block per parameter (Table 14.2.4.1, 14.2.4.2, ...) has no block of its own id.
     blocks: tuple[tuple[str, str], ...] = ()
+    #: A BDS output's ``[bds.<name>]`` block (``labs``, ``vitals``, ...); "" for other outputs.
+    bds: str = ""
 
     @property
     def anchor(self) -> str:
@@ -212,9 +214,12 @@ def output_refs(
 
 
 def _ref(config: StudyConfig, spec: OutputSpec, blocks: Sequence[Any]) -> OutputRef:
+    from csrgen.outputs.catalog import BDS_MODULES, canonical
+
+    module = canonical(spec.slug)
     return OutputRef(
         id=spec.id,
-        module=spec.slug,
+        module=module,
         number=spec.number,
         title=spec.title,
         kind=spec.kind,
@@ -224,6 +229,7 @@ def _ref(config: StudyConfig, spec: OutputSpec, blocks: Sequence[Any]) -> Output
         blocks=tuple(
             (b.id, b.number) for b in blocks if getattr(b, "number", "") and getattr(b, "id", "")
         ),
+        bds=str(spec.options.get("bds", "labs")) if module in BDS_MODULES else "",
     )
 
 

@@ -43,7 +43,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
 
@@ -76,6 +76,10 @@ class OutputContext:
     options: Any
     data: StudyData
     lock: LockInfo
+    #: What the run must tell the user although nothing is wrong (records a declared rule left
+    #: out, with counts): ``check`` hooks append lines; ``csrgen report`` and ``csrgen
+    #: validate`` print them to stderr, each once.
+    warnings: list[str] = field(default_factory=list, compare=False)
 
     @cached_property
     def subjects(self) -> pd.DataFrame:
@@ -228,11 +232,13 @@ def study_formats(config: StudyConfig) -> fmt.FormatSpec:
             given.setdefault("decimals", None)
         return replace(rule, like="", **given)
 
+    from csrgen.outputs.catalog import canonical  # the catalog imports this module
+
     settings = config.formats
     return base.merged(
         {name: merged(r, name) for name, r in settings.stats.items()},
         {
-            m: {name: merged(r, name, m) for name, r in rules.items()}
+            canonical(m): {name: merged(r, name, canonical(m)) for name, r in rules.items()}
             for m, rules in settings.modules.items()
         },
     )

@@ -37,19 +37,21 @@ CATALOG: dict[str, str] = {
     "t_demog": "csrgen.outputs.t_demog",
     "t_ae_overview": "csrgen.outputs.t_ae_overview",
     "t_ae_soc_pt": "csrgen.outputs.t_ae_soc_pt",
-    "t_lab_summary": "csrgen.outputs.t_lab_summary",
-    "t_lab_ancova": "csrgen.outputs.t_lab_ancova",
-    "f_lab_mean": "csrgen.outputs.f_lab_mean",
+    # any BDS dataset (labs, vital signs, ECG, scores): by visit, thresholds, shifts, listing
+    "t_bds_summary": "csrgen.outputs.t_bds_summary",
+    "t_bds_ancova": "csrgen.outputs.t_bds_ancova",
+    "f_bds_mean": "csrgen.outputs.f_bds_mean",
+    "t_bds_cat": "csrgen.outputs.t_bds_cat",
+    "t_bds_shift": "csrgen.outputs.t_bds_shift",
+    "l_bds_abn": "csrgen.outputs.l_bds_abn",
     # disposition, exposure, deaths, lab shifts and the section 16.2 listings
     "t_disp": "csrgen.outputs.t_disp",
     "t_exposure": "csrgen.outputs.t_exposure",
     "t_deaths": "csrgen.outputs.t_deaths",
-    "t_lab_shift": "csrgen.outputs.t_lab_shift",
     "l_deaths": "csrgen.outputs.l_deaths",
     "l_sae": "csrgen.outputs.l_sae",
     "l_ae": "csrgen.outputs.l_ae",
     "l_disc": "csrgen.outputs.l_disc",
-    "l_lab_abn": "csrgen.outputs.l_lab_abn",
     "t_tte": "csrgen.outputs.t_tte",
     "f_km": "csrgen.outputs.f_km",
     "t_cif": "csrgen.outputs.t_cif",
@@ -62,6 +64,27 @@ CATALOG: dict[str, str] = {
     "l_mh": "csrgen.outputs.l_mh",
     "l_dv": "csrgen.outputs.l_dv",
 }
+
+
+#: Earlier slugs of the BDS outputs, kept working: each names the same module.
+SYNONYMS: dict[str, str] = {
+    "t_lab_summary": "t_bds_summary",
+    "t_lab_ancova": "t_bds_ancova",
+    "f_lab_mean": "f_bds_mean",
+    "t_lab_shift": "t_bds_shift",
+    "l_lab_abn": "l_bds_abn",
+}
+CATALOG.update({old: CATALOG[new] for old, new in SYNONYMS.items()})
+#: The outputs of a ``[bds.<name>]`` block (their ``options.bds``).
+BDS_MODULES = frozenset(
+    {"t_bds_summary", "t_bds_ancova", "f_bds_mean", "t_bds_cat", "t_bds_shift", "l_bds_abn"}
+)
+
+
+def canonical(slug: str) -> str:
+    """The module's own slug (``t_lab_summary`` -> ``t_bds_summary``): formats declared for a
+    module and the narrative's choice of outputs use it, whichever synonym a study file uses."""
+    return SYNONYMS.get(slug, slug)
 
 
 @dataclass(frozen=True)
@@ -157,16 +180,20 @@ def check_outputs(
     data: StudyData,
     lock: LockInfo,
     skip_roles: Iterable[str] = (),
+    warnings: list[str] | None = None,
 ) -> list[Problem]:
     """Every output module's ``check(ctx)`` on the validated data: all problems, each once.
 
     ``check`` is optional; it returns :class:`~csrgen.errors.Problem` s for data that break a
-    rule the module's ``prepare`` relies on (one record per subject and parameter, severities
-    the study file lists, ...). Outputs that read a dataset in ``skip_roles`` (one with
+    rule the module's ``prepare`` relies on (one record per subject, parameter and visit,
+    severities the study file lists, arm values, ...), and may append lines to
+    ``ctx.warnings`` (records a declared rule left out, with counts): they are collected into
+    ``warnings``, each once, in order. Outputs that read a dataset in ``skip_roles`` (one with
     problems of its own) are not checked: their rules assume a valid dataset.
     """
     skip = set(skip_roles)
     problems: list[Problem] = []
+    sink: list[str] = []
     for spec in config.outputs:
         module = get_module(spec.slug)
         check = getattr(module, "check", None)
@@ -175,7 +202,10 @@ def check_outputs(
         roles = set(module.requires(config, spec, options[spec.id])) | {"adsl"}
         if roles & skip or not roles <= set(data.frames):
             continue
-        problems += check(OutputContext(config, spec, options[spec.id], data, lock))
+        ctx = OutputContext(config, spec, options[spec.id], data, lock, warnings=sink)
+        problems += check(ctx)
+    if warnings is not None:
+        warnings.extend(w for w in dict.fromkeys(sink) if w not in warnings)
     return list(dict.fromkeys(problems))
 
 
@@ -199,7 +229,8 @@ def run_output(ctx: OutputContext) -> OutputResult:
     ard = module.analyze(ctx, prepared)
     ard = normalise(ard.assign(output_id=ctx.spec.id))
     decimals = getattr(module, "decimals", None)
-    ard = apply_formats(ard, ctx.formats, ctx.spec.slug, decimals(ctx, prepared) if decimals else 0)
+    data_decimals = decimals(ctx, prepared) if decimals else 0
+    ard = apply_formats(ard, ctx.formats, canonical(ctx.spec.slug), data_decimals)
     problems = check_ard(ard)
     if problems:  # a bug in the output module, not a user error: fail loudly
         raise AssertionError(f"{ctx.spec.id}: malformed ARD: {problems}")

@@ -18,9 +18,10 @@ from csrgen.ard import stat_lookup
 from csrgen.cli import main
 from csrgen.document.model import Figure, Table
 from csrgen.errors import ConfigError, DataValidationError
+from csrgen.outputs import bds_records
 from csrgen.outputs.base import OutputContext
+from csrgen.outputs.bds_records import prepare_block
 from csrgen.outputs.catalog import run_output
-from csrgen.outputs.lab_common import prepare_labs
 from csrgen.report import prepare_study
 from tests.studies import PILOT_DATA, PILOT_STUDY, tiny_adsl, write_tiny_study
 
@@ -94,6 +95,12 @@ def tiny_lab_study(folder, adlb=None, labs_extra="", lock=True):
     frames = {"adsl": tiny_adsl(), "adlb": tiny_adlb() if adlb is None else adlb}
     extra = LABS_TOML.format(labs_extra=labs_extra)
     return write_tiny_study(folder, frames, extra=extra, lock=lock)
+
+
+def run_module_prepare(ctx):
+    from csrgen.outputs.catalog import get_module
+
+    return get_module(ctx.spec.slug).prepare(ctx)
 
 
 def run(study, output_id):
@@ -307,15 +314,21 @@ def test_lab_outputs_share_one_preparation(tmp_path):
         spec = prep.config.output(output_id)
         return OutputContext(prep.config, spec, prep.options[spec.id], prep.data, prep.lock)
 
-    first = prepare_labs(ctx(prep, "t_lab_summary"))
-    assert prepare_labs(ctx(prep, "t_lab_ancova")) is first
-    assert prepare_labs(ctx(prep, "f_lab_mean")) is first
+    def prepared(prep, output_id):
+        return run_module_prepare(ctx(prep, output_id)).data
+
+    first = prepared(prep, "t_lab_summary")
+    # made by the check hooks in prepare_study, before any output runs (or forks a worker)
+    assert bds_records._MEMO[("labs", "ITT")] is first
+    assert prepared(prep, "t_lab_ancova") is first
+    assert prepared(prep, "f_lab_mean") is first
+    assert first is prepare_block(prep.config, prep.data, "labs", "ITT")
     fewer = tiny_adlb([r for r in ALB if r[0] != "T-05"])
     other = prepare_study(tiny_lab_study(tmp_path / "b", adlb=fewer))
-    second = prepare_labs(ctx(other, "t_lab_summary"))
+    second = prepared(other, "t_lab_summary")
     assert second is not first
     assert len(second.records) == len(first.records) - 2
-    assert prepare_labs(ctx(prep, "t_lab_summary")) is not second
+    assert prepared(prep, "t_lab_summary") is not second
 
 
 # -- bad input ----------------------------------------------------------------------------------
@@ -323,10 +336,11 @@ def test_two_records_at_a_visit_is_a_clear_error(tmp_path):
     adlb = tiny_adlb(ALB + [("T-04", "Week 4", 40, 34)])
     study = tiny_lab_study(tmp_path, adlb=adlb)
     with pytest.raises(DataValidationError) as err:
-        run(study, "t_lab_summary")
+        prepare_study(study)  # what validate and report both run, before any statistic
     text = str(err.value)
     assert "adlb.csv: AVISIT [one-per-visit]" in text and "record_flag" in text
-    assert "USUBJID=T-04, PARAMCD=ALB, AVISIT='Week 4'" in text
+    assert "labs.multiple" in text
+    assert "USUBJID=T-04, PARAMCD='ALB', AVISIT='Week 4'" in text
 
 
 def test_record_flag_selects_one(tmp_path):
@@ -343,7 +357,7 @@ def test_study_without_labs_table(tmp_path):
     text = study.read_text()
     start = text.index("[labs]")
     study.write_text(text[:start] + text[text.index("[[outputs]]", start) :])
-    with pytest.raises(ConfigError, match=r"labs: a lab output needs a \[labs\] table"):
+    with pytest.raises(ConfigError, match=r"options.bds: 'labs' is not a BDS block"):
         prepare_study(study)
 
 

@@ -1,4 +1,5 @@
-"""Laboratory shift tables: baseline reference-range category against the worst post-baseline one.
+"""Shift tables (laboratory values, vital signs, ECG): baseline reference-range category
+against the worst post-baseline one.
 
 Categories are LOW / NORMAL / HIGH relative to the reference range. They are read from an
 indicator variable (ANRIND/BNRIND) or derived from the value and the range limits
@@ -52,7 +53,7 @@ def indicator_category(indicator: pd.Series, mapping: dict[str, str]) -> pd.Seri
     """An indicator variable's values mapped to LOW/NORMAL/HIGH ('' for anything else)."""
     full = {LOW: LOW, NORMAL: NORMAL, HIGH: HIGH, "L": LOW, "N": NORMAL, "H": HIGH}
     full.update({k.upper(): v for k, v in mapping.items()})
-    # Each distinct value is read once (a lab dataset has millions of records, a few codes).
+    # Each distinct value is read once (a BDS dataset has millions of records, a few codes).
     codes, distinct = pd.factorize(indicator)
     text = pd.Series(distinct, dtype=object).fillna("").astype(str).str.strip().str.upper()
     category = np.array([full.get(v, "") for v in text] + [full.get("", "")], dtype=object)
@@ -71,16 +72,19 @@ def worst_category(categories: pd.Series) -> str:
 
 
 def subject_shifts(baseline: pd.DataFrame, post: pd.DataFrame) -> pd.DataFrame:
-    """One row per subject and parameter with a categorised post-baseline value.
+    """One row per subject and parameter (and timepoint) with a categorised post-baseline value.
 
-    ``baseline`` and ``post`` hold ``USUBJID``, ``PARAMCD`` and ``CAT``. Returns ``USUBJID``,
-    ``PARAMCD``, ``BASE_CAT`` (MISSING without a categorised baseline) and ``WORST``.
+    ``baseline`` and ``post`` hold ``USUBJID``, ``PARAMCD``, ``CAT`` and optionally
+    ``TIMEPOINT`` (a parameter measured at several timepoints, e.g. ATPT: one shift each).
+    Returns ``USUBJID``, ``PARAMCD``, ``TIMEPOINT`` ("" without), ``BASE_CAT`` (MISSING
+    without a categorised baseline) and ``WORST``.
     """
-    keys = ["USUBJID", "PARAMCD"]
+    baseline, post = _with_timepoint(baseline), _with_timepoint(post)
+    keys = ["USUBJID", "PARAMCD", "TIMEPOINT"]
     cat = post["CAT"].to_numpy()
     use = cat != ""
     if not use.any():
-        return pd.DataFrame(columns=["USUBJID", "PARAMCD", "BASE_CAT", "WORST"])
+        return pd.DataFrame(columns=[*keys, "BASE_CAT", "WORST"])
     # worst_category of every subject and parameter at once: which categories each has.
     cat = cat[use]
     seen = (
@@ -105,15 +109,19 @@ def subject_shifts(baseline: pd.DataFrame, post: pd.DataFrame) -> pd.DataFrame:
     out = worst.merge(base.drop_duplicates(keys), on=keys, how="left")
     out = out.rename(columns={"CAT": "BASE_CAT"})
     out["BASE_CAT"] = out["BASE_CAT"].fillna(MISSING)
-    return out[["USUBJID", "PARAMCD", "BASE_CAT", "WORST"]]
+    return out[[*keys, "BASE_CAT", "WORST"]]
 
 
-def ard_lab_shift(
+def _with_timepoint(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame if "TIMEPOINT" in frame.columns else frame.assign(TIMEPOINT="")
+
+
+def ard_bds_shift(
     shifts: pd.DataFrame,
     subjects: pd.DataFrame,
     arm: str,
     arms: Sequence[str],
-    params: Sequence[str],
+    params: Sequence[str | tuple[str, str]],
     group_var: str,
 ) -> pd.DataFrame:
     """Shift counts: baseline category by worst post-baseline category, per parameter and arm.
@@ -122,11 +130,13 @@ def ard_lab_shift(
     ----------
     shifts : :func:`subject_shifts` rows (one per subject and parameter).
     subjects : ADSL rows of the population (safety), arm in ``arm``; defines ``N``.
-    params : PARAMCDs in display order (a parameter without data still gets zero rows).
+    params : PARAMCDs in display order (a parameter without data still gets zero rows), or
+        (PARAMCD, timepoint) pairs for parameters measured at several timepoints.
 
     Returns
     -------
-    ARD rows, ``param`` = PARAMCD. ``N`` per arm (population, ``param=""``). Per parameter and
+    ARD rows, ``param`` = PARAMCD, ``timepoint`` = the timepoint ("" without). ``N`` per arm
+    (population, ``param=""``). Per parameter and
     arm: ``variable="WORST"``, ``variable_level=""``: ``n`` evaluable subjects (at least one
     categorised post-baseline value), the denominator of every percentage of that parameter and
     arm; ``variable="WORST"``, level = worst category: ``n``, ``pct``; ``variable="BNRIND"``,
@@ -139,14 +149,15 @@ def ard_lab_shift(
     """
     rows: list[dict] = []
 
-    def add(level, variable, stat_name, stat, variable_level="", param=""):
+    def add(level, variable, stat_name, stat, variable_level="", key=("", "")):
         rows.append(
             dict(
                 group_var=group_var,
                 group_level=level,
                 variable=variable,
                 variable_level=variable_level,
-                param=param,
+                param=key[0],
+                timepoint=key[1],
                 stat_name=stat_name,
                 stat=stat,
                 method="count",
@@ -158,45 +169,52 @@ def ard_lab_shift(
     # Counts of every (parameter, arm, baseline, worst) combination in one pass; the margins
     # (evaluable subjects, worst and baseline totals) are sums of these cells.
     arm_of = subjects.set_index("USUBJID")[arm].astype(object)
+    shifts = _with_timepoint(shifts)
     cells = (
         pd.DataFrame(
             {
-                "PARAMCD": shifts["PARAMCD"].astype(object).to_numpy(),
+                "KEY": list(
+                    zip(
+                        shifts["PARAMCD"].astype(object).to_numpy(),
+                        shifts["TIMEPOINT"].astype(object).to_numpy(),
+                        strict=True,
+                    )
+                ),
                 "ARM": shifts["USUBJID"].map(arm_of).astype(object).to_numpy(),
                 "BASE_CAT": shifts["BASE_CAT"].astype(object).to_numpy(),
                 "WORST": shifts["WORST"].astype(object).to_numpy(),
             }
         )
-        .groupby(["PARAMCD", "ARM", "BASE_CAT", "WORST"], dropna=False)
+        .groupby(["KEY", "ARM", "BASE_CAT", "WORST"], dropna=False)
         .size()
     )
     n_eval: dict = {}
     n_worst: dict = {}
     n_base: dict = {}
     n_shift: dict = {}
-    for (param, level, b, w), k in cells.items():
-        n_eval[param, level] = n_eval.get((param, level), 0) + k
-        n_worst[param, level, w] = n_worst.get((param, level, w), 0) + k
-        n_base[param, level, b] = n_base.get((param, level, b), 0) + k
-        n_shift[param, level, b, w] = k
-    for param in params:
+    for (key, level, b, w), k in cells.items():
+        n_eval[key, level] = n_eval.get((key, level), 0) + k
+        n_worst[key, level, w] = n_worst.get((key, level, w), 0) + k
+        n_base[key, level, b] = n_base.get((key, level, b), 0) + k
+        n_shift[key, level, b, w] = k
+    for key in (p if isinstance(p, tuple) else (p, "") for p in params):
         for level in arms:
-            n = float(n_eval.get((param, level), 0))
-            add(level, "WORST", "n", n, param=param)
+            n = float(n_eval.get((key, level), 0))
+            add(level, "WORST", "n", n, key=key)
 
             def pct(k: float, n: float = n) -> float:
                 return 100.0 * k / n if n else float("nan")
 
             for w in WORST_LEVELS:
-                k = float(n_worst.get((param, level, w), 0))
-                add(level, "WORST", "n", k, w, param)
-                add(level, "WORST", "pct", pct(k), w, param)
+                k = float(n_worst.get((key, level, w), 0))
+                add(level, "WORST", "n", k, w, key)
+                add(level, "WORST", "pct", pct(k), w, key)
             for b in BASELINE_LEVELS:
-                k = float(n_base.get((param, level, b), 0))
-                add(level, "BNRIND", "n", k, b, param)
-                add(level, "BNRIND", "pct", pct(k), b, param)
+                k = float(n_base.get((key, level, b), 0))
+                add(level, "BNRIND", "n", k, b, key)
+                add(level, "BNRIND", "pct", pct(k), b, key)
                 for w in WORST_LEVELS:
-                    k = float(n_shift.get((param, level, b, w), 0))
-                    add(level, "SHIFT", "n", k, f"{b}/{w}", param)
-                    add(level, "SHIFT", "pct", pct(k), f"{b}/{w}", param)
+                    k = float(n_shift.get((key, level, b, w), 0))
+                    add(level, "SHIFT", "n", k, f"{b}/{w}", key)
+                    add(level, "SHIFT", "pct", pct(k), f"{b}/{w}", key)
     return ard_frame(rows)

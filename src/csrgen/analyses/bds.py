@@ -1,5 +1,6 @@
-"""Laboratory parameters by visit: descriptive statistics, ANCOVA of the change from baseline,
-a Wilcoxon rank-sum sensitivity test, and mean change with its confidence interval.
+"""BDS parameters by visit (laboratory values, vital signs, ECG, scores): descriptive
+statistics, ANCOVA of the change from baseline, a Wilcoxon rank-sum sensitivity test, and mean
+change with its confidence interval.
 
 Every function takes ``records``: one row per subject, parameter and visit (BDS records already
 restricted to the analysis population and the records to analyse), with the columns ``PARAMCD``,
@@ -34,7 +35,7 @@ ANCOVA, WILCOXON = "ANCOVA", "WILCOXON"
 _KEYS = ["PARAMCD", "AVISIT"]
 
 
-def ard_lab_population(
+def ard_bds_population(
     subjects: pd.DataFrame, arm: str, arms: Sequence[str], group_var: str
 ) -> pd.DataFrame:
     """Population size ``N`` per arm (``variable=""``): the denominators of the table headers.
@@ -54,7 +55,7 @@ def ard_lab_population(
     )
 
 
-def ard_lab_summary(
+def ard_bds_summary(
     records: pd.DataFrame,
     arm: str,
     arms: Sequence[str],
@@ -86,7 +87,8 @@ def ard_lab_summary(
 
     References
     ----------
-    SAS PROC MEANS (QNTLDEF=5); ICH E3 section 12.5 (laboratory values over time).
+    SAS PROC MEANS (QNTLDEF=5); ICH E3 sections 12.4-12.5 (laboratory values, vital signs
+    and other safety observations over time).
     """
     post = [v for v in visits if v != baseline_visit]
     return concat_ard(
@@ -113,7 +115,7 @@ def _cells(
     slowest, arm fastest), or -1 for a record outside ``params`` x ``visits`` x ``arms``.
 
     With ``arm=None`` the cells are (parameter, visit). Records whose PARAMCD/AVISIT/arm are
-    already categoricals of these levels (as :func:`~csrgen.outputs.lab_common.prepare_labs`
+    already categoricals of these levels (as :func:`~csrgen.outputs.bds_records.prepare_block`
     makes them) are coded without hashing a string per record.
     """
     p = _codes(records["PARAMCD"], params)
@@ -201,7 +203,7 @@ def _long(
     return normalise(long)
 
 
-def ard_lab_mean_ci(
+def ard_bds_mean_ci(
     records: pd.DataFrame,
     arm: str,
     arms: Sequence[str],
@@ -244,7 +246,7 @@ def ard_lab_mean_ci(
     return _long(out, arm, group_var, variable="CHG", method="t")
 
 
-def ard_lab_ancova(
+def ard_bds_ancova(
     records: pd.DataFrame,
     arm: str,
     arms: Sequence[str],
@@ -426,7 +428,7 @@ def data_decimals(values: pd.Series | np.ndarray, max_decimals: int = 3) -> int:
     """Decimals of the raw data: the fewest (up to ``max_decimals``) that represent every
     non-missing value, allowing for binary floating-point noise (``8.549999999999999``).
 
-    Sets the printed precision of a lab parameter when the study file gives none (mean and
+    Sets the printed precision of a BDS parameter when the study file gives none (mean and
     median one more decimal, SD two more, min/max as the data).
     """
     x = np.asarray(values, dtype=float)

@@ -1,8 +1,9 @@
-"""Table <number>.k Laboratory values and change from baseline by visit, one block per parameter.
+"""Table <number>.k Values and change from baseline by visit, one block per parameter (and
+timepoint), for any BDS dataset (laboratory values, vital signs, ECG, scores).
 
-pre-processing: :func:`csrgen.outputs.lab_common.prepare_labs` (population, arm, parameters,
-visits, records).
-analysis: :func:`csrgen.analyses.labs.ard_lab_summary` (n, mean, SD, median, Q1, Q3, min, max
+pre-processing: :func:`csrgen.outputs.bds_common.prepare` (population, arm, parameters, the
+study file's baseline, analysis-flag, derived-record, visit and several-records rules).
+analysis: :func:`csrgen.analyses.bds.ard_bds_summary` (n, mean, SD, median, Q1, Q3, min, max
 of AVAL and CHG by parameter, visit and arm) and the population N per arm.
 build: one table per parameter (``<number>.1``, ``<number>.2``, ... with the parameter in the
 title): visits as row groups, one statistic per row beneath (so that no value can print beside
@@ -15,77 +16,85 @@ from __future__ import annotations
 import pandas as pd
 
 from csrgen import formatting as fmt
-from csrgen.analyses.labs import ard_lab_population, ard_lab_summary
+from csrgen.analyses.bds import ard_bds_population, ard_bds_summary
 from csrgen.ard import ArdIndex, concat_ard
 from csrgen.datasets import ARM
 from csrgen.document.model import Column, Row, Spanner, Table
-from csrgen.outputs import lab_common as lc
-from csrgen.outputs.base import OptionsModel, OutputContext, header_n, population_n
+from csrgen.outputs import bds_common as bc
+from csrgen.outputs.base import OutputContext, header_n, population_n
 
 #: (row label, statistics it prints) in display order, under each visit.
 STAT_ROWS = ("n", "Mean (SD)", "Median", "Q1, Q3", "Min, Max")
 
 
-class Options(OptionsModel):
+class Options(bc.BdsOptions):
     #: Landscape pages; default: landscape when the study has more than two arms.
     landscape: bool | None = None
 
 
-shares = lc.lab_shares
+# (no shares: the block is prepared by the check hooks before the workers fork)
+check = bc.check
+prepare = bc.prepare
 
 
 def requires(config, spec, options: Options) -> dict[str, set[str]]:
-    return lc.lab_requires(config)
+    return bc.bds_requires(config, spec, options)
 
 
-def prepare(ctx: OutputContext) -> lc.LabData:
-    return lc.prepare_labs(ctx)
-
-
-def analyze(ctx: OutputContext, lab: lc.LabData) -> pd.DataFrame:
-    labs = lc.lab_settings(ctx.config)
-    return concat_ard(
-        [
-            ard_lab_population(lab.subjects, ARM, ctx.arms, lab.group_var),
-            ard_lab_summary(
-                lab.records,
+def analyze(ctx: OutputContext, prep: bc.BdsPrepared) -> pd.DataFrame:
+    data = prep.data
+    parts = [ard_bds_population(data.subjects, ARM, ctx.arms, data.group_var)]
+    for group, params in prep.groups():
+        parts.append(
+            ard_bds_summary(
+                data.records,
                 arm=ARM,
                 arms=ctx.arms,
-                params=lab.params,
-                visits=lab.visits,
-                group_var=lab.group_var,
-                baseline_visit=labs.baseline_visit,
-            ),
-        ]
-    )
+                params=params,
+                visits=group.visits,
+                group_var=data.group_var,
+                baseline_visit=group.baseline,
+            )
+        )
+    return concat_ard(parts)
 
 
-def decimals(ctx: OutputContext, lab: lc.LabData) -> dict[str, int]:
+def decimals(ctx: OutputContext, prep: bc.BdsPrepared) -> dict[str, int]:
     """Each parameter's data decimals (the study file's, else what its data show)."""
-    return lab.decimals
+    return prep.data.decimals
 
 
-def build(ctx: OutputContext, lab: lc.LabData, ard: pd.DataFrame) -> list[Table]:
-    if lab.empty:
+def build(ctx: OutputContext, prep: bc.BdsPrepared, ard: pd.DataFrame) -> list[Table]:
+    if prep.empty:
         return [ctx.null()]
+    data = prep.data
     ix = ArdIndex(ard)
     population = ctx.population_line(population_n(ix, ctx))
     blocks = []
-    for k, param in enumerate(lab.params, start=1):
-        label = lab.labels[param]
-        if not lab.has_data(param):
-            blocks.append(lc.null_block(ctx, param, k, label, population))
+    for k, (param, tp) in enumerate(prep.blocks, start=1):
+        label = data.block_label(param, tp)
+        anchor = bc.block_anchor(ctx, param, tp)
+        if not data.has_data(param, tp):
+            blocks.append(bc.null_block(ctx, anchor, k, label, population))
         else:
-            blocks.append(_table(ctx, lab, ix, param, k, population))
+            blocks.append(_table(ctx, data, ix, param, tp, k, population))
     return blocks
 
 
 def _table(
-    ctx: OutputContext, lab: lc.LabData, ix: ArdIndex, param: str, k: int, population: str
+    ctx: OutputContext,
+    data: bc.BdsData,
+    ix: ArdIndex,
+    param: str,
+    tp: str,
+    k: int,
+    population: str,
 ) -> Table:
     opts: Options = ctx.options
     arms = ctx.arms
-    columns = [Column(lab.labels[param], align="left", width=2.0, key="stub")]
+    group = data.group(tp)
+    stub = data.block_label(param, tp, sep="\n")
+    columns = [Column(stub, align="left", width=2.0, key="stub")]
     for part in ("AVAL", "CHG"):
         columns += [Column(header_n(ix, a), align="center", key=f"{part}:{a}") for a in arms]
     spanners = (
@@ -93,25 +102,25 @@ def _table(
         Spanner("Change from baseline", len(arms) + 1, 2 * len(arms)),
     )
     rows: list[Row] = []
-    for visit in lab.visits:
-        value = _statistic_texts(ix, param, visit, "AVAL", arms)
+    for name, key in zip(data.visits, group.visits, strict=True):
+        value = _statistic_texts(ix, param, key, "AVAL", arms)
         change = (
-            _statistic_texts(ix, param, visit, "CHG", arms)
-            if visit in lab.post_visits
+            _statistic_texts(ix, param, key, "CHG", arms)
+            if key != group.baseline
             else [[""] * len(STAT_ROWS)] * len(arms)
         )
-        rows += lc.visit_rows(visit, STAT_ROWS, value + change)
+        rows += bc.visit_rows(name, STAT_ROWS, value + change)
     landscape = opts.landscape if opts.landscape is not None else len(arms) > 2
     return Table(
-        id=lc.block_id(ctx.spec.id, param),
-        number=lc.block_number(ctx.spec.number, k),
-        title=lc.block_title(ctx.spec.title, lab.labels[param]),
+        id=bc.block_anchor(ctx, param, tp),
+        number=bc.block_number(ctx.spec.number, k),
+        title=bc.block_title(ctx.spec.title, data.block_label(param, tp)),
         population=population,
         columns=tuple(columns),
         rows=tuple(rows),
         spanners=spanners,
-        footnotes=tuple(_footnotes(ctx, rows)),
-        source=ctx.source_line(["adsl", lc.lab_settings(ctx.config).dataset]),
+        footnotes=tuple(_footnotes(ctx, data, rows)),
+        source=ctx.source_line(["adsl", data.settings.dataset]),
         landscape=landscape,
     )
 
@@ -138,20 +147,19 @@ def _statistic_texts(
     return out
 
 
-def _footnotes(ctx: OutputContext, rows: list[Row]) -> list[str]:
-    labs = lc.lab_settings(ctx.config)
+def _footnotes(ctx: OutputContext, data: bc.BdsData, rows: list[Row]) -> list[str]:
     notes = list(ctx.spec.footnotes)
     notes.append(
         "N = number of subjects in the population; n = number of subjects with a value at the "
         "visit (missing values are not imputed). Change from baseline = value at the visit minus "
-        f"the baseline value ({labs.baseline_visit}), as in the analysis dataset."
+        "the baseline value, as in the analysis dataset (CHG)."
     )
     notes.append(
         "SD = standard deviation; Q1, Q3 = first and third quartiles (SAS definition 5); "
         "Min, Max = minimum, maximum. Mean, median and quartiles are shown with one decimal more "
         "than the data, SD with two more."
     )
-    notes.append(lc.records_note(labs))
-    if lc.any_ne(rows):
-        notes.append(lc.NE_NOTE)
+    notes.append(bc.records_note(data))
+    if bc.any_ne(rows):
+        notes.append(bc.NE_NOTE)
     return notes

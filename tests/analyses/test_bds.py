@@ -1,4 +1,4 @@
-"""ard_lab_* on tiny frames: descriptive statistics by hand (quartiles by SAS definition 5),
+"""ard_bds_* on tiny frames: descriptive statistics by hand (quartiles by SAS definition 5),
 ANCOVA by hand from the within-arm sums of squares and against statsmodels' formula API,
 Wilcoxon rank-sum by the normal approximation by hand and against scipy, and the edge cases
 (one subject at a visit, an arm without subjects, a parameter without data)."""
@@ -11,11 +11,11 @@ import pytest
 from scipy import stats
 
 from csrgen.analyses.baseline import quantile_sas
-from csrgen.analyses.labs import (
-    ard_lab_ancova,
-    ard_lab_mean_ci,
-    ard_lab_population,
-    ard_lab_summary,
+from csrgen.analyses.bds import (
+    ard_bds_ancova,
+    ard_bds_mean_ci,
+    ard_bds_population,
+    ard_bds_summary,
     data_decimals,
 )
 from csrgen.ard import check_ard, stat_lookup
@@ -79,7 +79,7 @@ def s(ard, arm, name, variable, visit, param="ALB", variable_level=""):
 # -- descriptive statistics ------------------------------------------------------------------
 @pytest.fixture
 def summary(alb):
-    return ard_lab_summary(alb, "ARM", ARMS, ["ALB", "TBIL"], VISITS, group_var="TRT01P")
+    return ard_bds_summary(alb, "ARM", ARMS, ["ALB", "TBIL"], VISITS, group_var="TRT01P")
 
 
 def test_summary_shape(summary):
@@ -150,7 +150,7 @@ def test_quartiles_equal_quantile_sas_in_every_cell():
     rows.append(("N1", "Drug", "ALB", "V0", np.nan, 1.0))
     data = records(rows)
     visits = sorted(set(data["AVISIT"]))
-    ard = ard_lab_summary(data, "ARM", ARMS, ["ALB"], visits, "TRT01P", baseline_visit="none")
+    ard = ard_bds_summary(data, "ARM", ARMS, ["ALB"], visits, "TRT01P", baseline_visit="none")
     for (arm, visit), group in data.groupby(["ARM", "AVISIT"]):
         values = group["AVAL"].to_numpy()
         for name, prob in (("q1", 0.25), ("q3", 0.75)):
@@ -160,13 +160,13 @@ def test_quartiles_equal_quantile_sas_in_every_cell():
 
 def test_population_n():
     subjects = pd.DataFrame({"ARM": ["Drug", "Drug", "Placebo"]})
-    ard = ard_lab_population(subjects, "ARM", ["Placebo", "Drug", "Other"], "TRT01P")
+    ard = ard_bds_population(subjects, "ARM", ["Placebo", "Drug", "Other"], "TRT01P")
     assert list(ard["stat"]) == [1, 2, 0] and set(ard["stat_name"]) == {"N"}
 
 
 # -- confidence interval of the mean change ----------------------------------------------------
 def test_mean_ci_by_hand(alb):
-    ard = ard_lab_mean_ci(alb, "ARM", ARMS, ["ALB"], VISITS[1:], "TRT01P")
+    ard = ard_bds_mean_ci(alb, "ARM", ARMS, ["ALB"], VISITS[1:], "TRT01P")
     assert check_ard(ard) == []
     half = stats.t.ppf(0.975, 3) * math.sqrt(5 / 3) / 2  # t(0.975; 3) * SD / sqrt(4)
     assert s(ard, "Placebo", "lcl", "CHG", "Week 4") == pytest.approx(1.5 - half)
@@ -201,7 +201,7 @@ def a(ard, arm, name, level="ANCOVA", param="X", visit="Week 4"):
 
 
 def test_ancova_by_hand(ancova_data):
-    ard = ard_lab_ancova(ancova_data, "ARM", ARMS, "Placebo", ["X"], ["Week 4"], "TRT01P")
+    ard = ard_bds_ancova(ancova_data, "ARM", ARMS, "Placebo", ["X"], ["Week 4"], "TRT01P")
     assert check_ard(ard) == []
     assert a(ard, "Placebo", "lsmean") == pytest.approx(7.75, abs=1e-12)
     assert a(ard, "Drug", "lsmean") == pytest.approx(3.25, abs=1e-12)
@@ -240,7 +240,7 @@ def test_ancova_against_statsmodels_three_arms():
             )
             rows.append((f"{arm}{i}", arm, "X", "Week 4", base + chg, base))
     data = records(rows)
-    ard = ard_lab_ancova(data, "ARM", arms, "Placebo", ["X"], ["Week 4"], "TRT01P", level=0.9)
+    ard = ard_bds_ancova(data, "ARM", arms, "Placebo", ["X"], ["Week 4"], "TRT01P", level=0.9)
     fit = smf.ols("CHG ~ C(ARM, Treatment('Placebo')) + BASE", data=data).fit()
     ci = fit.conf_int(alpha=0.1)
     for arm in ("Low", "High"):
@@ -258,7 +258,7 @@ def test_ancova_against_statsmodels_three_arms():
 
 
 def test_ancova_not_estimable(alb):
-    ard = ard_lab_ancova(alb, "ARM", ARMS, "Placebo", ["ALB", "TBIL"], VISITS[1:], "TRT01P")
+    ard = ard_bds_ancova(alb, "ARM", ARMS, "Placebo", ["ALB", "TBIL"], VISITS[1:], "TRT01P")
     assert check_ard(ard) == []
     # week 8: one subject per arm, 2 observations for 3 coefficients -> nothing estimable
     assert a(ard, "Drug", "n", param="ALB", visit="Week 8") == 1
@@ -278,7 +278,7 @@ def test_reference_missing_keeps_ls_means(ancova_data):
         [ancova_data, ancova_data.assign(ARM="Other", USUBJID=ancova_data["USUBJID"] + "o")]
     )
     data = data[data["ARM"] != "Placebo"]
-    ard = ard_lab_ancova(
+    ard = ard_bds_ancova(
         data, "ARM", ["Placebo", "Drug", "Other"], "Placebo", ["X"], ["Week 4"], "TRT01P"
     )
     assert not math.isnan(a(ard, "Drug", "lsmean"))
@@ -287,7 +287,7 @@ def test_reference_missing_keeps_ls_means(ancova_data):
 
 # -- Wilcoxon rank-sum --------------------------------------------------------------------------
 def test_wilcoxon_by_hand_and_against_scipy(ancova_data):
-    ard = ard_lab_ancova(ancova_data, "ARM", ARMS, "Placebo", ["X"], ["Week 4"], "TRT01P")
+    ard = ard_bds_ancova(ancova_data, "ARM", ARMS, "Placebo", ["X"], ["Week 4"], "TRT01P")
     # Drug 5, 6, 10 vs Placebo 2, 3, 7: U(Drug) = 2 + 2 + 3 = 7 of 9 pairs won; no ties.
     # mu = 4.5, sigma = sqrt(3*3*7/12); z = (|7 - 4.5| - 0.5) / sigma with continuity correction.
     z = (abs(7 - 4.5) - 0.5) / math.sqrt(9 * 7 / 12)
@@ -298,7 +298,7 @@ def test_wilcoxon_by_hand_and_against_scipy(ancova_data):
 
 
 def test_wilcoxon_with_ties_against_scipy(alb):
-    ard = ard_lab_ancova(alb, "ARM", ARMS, "Placebo", ["ALB"], ["Week 4"], "TRT01P")
+    ard = ard_bds_ancova(alb, "ARM", ARMS, "Placebo", ["ALB"], ["Week 4"], "TRT01P")
     drug = [4, 5, 6]
     placebo = [2, 1, 3, 0]
     ref = stats.mannwhitneyu(drug, placebo, method="asymptotic", use_continuity=True)
@@ -309,13 +309,13 @@ def test_wilcoxon_with_ties_against_scipy(alb):
 def test_all_tied_is_not_estimable():
     # No variance of the rank sum: R's wilcox.test gives NA; scipy would say p = 1.
     data = records([("A", "Placebo", "X", "W", 1, 0), ("B", "Drug", "X", "W", 1, 0)])
-    ard = ard_lab_ancova(data, "ARM", ARMS, "Placebo", ["X"], ["W"], "TRT01P")
+    ard = ard_bds_ancova(data, "ARM", ARMS, "Placebo", ["X"], ["W"], "TRT01P")
     assert math.isnan(a(ard, "Drug", "p_value", "WILCOXON", visit="W"))
 
 
 def test_records_without_baseline_are_left_out(ancova_data):
     extra = records([("P9", "Placebo", "X", "Week 4", 50, np.nan)])
-    ard = ard_lab_ancova(
+    ard = ard_bds_ancova(
         pd.concat([ancova_data, extra]), "ARM", ARMS, "Placebo", ["X"], ["Week 4"], "TRT01P"
     )
     assert a(ard, "Placebo", "n") == 3 and a(ard, "Drug", "diff") == pytest.approx(-4.5)

@@ -1,7 +1,8 @@
-"""Figure <number>.k Mean change from baseline (95% CI) over visits by arm, one per parameter.
+"""Figure <number>.k Mean change from baseline (95% CI) over visits by arm, one per parameter
+(and timepoint), for any BDS dataset.
 
-pre-processing: :func:`csrgen.outputs.lab_common.prepare_labs`.
-analysis: :func:`csrgen.analyses.labs.ard_lab_mean_ci` (n, mean, t-based CI of CHG by visit and
+pre-processing: :func:`csrgen.outputs.bds_common.prepare`.
+analysis: :func:`csrgen.analyses.bds.ard_bds_mean_ci` (n, mean, t-based CI of CHG by visit and
 arm) and the population N per arm.
 build: one figure per parameter: points and error bars per arm (offset sideways so that bars
 do not hide each other), a zero line, and the number of subjects per visit and arm beneath.
@@ -18,12 +19,12 @@ import pandas as pd
 from pydantic import Field
 
 from csrgen import formatting as fmt
-from csrgen.analyses.labs import ard_lab_mean_ci, ard_lab_population, data_decimals
+from csrgen.analyses.bds import ard_bds_mean_ci, ard_bds_population, data_decimals
 from csrgen.ard import ArdIndex, concat_ard
 from csrgen.datasets import ARM
 from csrgen.document.model import Figure
-from csrgen.outputs import lab_common as lc
-from csrgen.outputs.base import OptionsModel, OutputContext, population_n
+from csrgen.outputs import bds_common as bc
+from csrgen.outputs.base import OutputContext, population_n
 from csrgen.outputs.plotting import ARM_COLOURS, ARM_LINESTYLES, new_figure, render, style
 
 #: Horizontal offset between arms, in visit spacings.
@@ -31,7 +32,7 @@ DODGE = 0.09
 MARKERS = "os^Dv<"
 
 
-class Options(OptionsModel):
+class Options(bc.BdsOptions):
     level: float = Field(default=0.95, gt=0.5, lt=1.0)
     width_in: float = Field(default=7.0, gt=2, le=11)
     height_in: float = Field(default=4.4, gt=2, le=8)
@@ -48,48 +49,48 @@ class Options(OptionsModel):
     x_label: str = ""
 
 
-shares = lc.lab_shares
+# (no shares: the block is prepared by the check hooks before the workers fork)
+check = bc.check
+prepare = bc.prepare
 
 
 def requires(config, spec, options: Options) -> dict[str, set[str]]:
-    return lc.lab_requires(config)
+    return bc.bds_requires(config, spec, options)
 
 
-def prepare(ctx: OutputContext) -> lc.LabData:
-    return lc.prepare_labs(ctx)
-
-
-def analyze(ctx: OutputContext, lab: lc.LabData) -> pd.DataFrame:
-    return concat_ard(
-        [
-            ard_lab_population(lab.subjects, ARM, ctx.arms, lab.group_var),
-            ard_lab_mean_ci(
-                lab.records,
+def analyze(ctx: OutputContext, prep: bc.BdsPrepared) -> pd.DataFrame:
+    data = prep.data
+    parts = [ard_bds_population(data.subjects, ARM, ctx.arms, data.group_var)]
+    for group, params in prep.groups():
+        parts.append(
+            ard_bds_mean_ci(
+                data.records,
                 arm=ARM,
                 arms=ctx.arms,
-                params=lab.params,
-                visits=lab.post_visits,
-                group_var=lab.group_var,
+                params=params,
+                visits=group.post_visits,
+                group_var=data.group_var,
                 level=ctx.options.level,
-            ),
-        ]
-    )
+            )
+        )
+    return concat_ard(parts)
 
 
-def build(ctx: OutputContext, lab: lc.LabData, ard: pd.DataFrame) -> list[Figure]:
-    if lab.empty or not lab.post_visits:
+def build(ctx: OutputContext, prep: bc.BdsPrepared, ard: pd.DataFrame) -> list[Figure]:
+    data = prep.data
+    if prep.empty or len(data.visits) < 2:
         return [_null(ctx, ctx.spec.id, ctx.spec.number, ctx.spec.title, ctx.population_line(0))]
     ix = ArdIndex(ard)
     population = ctx.population_line(population_n(ix, ctx))
     blocks = []
-    for k, param in enumerate(lab.params, start=1):
-        fid = lc.block_id(ctx.spec.id, param)
-        number = lc.block_number(ctx.spec.number, k)
-        title = lc.block_title(ctx.spec.title, lab.labels[param])
-        if not lab.has_data(param):
+    for k, (param, tp) in enumerate(prep.blocks, start=1):
+        fid = bc.block_anchor(ctx, param, tp)
+        number = bc.block_number(ctx.spec.number, k)
+        title = bc.block_title(ctx.spec.title, data.block_label(param, tp))
+        if not data.has_data(param, tp):
             blocks.append(_null(ctx, fid, number, title, population))
         else:
-            blocks.append(_figure(ctx, lab, ix, param, fid, number, title, population))
+            blocks.append(_figure(ctx, data, ix, (param, tp), fid, number, title, population))
     return blocks
 
 
@@ -108,15 +109,17 @@ def _null(ctx: OutputContext, fid: str, number: str, title: str, population: str
     )
 
 
-def _figure(ctx, lab, ix: ArdIndex, param, fid, number, title, population) -> Figure:
+def _figure(ctx, data: bc.BdsData, ix: ArdIndex, block, fid, number, title, population) -> Figure:
     opts: Options = ctx.options
     arms = ctx.arms
-    visits = lab.post_visits
-    label = lab.labels[param]
+    param, tp = block
+    keys = dict(zip(data.visits[1:], data.group(tp).post_visits, strict=True))
+    visits = list(keys)
+    label = data.block_label(param, tp)
     level = f"{fmt.fmt_num(100 * opts.level, 0)}%"
 
     def s(a: str, name: str, visit: str) -> float:
-        return ix.value(name, group_level=a, variable="CHG", param=param, timepoint=visit)
+        return ix.value(name, group_level=a, variable="CHG", param=param, timepoint=keys[visit])
 
     with style():
         fig = new_figure(opts.width_in, opts.height_in)
@@ -124,10 +127,10 @@ def _figure(ctx, lab, ix: ArdIndex, param, fid, number, title, population) -> Fi
             ax, tab = fig.subplots(2, 1, sharex=True, height_ratios=[6, 0.3 * len(arms) + 0.6])
         else:
             ax, tab = fig.subplots(1, 1), None
-        pos = _positions(visits, lab.visit_numbers, set(opts.separate_visits), opts.x_axis)
+        pos = _positions(visits, data.visit_numbers, set(opts.separate_visits), opts.x_axis)
         _plot(ax, ctx, visits, pos, s, ix)
-        ax.set_ylabel(f"Mean change from baseline ({level} CI)\n{label}")
-        ax.set_xticks(pos, _tick_labels(visits, lab.visit_numbers, opts))
+        ax.set_ylabel(f"Mean change from baseline ({level} CI)\n{_wrap(label)}")
+        ax.set_xticks(pos, _tick_labels(visits, data.visit_numbers, opts))
         if opts.x_axis == "avisitn" and opts.x_label:
             ax.set_xlabel(opts.x_label)
         ax.tick_params(axis="x", labelbottom=True)
@@ -145,9 +148,14 @@ def _figure(ctx, lab, ix: ArdIndex, param, fid, number, title, population) -> Fi
         height_in=opts.height_in,
         alt=f"Mean change from baseline in {label} with {level} confidence intervals by visit, "
         f"for {', '.join(arms)}.",
-        footnotes=tuple(_footnotes(ctx, level)),
-        source=ctx.source_line(["adsl", lc.lab_settings(ctx.config).dataset]),
+        footnotes=tuple(_footnotes(ctx, data, level)),
+        source=ctx.source_line(["adsl", data.settings.dataset]),
     )
+
+
+def _wrap(label: str) -> str:
+    """An axis title that fits beside the plot (a long parameter and timepoint wraps)."""
+    return "\n".join(textwrap.wrap(label, 45)) or label
 
 
 def _positions(
@@ -248,8 +256,7 @@ def _n_table(tab, arms: list[str], visits: list[str], pos: list[float], s) -> No
             )
 
 
-def _footnotes(ctx: OutputContext, level: str) -> list[str]:
-    labs = lc.lab_settings(ctx.config)
+def _footnotes(ctx: OutputContext, data: bc.BdsData, level: str) -> list[str]:
     notes = list(ctx.spec.footnotes)
     notes.append(
         f"Points: mean change from baseline; bars: {level} confidence interval of the mean "
@@ -257,5 +264,5 @@ def _footnotes(ctx: OutputContext, level: str) -> list[str]:
         "sideways for legibility. n = subjects with a change from baseline at the visit; "
         "N = subjects in the population. Missing values are not imputed."
     )
-    notes.append(lc.records_note(labs))
+    notes.append(bc.records_note(data))
     return notes

@@ -1,8 +1,8 @@
 """Table <number>.k Change from baseline by visit: ANCOVA and Wilcoxon rank-sum test, one block
-per parameter.
+per parameter (and timepoint), for any BDS dataset.
 
-pre-processing: :func:`csrgen.outputs.lab_common.prepare_labs`.
-analysis: :func:`csrgen.analyses.labs.ard_lab_ancova` at each post-baseline visit (LS means,
+pre-processing: :func:`csrgen.outputs.bds_common.prepare`.
+analysis: :func:`csrgen.analyses.bds.ard_bds_ancova` at each post-baseline visit (LS means,
 difference of each arm from the reference with its confidence interval and p-value; Wilcoxon
 rank-sum p-value as sensitivity analysis) and the population N per arm.
 build: one table per parameter: visits as row groups, arms as columns.
@@ -14,15 +14,15 @@ import pandas as pd
 from pydantic import Field
 
 from csrgen import formatting as fmt
-from csrgen.analyses.labs import ANCOVA, WILCOXON, ard_lab_ancova, ard_lab_population
+from csrgen.analyses.bds import ANCOVA, WILCOXON, ard_bds_ancova, ard_bds_population
 from csrgen.ard import ArdIndex, concat_ard
 from csrgen.datasets import ARM
 from csrgen.document.model import Column, Row, Table
-from csrgen.outputs import lab_common as lc
-from csrgen.outputs.base import OptionsModel, OutputContext, header_n, population_n
+from csrgen.outputs import bds_common as bc
+from csrgen.outputs.base import OutputContext, header_n, population_n
 
 
-class Options(OptionsModel):
+class Options(bc.BdsOptions):
     #: Confidence level of the intervals of the differences.
     level: float = Field(default=0.95, gt=0.5, lt=1.0)
     #: Also show the Wilcoxon rank-sum test (sensitivity analysis).
@@ -30,66 +30,76 @@ class Options(OptionsModel):
     landscape: bool = False
 
 
-shares = lc.lab_shares
+# (no shares: the block is prepared by the check hooks before the workers fork)
+check = bc.check
+prepare = bc.prepare
 
 
 def requires(config, spec, options: Options) -> dict[str, set[str]]:
-    return lc.lab_requires(config)
+    return bc.bds_requires(config, spec, options)
 
 
-def prepare(ctx: OutputContext) -> lc.LabData:
-    return lc.prepare_labs(ctx)
-
-
-def analyze(ctx: OutputContext, lab: lc.LabData) -> pd.DataFrame:
+def analyze(ctx: OutputContext, prep: bc.BdsPrepared) -> pd.DataFrame:
     opts: Options = ctx.options
-    return concat_ard(
-        [
-            ard_lab_population(lab.subjects, ARM, ctx.arms, lab.group_var),
-            ard_lab_ancova(
-                lab.records,
+    data = prep.data
+    parts = [ard_bds_population(data.subjects, ARM, ctx.arms, data.group_var)]
+    for group, params in prep.groups():
+        parts.append(
+            ard_bds_ancova(
+                data.records,
                 arm=ARM,
                 arms=ctx.arms,
                 reference=ctx.config.arms.reference,
-                params=lab.params,
-                visits=lab.post_visits,
-                group_var=lab.group_var,
+                params=params,
+                visits=group.post_visits,
+                group_var=data.group_var,
                 level=opts.level,
                 wilcoxon=opts.wilcoxon,
-            ),
-        ]
-    )
+            )
+        )
+    return concat_ard(parts)
 
 
-def decimals(ctx: OutputContext, lab: lc.LabData) -> dict[str, int]:
+def decimals(ctx: OutputContext, prep: bc.BdsPrepared) -> dict[str, int]:
     """Each parameter's data decimals (LS means and differences print one more)."""
-    return lab.decimals
+    return prep.data.decimals
 
 
-def build(ctx: OutputContext, lab: lc.LabData, ard: pd.DataFrame) -> list[Table]:
-    if lab.empty or not lab.post_visits:
+def build(ctx: OutputContext, prep: bc.BdsPrepared, ard: pd.DataFrame) -> list[Table]:
+    data = prep.data
+    if prep.empty or len(data.visits) < 2:
         return [ctx.null()]
     ix = ArdIndex(ard)
     population = ctx.population_line(population_n(ix, ctx))
     blocks = []
-    for k, param in enumerate(lab.params, start=1):
-        if not lab.has_data(param):
-            blocks.append(lc.null_block(ctx, param, k, lab.labels[param], population))
+    for k, (param, tp) in enumerate(prep.blocks, start=1):
+        anchor = bc.block_anchor(ctx, param, tp)
+        if not data.has_data(param, tp):
+            label = data.block_label(param, tp)
+            blocks.append(bc.null_block(ctx, anchor, k, label, population))
         else:
-            blocks.append(_table(ctx, lab, ix, param, k, population))
+            blocks.append(_table(ctx, data, ix, param, tp, k, population))
     return blocks
 
 
 def _table(
-    ctx: OutputContext, lab: lc.LabData, ix: ArdIndex, param: str, k: int, population: str
+    ctx: OutputContext,
+    data: bc.BdsData,
+    ix: ArdIndex,
+    param: str,
+    tp: str,
+    k: int,
+    population: str,
 ) -> Table:
     opts: Options = ctx.options
     arms, ref = ctx.arms, ctx.config.arms.reference
-    columns = [Column(lab.labels[param], align="left", width=2.6, key="stub")]
+    label = data.block_label(param, tp)
+    stub = data.block_label(param, tp, sep="\n")
+    columns = [Column(stub, align="left", width=2.6, key="stub")]
     columns += [Column(header_n(ix, a), align="center", key=a) for a in arms]
     level = f"{fmt.fmt_num(100 * opts.level, 0)}%"
     rows: list[Row] = []
-    for visit in lab.post_visits:
+    for name, visit in zip(data.visits[1:], data.group(tp).post_visits, strict=True):
 
         def w(a: str, method: str = ANCOVA, visit: str = visit) -> dict:
             return dict(
@@ -117,23 +127,22 @@ def _table(
             )
         labels = [label for label, _ in lines]
         per_arm = [[texts[i] for _, texts in lines] for i in range(len(arms))]
-        rows += lc.visit_rows(visit, labels, per_arm)
+        rows += bc.visit_rows(name, labels, per_arm)
     return Table(
-        id=lc.block_id(ctx.spec.id, param),
-        number=lc.block_number(ctx.spec.number, k),
-        title=lc.block_title(ctx.spec.title, lab.labels[param]),
+        id=bc.block_anchor(ctx, param, tp),
+        number=bc.block_number(ctx.spec.number, k),
+        title=bc.block_title(ctx.spec.title, label),
         population=population,
         columns=tuple(columns),
         rows=tuple(rows),
-        footnotes=tuple(_footnotes(ctx, rows, level)),
-        source=ctx.source_line(["adsl", lc.lab_settings(ctx.config).dataset]),
+        footnotes=tuple(_footnotes(ctx, data, rows, level)),
+        source=ctx.source_line(["adsl", data.settings.dataset]),
         landscape=opts.landscape,
     )
 
 
-def _footnotes(ctx: OutputContext, rows: list[Row], level: str) -> list[str]:
+def _footnotes(ctx: OutputContext, data: bc.BdsData, rows: list[Row], level: str) -> list[str]:
     opts: Options = ctx.options
-    labs = lc.lab_settings(ctx.config)
     ref = ctx.config.arms.reference
     notes = list(ctx.spec.footnotes)
     notes.append(
@@ -155,7 +164,7 @@ def _footnotes(ctx: OutputContext, rows: list[Row], level: str) -> list[str]:
             f"{ref} (normal approximation with continuity correction), on the same subjects: a "
             "sensitivity analysis that does not assume normally distributed changes."
         )
-    notes.append(lc.records_note(labs))
-    if lc.any_ne(rows):
-        notes.append(lc.NE_NOTE)
+    notes.append(bc.records_note(data))
+    if bc.any_ne(rows):
+        notes.append(bc.NE_NOTE)
     return notes

@@ -1,11 +1,11 @@
-"""Lab shift categories, the worst-category rule and ard_lab_shift, checked by hand."""
+"""Lab shift categories, the worst-category rule and ard_bds_shift, checked by hand."""
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from csrgen.analyses.lab_shifts import (
-    ard_lab_shift,
+from csrgen.analyses.bds_shifts import (
+    ard_bds_shift,
     indicator_category,
     range_category,
     subject_shifts,
@@ -50,7 +50,7 @@ def test_worst_category_rule(categories, worst):
     assert worst_category(pd.Series(categories)) == worst
 
 
-def test_ard_lab_shift_by_hand():
+def test_ard_bds_shift_by_hand():
     subjects = pd.DataFrame({"USUBJID": ["P1", "P2", "P3", "D1", "D2"], "ARM": list("PPPDD")})
     base = pd.DataFrame(
         {
@@ -67,6 +67,7 @@ def test_ard_lab_shift_by_hand():
         }
     )
     shifts = subject_shifts(base, post).set_index("USUBJID")
+    assert (shifts.pop("TIMEPOINT") == "").all()  # no timepoints given
     # P3 has no baseline; D1 has no categorised post-baseline value (not evaluable);
     # D2's baseline is uncategorised -> MISSING.
     assert shifts.to_dict("index") == {
@@ -75,7 +76,7 @@ def test_ard_lab_shift_by_hand():
         "P2": {"PARAMCD": "ALB", "BASE_CAT": "NORMAL", "WORST": "LOW AND HIGH"},
         "P3": {"PARAMCD": "ALB", "BASE_CAT": "MISSING", "WORST": "NORMAL"},
     }
-    ard = ard_lab_shift(shifts.reset_index(), subjects, "ARM", ["P", "D"], ["ALB", "PTA"], "TRT01A")
+    ard = ard_bds_shift(shifts.reset_index(), subjects, "ARM", ["P", "D"], ["ALB", "PTA"], "TRT01A")
     assert check_ard(ard) == []
 
     def s(level, variable, name, vl="", param="ALB"):
