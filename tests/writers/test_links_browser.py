@@ -25,6 +25,12 @@ pytestmark = pytest.mark.render
 #: discontinuation listing holds (which rows: tests/document/test_links.py).
 MUST_LINK = ["t_ae_overview", "t_ae_soc_pt", "t_ae_sev", "t_ae_ser", "t_ae_rel", "t_deaths"]
 MAY_LINK = ["t_disp"]
+#: Shift tables link the counts whose worst category is abnormal (tests/document/test_links.py).
+SHIFT_TABLES = {
+    "seed": ["t_lab_shift"],
+    "pilot": ["t_lab_shift"],
+    "admiral": ["t_lb_chem_shift", "t_lb_hem_shift", "t_lb_uri_shift", "t_vs_shift"],
+}
 
 CHECK = """
 (() => {
@@ -104,7 +110,7 @@ def test_every_count_link_shows_exactly_its_records(name, tmp_path):
     ids = {b.id for b in iter_blocks(doc.sections) if getattr(b, "id", "")}
     must = [t for t in MUST_LINK if t in ids]  # the AE tables the study has
     assert {"t_ae_overview", "t_ae_soc_pt", "t_deaths"} <= set(must)
-    tables = must + MAY_LINK
+    tables = must + MAY_LINK + SHIFT_TABLES[name]
     check = CHECK % {"must": json.dumps(must), "tables": json.dumps(tables)}
     report = load_page(page, tmp_path / "chrome", {"check": check, "back": CLICK_BACK})
     assert report.errors == []
