@@ -69,9 +69,9 @@ def _linkable(shift: OutputContext, listing: OutputContext) -> bool:
 def shift_listing(shift: OutputContext) -> str:
     """The id of the study's abnormal-values listing the shift table's counts link to, or ""."""
     for spec in shift.config.outputs:
-        if spec.kind == "Listing" and canonical(spec.slug) == "l_bds_abn":
-            if _linkable(shift, _context(shift, spec)):
-                return spec.id
+        abnormal = spec.kind == "Listing" and canonical(spec.slug) == "l_bds_abn"
+        if abnormal and _linkable(shift, _context(shift, spec)):
+            return spec.id
     return ""
 
 
@@ -109,8 +109,10 @@ def listing_facts(listing: OutputContext, records: pd.DataFrame, rows: np.ndarra
             columns={"PARAMCD": PARAM, "TIMEPOINT": TIMEPOINT, "BASE_CAT": bcat_key(tid)}
         ).rename(columns={"WORST": wcat_key(tid)})
         keyed[TIMEPOINT] = keyed[TIMEPOINT].astype(str)
-        found = records[["USUBJID", PARAM, TIMEPOINT]].astype(str).merge(
-            keyed, on=["USUBJID", PARAM, TIMEPOINT], how="left"
+        found = (
+            records[["USUBJID", PARAM, TIMEPOINT]]
+            .astype(str)
+            .merge(keyed, on=["USUBJID", PARAM, TIMEPOINT], how="left")
         )
         for key in (bcat_key(tid), wcat_key(tid)):
             records[key] = found[key].fillna("").to_numpy()
