@@ -39,7 +39,8 @@ def _c(label: str, *names: str, width: float = 1.0, sep: str = "/") -> ListingCo
 
 #: CDISC ADaM ADCM names; a study file may replace the list (``TIMING`` is derived).
 DEFAULT_COLUMNS = [
-    _c("ATC class/\nPreferred name", "CMCLAS", "CMDECOD", width=2.2, sep="\n"),
+    _c("ATC class", "CMCLAS", width=1.4),
+    _c("Preferred name", "CMDECOD", width=1.2),
     _c("Reported name", "CMTRT", width=1.3),
     _c("Indication", "CMINDC", width=1.4),
     _c("Dose, unit, frequency, route", "CMDOSE", "CMDOSU", "CMDOSFRQ", "CMROUTE", sep=" "),

@@ -34,7 +34,8 @@ def _c(label: str, *names: str, width: float = 1.0, sep: str = "/") -> ListingCo
 #: CDISC ADaM ADDV names (importance in DVSCAT); a study file may replace the list.
 DEFAULT_COLUMNS = [
     _c("Importance", "DVSCAT", width=0.8),
-    _c("Category/\nCoded term", "DVCAT", "DVDECOD", width=2.2, sep="\n"),
+    _c("Category", "DVCAT", width=1.2),
+    _c("Coded term", "DVDECOD", width=1.3),
     _c("Deviation", "DVTERM", width=2.2),
     _c("Visit", "AVISIT", width=0.8),
     _c("Date", "ASTDT", width=1.0),

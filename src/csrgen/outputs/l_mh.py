@@ -33,7 +33,8 @@ def _c(label: str, *names: str, width: float = 1.0, sep: str = "/") -> ListingCo
 #: CDISC ADaM ADMH names; a study file may replace the list.
 DEFAULT_COLUMNS = [
     _c("Category", "MHCAT", width=1.3),
-    _c("System organ class/\nPreferred term", "MHBODSYS", "MHDECOD", width=2.2, sep="\n"),
+    _c("System organ class", "MHBODSYS", width=1.4),
+    _c("Preferred term", "MHDECOD", width=1.2),
     _c("Reported term", "MHTERM", width=1.8),
     _c("Start date", "ASTDT", width=1.0),
     _c("Start date\nimputed", "ASTDTF", width=0.6),
