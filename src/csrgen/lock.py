@@ -161,7 +161,7 @@ def read_lock(path: Path) -> tuple[dict[str, str], str, str, str | None]:
     except RecursionError:
         raise refuse("nested too deeply") from None
     if not isinstance(lock, dict):
-        raise refuse(f"the top level is a {_kind(lock)}, not an object")
+        raise refuse(f"the top level is {_kind(lock)}, not an object")
     problems = []
     for key, want in (("lock_id", str), ("lock_date", str), ("files", dict)):
         if key not in lock:

@@ -193,7 +193,10 @@ def coerce(dataset: RawDataset, col: str, values: pd.Series, kind: str) -> pd.Se
     infinite = np.zeros(len(values), dtype=bool)
     if kind == "num":
         converted = pd.to_numeric(distinct, errors="coerce").astype("float64")
-        odd = np.isinf(converted.to_numpy()) | (converted.isna() & _nan_word(distinct)).to_numpy()
+        failed = converted.isna() & distinct.notna()
+        odd = np.isinf(converted.to_numpy())
+        if failed.any():  # "NaN", "-nan", "1e999" (pandas cannot hold it): not finite
+            odd |= (failed & distinct.map(_not_finite_text).astype(bool)).to_numpy()
         if odd.any():
             infinite = odd[codes] & (codes >= 0)
             converted = converted.where(~odd)
@@ -223,11 +226,12 @@ def coerce(dataset: RawDataset, col: str, values: pd.Series, kind: str) -> pd.Se
     return out.astype("float64") if kind == "num" else out
 
 
-def _nan_word(distinct: pd.Series) -> pd.Series:
-    """Texts that spell NaN (``nan``, ``NaN``, ``-nan``): not a number, and not a blank."""
-    return distinct.map(lambda v: isinstance(v, str) and v.lstrip("+-").lower() == "nan").astype(
-        bool
-    )
+def _not_finite_text(value) -> bool:
+    """A text Python reads as a number that is not finite (``nan``, ``-Infinity``, ``1e999``)."""
+    try:
+        return not np.isfinite(float(value))
+    except (TypeError, ValueError):
+        return False
 
 
 def parse_iso_dates(values: pd.Series) -> pd.Series:

@@ -178,7 +178,10 @@ def read_dataset_json(path: Path, role: str) -> RawDataset:
     except _NotJson as exc:
         raise read_error(name, "file-format", f"not valid JSON: {exc}") from None
     except json.JSONDecodeError as exc:
-        cut = exc.pos >= len(text.rstrip()) and exc.msg.startswith("Expecting")
+        # a string left open, or a value expected where the text ends: the file was cut off
+        cut = exc.msg.startswith("Unterminated string") or (
+            exc.pos >= len(text.rstrip()) and exc.msg.startswith("Expecting")
+        )
         raise read_error(
             name,
             "file-truncated" if cut else "file-unreadable",

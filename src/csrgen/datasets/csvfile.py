@@ -71,8 +71,13 @@ def _as_utf8(name: str, raw: bytes, encoding: str) -> bytes:
     except LookupError:
         raise read_error(name, "encoding", f"unknown encoding {encoding!r}") from None
     wide = codec.startswith(("utf-16", "utf-32"))
-    accept = ("UTF-16 text",) if wide else ()
-    wrong_format(name, raw[:64], "a CSV text file", accept=accept)
+    if not wide and raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise read_error(
+            name,
+            "encoding",
+            "UTF-16 text: re-save the file as UTF-8, or set data.encoding = 'utf-16'",
+        )
+    wrong_format(name, raw[:64], "a CSV text file", accept=("UTF-16 text",))
     utf8 = codec in ("utf-8", "utf-8-sig")
     try:
         text = raw.decode("utf-8-sig" if utf8 else codec)

@@ -267,7 +267,7 @@ def check_records(handle, layout: Layout, n_read: int, size: int, name: str) -> 
         raise read_error(
             name,
             "file-truncated",
-            f"the OBS header says {layout.count:,} records, the file holds {n_read:,} "
+            f"the OBS header says {layout.count:,} records, {n_read:,} could be read "
             "(cut off, or records added?)",
         )
     start = max(layout.obs_start, end - layout.obs_len) if n_read else end
@@ -286,6 +286,13 @@ def check_records(handle, layout: Layout, n_read: int, size: int, name: str) -> 
         raise _cut(name, size, f"inside record {n_read:,}")
     if tail.strip(b" ") and _second_member(handle, layout):
         raise _two_members(name)
+    if layout.count is not None and (tail.strip(b" ") or size - end >= LINE):
+        raise read_error(
+            name,
+            "file-padded",
+            f"the OBS header says {layout.count:,} records; {size - end:,} bytes follow them "
+            "that are no padding (records added, or a wrong count?)",
+        )
     if tail.strip(b" "):
         if len(tail) < layout.obs_len:
             raise read_error(
