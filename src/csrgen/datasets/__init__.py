@@ -119,6 +119,7 @@ def read_study_data(
         except ReadError as exc:
             problems.append(exc.problem)
             continue
+        warnings += raw[role].warnings
         warnings += derive_dates(raw[role], needed.get(role, set()))
         if spec is not None:
             text = {v.name for v in spec.variables if v.type == "text"}

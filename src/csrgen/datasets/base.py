@@ -45,6 +45,8 @@ class RawDataset:
     labels: dict[str, str] = field(default_factory=dict)
     #: Problems found while typing columns (values that are not numbers or dates).
     problems: list[Problem] = field(default_factory=list)
+    #: What the user must be told although the file could be read (one line each).
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def name(self) -> str:

@@ -67,14 +67,16 @@ def read_parquet(path: Path, role: str) -> RawDataset:
             f.name for f in schema if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)
         ]
         table = pq.read_table(path, read_dictionary=text)
-    except Exception as exc:
+        table, odd = _parquet_columns(name, table)
+        # split_blocks + self_destruct: columns handed over one by one, the Arrow buffers
+        # freed as they go (the peak memory of a 3.8-million-row ADLB about halves). Dates come
+        # as datetime64 (date_as_object=False), not as Python date objects.
+        frame = table.to_pandas(split_blocks=True, self_destruct=True, date_as_object=False)
+        del table
+    except ReadError:
+        raise
+    except Exception as exc:  # pyarrow raises several types for damaged pages and values
         raise read_error(name, "file-unreadable", f"not a readable Parquet file: {exc}") from None
-    table, odd = _parquet_columns(name, table)
-    # split_blocks + self_destruct: columns handed over one by one, the Arrow buffers freed
-    # as they go (the peak memory of a 3.8-million-row ADLB about halves). Dates come as
-    # datetime64 (date_as_object=False), not as Python date objects.
-    frame = table.to_pandas(split_blocks=True, self_destruct=True, date_as_object=False)
-    del table
     dataset = RawDataset(role, path, frame)
     dataset.frame = normalise_frame(frame, dataset)
     for col, (mask, shown) in odd.items():

@@ -35,6 +35,7 @@ from csrgen.datasets.base import (
 )
 from csrgen.errors import Problem
 
+_LINE_END = re.compile(rb"[\r\n]")
 #: A row longer than this is refused (the parser works in blocks of this size).
 MAX_ROW_BYTES = 16 << 20
 
@@ -52,11 +53,17 @@ def read_csv(
     data = _as_utf8(name, raw, encoding)
     if not data.strip():
         raise read_error(name, "file-empty", "the file holds no header and no rows")
-    ended = data.endswith(b"\n")
+    ended = data.endswith((b"\n", b"\r"))
     data = data.rstrip(b"\r\n \t") + b"\n"  # blank lines at the end are no records
     header = _header(name, data)
     frame = _parse(name, data, header, ended)
     dataset = RawDataset(role, path, frame)
+    if not ended:
+        # As wide as the header, but perhaps cut inside its last value: say so.
+        dataset.warnings.append(
+            f"{name}: the file does not end with a line end; its last line "
+            f"({len(frame) + 1}) may be cut off (was the copy interrupted?)"
+        )
     for col in frame.columns:
         values = clean_text(frame[col])
         kind = (types or {}).get(col) or _infer_type(col, values)
@@ -126,11 +133,15 @@ def _not_utf8_in_disguise(name: str, raw: bytes, codec: str) -> None:
 def _header(name: str, data: bytes) -> list[str]:
     """The header's names, checked before the rows are parsed (a damaged file without line
     ends is one huge header: counted, not parsed)."""
-    end = data.find(b"\n")
-    line = data[:end]
+    match = _LINE_END.search(data)  # \n, \r\n or an old Mac's \r, as the parser reads them
+    line = data[: match.start()] if match else data
     check_column_count(name, line.count(b",") + 1)
+    if line.count(b'"') % 2:
+        raise read_error(
+            name, "columns", "the header line has a quote left open (a line break in a name?)"
+        )
     try:
-        names = next(csv.reader([line.decode("utf-8").rstrip("\r")]))
+        names = next(csv.reader([line.decode("utf-8")]))
     except (csv.Error, StopIteration) as exc:
         raise read_error(name, "columns", f"the header line cannot be read: {exc}") from None
     names = [n.strip() for n in names]
@@ -184,6 +195,8 @@ def _parse(name: str, data: bytes, header: list[str], ended: bool) -> pd.DataFra
         ) from None
     if bad:
         raise ReadError(_fields_problem(name, len(header), bad, data, ended))
+    if any(str(t) != "string" for t in table.schema.types):  # a guard: the header is parsed alone
+        raise read_error(name, "fields", "the header and the rows do not line up")
     blank = _blank_rows(table)
     if blank.any():
         rows = np.flatnonzero(blank)

@@ -176,6 +176,8 @@ def _is_sas_datetime(fmt: str) -> bool:
 def xport_layout(handle, size: int, name: str) -> Layout:
     """Parse the headers up to the OBS header; raise ``ReadError`` when they are not XPORT."""
     head = handle.read(8 * LINE)
+    if head and any(lib.startswith(head) for lib in _LIBRARY):
+        raise _cut(name, size, "inside the first header record")
     if not head.startswith(_LIBRARY):
         what = sniff(head)
         if what == "a SAS CPORT file":
