@@ -5,10 +5,11 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 SEED   := report/ucmsc-dlc.toml
 PILOT  := report/cdiscpilot01.toml
+ADMIRAL := report/pharmaverseadam.toml
 # The synthetic seed database was locked on this date (kept fixed so `make data` is reproducible).
 SEED_LOCK_DATE := 2026-11-24
 
-.PHONY: report pilot test data lock bench lint clean
+.PHONY: report pilot admiral test data lock bench lint clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,6 +22,9 @@ report: $(STAMP)  ## the seed study's CSR into build/ucmsc-dlc/
 
 pilot: $(STAMP)  ## the CDISC pilot's CSR into build/cdiscpilot01/
 	$(BIN)/csrgen report $(PILOT)
+
+admiral: $(STAMP)  ## the CSR of the study made with admiral into build/pharmaverseadam/
+	$(BIN)/csrgen report $(ADMIRAL)
 
 test: $(STAMP)  ## the whole suite
 	$(BIN)/python -m pytest

@@ -11,9 +11,10 @@ import pandas as pd
 
 from csrgen.document.model import Document
 from csrgen.report import assemble, prepare_study, run_outputs
-from tests.studies import PILOT_STUDY, SEED_STUDY
+from tests.studies import ADMIRAL_STUDY, PILOT_STUDY, SEED_STUDY
 
-STUDIES = {"seed": SEED_STUDY, "pilot": PILOT_STUDY}
+#: The three shipped study files: the seed study, the CDISC pilot, the study made with admiral.
+STUDIES = {"seed": SEED_STUDY, "pilot": PILOT_STUDY, "admiral": ADMIRAL_STUDY}
 
 
 @dataclass(frozen=True)
@@ -29,7 +30,7 @@ class Shipped:
 
 @cache
 def shipped(name: str) -> Shipped:
-    """A shipped study ("seed", "pilot") as `csrgen report` builds it."""
+    """A shipped study ("seed", "pilot", "admiral") as `csrgen report` builds it."""
     from csrgen.resources import find_template, template_dirs
 
     prep = prepare_study(STUDIES[name])
@@ -39,7 +40,7 @@ def shipped(name: str) -> Shipped:
 
 
 def shipped_document(name: str) -> Document:
-    """The document model of a shipped study ("seed", "pilot"), as `csrgen report` builds it."""
+    """The document model of a shipped study (a key of :data:`STUDIES`)."""
     return shipped(name).doc
 
 

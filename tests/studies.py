@@ -14,6 +14,8 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 SEED_STUDY = ROOT / "report" / "ucmsc-dlc.toml"
 PILOT_STUDY = ROOT / "report" / "cdiscpilot01.toml"
+#: ADaM made by admiral (pharmaverseadam), read from ../shared/data/pharmaverseadam.
+ADMIRAL_STUDY = ROOT / "report" / "pharmaverseadam.toml"
 PILOT_DATA = ROOT.parent / "shared" / "data" / "cdiscpilot01"
 PHARMAVERSE_STUDY = ROOT / "report" / "pharmaverseadam.toml"
 PHARMAVERSE_DATA = ROOT.parent / "shared" / "data" / "pharmaverseadam"

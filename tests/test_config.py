@@ -6,10 +6,12 @@ from pydantic import ValidationError
 from csrgen.config import load_study
 from csrgen.errors import ConfigError
 from csrgen.outputs.catalog import resolve_options
-from tests.studies import PILOT_STUDY, SEED_STUDY, write_tiny_study
+from tests.studies import ADMIRAL_STUDY, PILOT_STUDY, SEED_STUDY, write_tiny_study
 
 
-@pytest.mark.parametrize("path", [SEED_STUDY, PILOT_STUDY], ids=["seed", "pilot"])
+@pytest.mark.parametrize(
+    "path", [SEED_STUDY, PILOT_STUDY, ADMIRAL_STUDY], ids=["seed", "pilot", "admiral"]
+)
 def test_shipped_study_files_load(path):
     config = load_study(path)
     resolve_options(config)

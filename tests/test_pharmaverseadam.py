@@ -42,7 +42,7 @@ def by_arm(output_id, variable, stat="n", levels=ARMS):
 def test_validates_with_the_identifier_warning(capsys):
     assert main(["validate", str(STUDY)]) == 0
     captured = capsys.readouterr()
-    assert captured.out.startswith("pharmaverseadam: 3 datasets")
+    assert captured.out.startswith("pharmaverseadam: 6 datasets")
     assert "warning: adsl.parquet: SITEID (e.g. '701'), SUBJID (e.g. '1015') stored as " in (
         captured.err
     )

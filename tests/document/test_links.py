@@ -125,6 +125,8 @@ def test_disposition_links_the_rows_the_discontinuation_listing_holds(name):
             "Other",
         ],
         "pilot": ["Discontinued the study", "Adverse Event", "Death", "Lack of Efficacy"],
+        # admiral's ADSL records no discontinuation reason: the row, and no reasons beneath
+        "admiral": ["Discontinued the study"],
     }[name]
     assert linked[: len(expected)] == expected
     assert (
@@ -410,8 +412,31 @@ def test_every_term_link_selects_records_of_its_term(name):
         for row in table.rows
         if row.cells[0].filter is not None
     ]
-    assert len({t for t, _ in terms}) >= (3 if name == "pilot" else 7)
+    assert len({t for t, _ in terms}) >= {"seed": 7}.get(name, 3)
     for table_id, cell in terms:
         listing = tables[cell.link.removeprefix("#")]
         chosen = select(listing, cell.filter)
         assert chosen, (table_id, cell.text, cell.filter)
+
+
+@pytest.mark.parametrize("name", STUDIES)
+def test_shift_counts_with_an_abnormal_worst_category_link(name):
+    """A shift count links when its subjects' worst post-baseline category is abnormal (each
+    such subject has abnormal values in the listing) and never when it is Normal; the listing's
+    rows reproduce the count (test_every_linked_count_selects_exactly_its_records)."""
+    config = load_study(STUDIES[name])
+    tables = blocks(name)
+    shifts = [s.id for s in config.outputs if s.slug in ("t_lab_shift", "t_bds_shift")]
+    assert shifts
+    linked = 0
+    for table_id in shifts:
+        table = tables[table_id]
+        for row, i, cell in count_cells(table):
+            column = table.columns[i].key
+            n, _ = printed(cell.text)
+            if column in ("NORMAL", "TOTAL") or not n or row.kind == "group":
+                assert cell.filter is None, (table_id, row.cells[0].text, column)
+            else:
+                assert cell.filter is not None, (table_id, row.cells[0].text, column)
+                linked += 1
+    assert linked > 20

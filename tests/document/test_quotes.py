@@ -7,7 +7,7 @@ import pytest
 
 from csrgen.document.model import Cell, Column, Document, Paragraph, Row, Run, Section, Table
 from tests.document.quotes import misquotes, quotes, uncited_quotes
-from tests.shipped import shipped_document
+from tests.shipped import STUDIES, shipped_document
 
 
 def document(paragraph: Paragraph) -> Document:
@@ -55,7 +55,7 @@ def test_a_quote_without_a_citation_is_found():
     assert misquotes(doc) == [] and len(uncited_quotes(doc)) == 1
 
 
-@pytest.fixture(params=["seed", "pilot"])
+@pytest.fixture(params=list(STUDIES))
 def shipped(request):
     return shipped_document(request.param)
 

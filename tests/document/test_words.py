@@ -11,7 +11,7 @@ from csrgen.document.assemble import build_document
 from csrgen.document.model import Paragraph, Table, iter_blocks
 from csrgen.formatting import fmt_term
 from tests.document.tiny_ard import LOCK, tiny_ard, tiny_config
-from tests.shipped import shipped_document
+from tests.shipped import STUDIES, shipped_document
 
 
 def paragraphs(doc, anchor=None) -> str:
@@ -88,7 +88,7 @@ VARIABLE = re.compile(r"^[A-Z][A-Z0-9]{1,7}$")
 
 
 @pytest.mark.e2e
-@pytest.mark.parametrize("name", ["seed", "pilot"])
+@pytest.mark.parametrize("name", list(STUDIES))
 def test_no_variable_name_is_a_row_or_column_label(name):
     """Labels come from the study file or ADaM labels: no stub label or column header is an
     ADaM variable name, or one title-cased ("Ittfl", "Dctreas NE")."""
@@ -120,7 +120,7 @@ def test_pilot_endpoints_are_placed_as_declared():
 
 
 @pytest.mark.e2e
-@pytest.mark.parametrize("name", ["seed", "pilot"])
+@pytest.mark.parametrize("name", list(STUDIES))
 def test_counts_take_singular_and_plural(name):
     text = paragraphs(shipped_document(name))
     assert not re.search(r"\b1 (events|patients|subjects|deaths)\b", text)

@@ -365,19 +365,26 @@ def _contents_entries(doc: Document, block: Contents) -> list[tuple[str, str]]:
 _LEADER = re.compile(r"\s*(?:\.\s*){2,}(\d+)$")
 
 
+#: An entry whose text fills its line leaves no room for dots: the number follows a space.
+_BARE_NUMBER = re.compile(r"\s+(\d+)$")
+
+
 def _listed(lines: list[Line], start: int, text: str) -> tuple[int, int] | None:
     """(line after, page number) of the next contents entry reading ``text``: its words on
-    one to three lines, the last ending in a dot leader and a number."""
+    one to three lines, the last ending in a dot leader and a number (or, when the words fill
+    the line, in the number alone)."""
     want = " ".join(tokens(text))
     for i in range(start, len(lines)):
-        m = _LEADER.search(lines[i].text)
+        m = _LEADER.search(lines[i].text) or _BARE_NUMBER.search(lines[i].text)
         if not m:
             continue
         for back in range(3):
             if i - back < start:
                 break
             joined = _joined([lines[j].text for j in range(i - back, i + 1)])
-            if _LEADER.sub("", joined) == want:
+            if joined[: len(joined) - len(m.group(0))].rstrip(". ") == want or (
+                _LEADER.sub("", joined) == want
+            ):
                 return i + 1, int(m.group(1))
     return None
 

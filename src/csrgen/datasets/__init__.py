@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
 from pathlib import Path
 
 import pandas as pd
@@ -60,6 +63,23 @@ class StudyData:
 
     def file_name(self, role: str) -> str:
         return self.files[role].name
+
+
+@cache
+def standard_labels() -> dict[str, str]:
+    """Labels of common ADaM variables (``adam_labels.toml``), for files that carry none."""
+    text = resources.files("csrgen.datasets").joinpath("adam_labels.toml").read_text("utf-8")
+    return dict(tomllib.loads(text)["labels"])
+
+
+def with_standard_labels(labels: Mapping[str, str], columns) -> dict[str, str]:
+    """A dataset's labels with the standard ADaM label of each column the file left unlabelled."""
+    standard = standard_labels()
+    own = dict(labels)
+    for name in columns:
+        if not own.get(name) and name in standard:
+            own[name] = standard[name]
+    return own
 
 
 def read_type_spec(data_dir: Path, encoding: str = "utf-8") -> dict[str, dict[str, str]]:
@@ -141,7 +161,9 @@ def read_study_data(
     data = StudyData(
         frames={role: ds.frame for role, ds in raw.items()},
         files={role: ds.path for role, ds in raw.items()},
-        labels={role: ds.labels for role, ds in raw.items()},
+        labels={
+            role: with_standard_labels(ds.labels, ds.frame.columns) for role, ds in raw.items()
+        },
         warnings=tuple(warnings),
     )
     return data, problems

@@ -7,7 +7,8 @@ left out by the block's DTYPE rule), categorised as in the shift table
 ``where``/``exclude`` filters (e.g. the pilot's "End of Treatment" records, copies of a
 scheduled visit); sorted by arm, subject, date and parameter. Derived columns: ``PARAMLBL``
 (the block's parameter label, as every BDS output prints it), ``RRIND`` (L/H) and
-``PARAMORD`` (parameter order).
+``PARAMORD`` (parameter order); and the facts by which linked shift tables select rows
+(:mod:`csrgen.outputs.bds_links`).
 analysis: :func:`csrgen.analyses.listings.ard_listed`.
 """
 
@@ -20,6 +21,7 @@ from pydantic import Field
 from csrgen.analyses.listings import ard_listed
 from csrgen.datasets import ARM
 from csrgen.outputs import bds_common as bc
+from csrgen.outputs import bds_links
 from csrgen.outputs.base import OutputContext
 from csrgen.outputs.bds_data import derived_mask
 from csrgen.outputs.listing_common import (
@@ -100,14 +102,16 @@ def prepare(ctx: OutputContext) -> pd.DataFrame:
     names = (listed_vars(opts) | {"USUBJID", "PARAMCD"}) & set(frame.columns)
     records = frame[sorted(names)].take(abnormal)
     records["RRIND"] = pd.Series(cat[np.isin(cat, list(FLAGS))]).map(FLAGS).to_numpy()
+    facts = bds_links.listing_facts(ctx, records, abnormal)
     order = {p: float(i) for i, p in enumerate(prep.params)}
     records["PARAMORD"] = records["PARAMCD"].map(order).astype(float)
     records["PARAMLBL"] = records["PARAMCD"].map(data.labels)
     wanted = listed_vars(opts) - {"USUBJID", ARM}
     extra = [c for c in subjects.columns if c in wanted and c not in records.columns]
     records = records.merge(subjects[["USUBJID", ARM, *extra]], on="USUBJID", how="inner")
-    rows_out = keep_rows(records, opts)
-    return sort_listing(rows_out, opts.sort)
+    rows_out = sort_listing(keep_rows(records, opts), opts.sort)
+    rows_out.attrs["facts"] = facts  # the linked shift tables' facts, for build
+    return rows_out
 
 
 def analyze(ctx: OutputContext, rows: pd.DataFrame) -> pd.DataFrame:
@@ -137,7 +141,12 @@ def build(ctx: OutputContext, rows: pd.DataFrame, ard: pd.DataFrame):
     if opts.exclude:
         skipped = "; ".join(f"{k} = {', '.join(v)}" for k, v in opts.exclude.items())
         notes.append(f"Not listed: records with {skipped}.")
-    return [build_listing(ctx, rows, ard, opts.columns, [s.dataset, "adsl"], footnotes=notes)]
+    facts = rows.attrs.get("facts", [])
+    return [
+        build_listing(
+            ctx, rows, ard, opts.columns, [s.dataset, "adsl"], footnotes=notes, facts=facts
+        )
+    ]
 
 
 __all__ = ["Options", "requires", "prepare", "analyze", "build"]

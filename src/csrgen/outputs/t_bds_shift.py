@@ -24,6 +24,7 @@ from csrgen.analyses.bds_shifts import (
     BASELINE_LEVELS,
     BOTH,
     MISSING,
+    NORMAL,
     WORST_LEVELS,
     ard_bds_shift,
     indicator_category,
@@ -36,6 +37,7 @@ from csrgen.datasets import ARM
 from csrgen.document.model import Cell, Column, Row, Spanner, Table
 from csrgen.errors import ConfigError
 from csrgen.outputs import bds_common as bc
+from csrgen.outputs import bds_links, links
 from csrgen.outputs.base import OutputContext, population_n
 from csrgen.outputs.bds_data import numbers_at
 
@@ -206,6 +208,8 @@ def build(ctx: OutputContext, prepared, ard: pd.DataFrame) -> list[Table]:
         return [ctx.null()]
     opts: Options = ctx.options
     ix = ArdIndex(ard)
+    listing = bds_links.shift_listing(ctx)
+    tid = ctx.spec.id
 
     def n_pct(level, key, variable, variable_level):
         return ix.n_pct(
@@ -215,6 +219,25 @@ def build(ctx: OutputContext, prepared, ard: pd.DataFrame) -> list[Table]:
             variable=variable,
             variable_level=variable_level,
         )
+
+    def count(level, key, base: str, worst: str) -> Cell:
+        """A shift count, linked to the listing rows of its subjects' abnormal post-baseline
+        values when the worst category is abnormal (see :mod:`csrgen.outputs.bds_links`)."""
+        variable, value = ("SHIFT", f"{base}/{worst}") if base else ("WORST", worst)
+        where = dict(group_level=level, param=key[0], timepoint=key[1], variable=variable)
+        text = n_pct(level, key, variable, value)
+        if worst == NORMAL:
+            return Cell(text)
+        fields = links.arm_where(ctx, level) | {
+            bds_links.PARAM: key[0],
+            bds_links.TIMEPOINT: key[1],
+            bds_links.win_key(tid): "Y",
+            bds_links.wcat_key(tid): worst,
+        }
+        if base:
+            fields[bds_links.bcat_key(tid)] = base
+        n = ix.value("n", variable_level=value, **where)
+        return links.count_cell(text, n, listing, tid, fields)
 
     def evaluable(level, key) -> str:
         return ix.text("n", group_level=level, param=key[0], timepoint=key[1], variable="WORST")
@@ -246,12 +269,12 @@ def build(ctx: OutputContext, prepared, ard: pd.DataFrame) -> list[Table]:
                     continue
                 cells = [Cell(LABELS[b], indent=2)]
                 for w in WORST_LEVELS:
-                    cells.append(Cell(n_pct(arm, key, "SHIFT", f"{b}/{w}")))
+                    cells.append(count(arm, key, b, w))
                 cells.append(Cell(n_pct(arm, key, "BNRIND", b)))
                 rows.append(Row(tuple(cells)))
             total = [Cell("Total", indent=2)]
             for w in WORST_LEVELS:
-                total.append(Cell(n_pct(arm, key, "WORST", w)))
+                total.append(count(arm, key, "", w))
             total.append(Cell(evaluable(arm, key)))
             rows.append(Row(tuple(total)))
 
