@@ -19,17 +19,17 @@ import pandas as pd
 from tests.outputs.test_ae_overview import SAFETY_TOML, tiny_adae
 from tests.studies import PILOT_DATA, tiny_adsl, write_tiny_study
 
-DATES = {"adsl": ("TRTSDT", "TRTEDT"), "adae": ("ASTDT",)}
-NUMBERS = {"adsl": ("AGE",), "adae": ()}
+DATES = {"adsl": ("TRTSDT", "TRTEDT"), "adae": ("ASTDT", "AENDT")}
+NUMBERS = {"adsl": ("AGE",), "adae": ("ASTDY", "AENDY", "ADURN")}
 SAS_EPOCH = pd.Timestamp("1960-01-01")
 
 
 def typed(role: str, frame: pd.DataFrame) -> pd.DataFrame:
     """The tiny frame with numbers as floats and dates as datetimes (blank -> missing)."""
     frame = frame.copy()
-    for col in NUMBERS[role]:
+    for col in set(NUMBERS[role]) & set(frame.columns):
         frame[col] = pd.to_numeric(frame[col].astype(str), errors="coerce").astype("float64")
-    for col in DATES[role]:
+    for col in set(DATES[role]) & set(frame.columns):
         frame[col] = pd.to_datetime(frame[col].astype(str), format="%Y-%m-%d", errors="coerce")
     return frame
 
@@ -50,7 +50,7 @@ def write_format(frame: pd.DataFrame, path: Path, role: str) -> None:
 
         out = frame.copy()
         formats = {}
-        for col in DATES[role]:
+        for col in set(DATES[role]) & set(out.columns):
             out[col] = (out[col] - SAS_EPOCH).dt.days.astype("float64")
             formats[col] = "DATE9."
         pyreadstat.write_xport(
