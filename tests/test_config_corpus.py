@@ -309,7 +309,13 @@ CASES = [
     (
         "exclude-with-no-values",
         "pilot",
-        [('exclude = { AVISIT = ["End of Treatment"] }', "exclude = { AVISIT = [] }")],
+        [
+            (
+                'counts link to the rows.\n[outputs.options]\ncategory = "range"\n',
+                'counts link to the rows.\n[outputs.options]\ncategory = "range"\n'
+                "exclude = { AVISIT = [] }\n",
+            )
+        ],
         "{path}: {out:l_lab_abn}.options.exclude: AVISIT: give at least one value",
     ),
     # -- wrong types, weird numbers, bad names ----------------------------------------------------

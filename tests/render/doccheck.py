@@ -369,13 +369,27 @@ _LEADER = re.compile(r"\s*(?:\.\s*){2,}(\d+)$")
 _BARE_NUMBER = re.compile(r"\s+(\d+)$")
 
 
-def _listed(lines: list[Line], start: int, text: str) -> tuple[int, int] | None:
+def _entry_edges(lines: list[Line]) -> dict[int, float]:
+    """Per page, the right edge of its dotted contents entries (where their numbers end)."""
+    edges: dict[int, float] = {}
+    for line in lines:
+        if line.words and _LEADER.search(line.text):
+            edges[line.page] = max(edges.get(line.page, 0.0), line.words[-1].x1)
+    return edges
+
+
+def _listed(
+    lines: list[Line], start: int, text: str, edges: dict[int, float]
+) -> tuple[int, int] | None:
     """(line after, page number) of the next contents entry reading ``text``: its words on
     one to three lines, the last ending in a dot leader and a number (or, when the words fill
-    the line, in the number alone)."""
+    the line up to the right edge of the entries, in the number alone)."""
     want = " ".join(tokens(text))
     for i in range(start, len(lines)):
-        m = _LEADER.search(lines[i].text) or _BARE_NUMBER.search(lines[i].text)
+        m = _LEADER.search(lines[i].text)
+        line = lines[i]
+        if not m and line.words and line.words[-1].x1 >= edges.get(line.page, 1e9) - 2:
+            m = _BARE_NUMBER.search(line.text)  # the words fill the line: no room for dots
         if not m:
             continue
         for back in range(3):
@@ -396,9 +410,10 @@ def check_contents_pages(doc: Document, lines: list[Line]) -> list[Finding]:
     caption_page = {tuple(tokens(p.block.caption)): lines[p.caption].page for p in placed}
     cursor = 0
     listed: list[tuple[str, str, int]] = []
+    edges = _entry_edges(lines)
     for block in (b for b in iter_blocks(doc.sections) if isinstance(b, Contents)):
         for text, kind in _contents_entries(doc, block):
-            found = _listed(lines, cursor, text)
+            found = _listed(lines, cursor, text, edges)
             if found is None:
                 findings.append(Finding("contents", text, "no entry with a page number"))
                 continue

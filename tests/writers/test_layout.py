@@ -151,13 +151,22 @@ def test_a_table_that_fits_a_page_is_kept_whole():
     assert lay.keep_with_next(grouped(3, 2, notes=False), whole=True) == [True] * 8 + [False]
 
 
-def test_a_long_table_keeps_its_ends_and_its_groups_together():
+def test_a_long_table_keeps_its_ends_and_its_short_groups_whole():
     t = grouped(3, 5)  # rows 0, 6, 12 are group rows, each with five rows
     keep = lay.keep_with_next(t, whole=False)
     kept = [i for i, k in enumerate(keep) if k]
-    # first rows with the caption; each group with its next two rows; the last two rows of a
-    # group together; the table's last two rows with the notes
-    assert kept == [0, 1, 4, 6, 7, 10, 12, 13, 16, 17]
+    # a visit with its five statistics is never split: each group's rows stay with the next,
+    # the last row of a group may end a page; the table's last two rows with the notes
+    assert kept == [0, 1, 2, 3, 4, 6, 7, 8, 9, 10, 12, 13, 14, 15, 16, 17]
+
+
+def test_a_long_group_keeps_its_heading_and_its_last_rows_together():
+    t = grouped(2, 20)  # rows 0 and 21 are group rows, each with twenty rows
+    keep = lay.keep_with_next(t, whole=False)
+    kept = [i for i, k in enumerate(keep) if k]
+    # each group with its next two rows; the last two rows of a group together; the table's
+    # last row with the notes
+    assert kept == [0, 1, 19, 21, 22, 40, 41]
 
 
 def test_fits_page_estimate():

@@ -99,7 +99,7 @@ def listing_facts(listing: OutputContext, records: pd.DataFrame, rows: np.ndarra
     tp = data.settings.timepoint_var
     records[PARAM] = frame["PARAMCD"].to_numpy()[rows]
     records[TIMEPOINT] = frame[tp].to_numpy()[rows] if tp else ""
-    facts = [(PARAM, "Parameter code"), (TIMEPOINT, "Timepoint")]
+    facts = [(PARAM, "Parameter code")] + ([(TIMEPOINT, "Timepoint")] if tp else [])
     for shift in tables:
         tid = shift.spec.id
         _, shifts = prepare(shift)

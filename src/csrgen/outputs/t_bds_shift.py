@@ -230,10 +230,11 @@ def build(ctx: OutputContext, prepared, ard: pd.DataFrame) -> list[Table]:
             return Cell(text)
         fields = links.arm_where(ctx, level) | {
             bds_links.PARAM: key[0],
-            bds_links.TIMEPOINT: key[1],
             bds_links.win_key(tid): "Y",
             bds_links.wcat_key(tid): worst,
         }
+        if key[1]:  # a block with timepoints: the row's timepoint too
+            fields[bds_links.TIMEPOINT] = key[1]
         if base:
             fields[bds_links.bcat_key(tid)] = base
         n = ix.value("n", variable_level=value, **where)

@@ -361,9 +361,11 @@ def keep_with_next(block: _Tabular, whole: bool) -> list[bool]:
     the notes after the table).
 
     A table that fits on one page is kept whole. A longer one keeps its first three rows with
-    the caption and column labels, its last two rows with the notes, each group row with the
-    next two rows, and the last two rows of a group together, so that no page starts or ends
-    with a lone row of a table or a group (a "p-value" under a heading on the page before).
+    the caption and column labels, its last two rows with the notes, and each group whole when
+    it has at most :data:`WHOLE_GROUP_ROWS` rows (a visit with its statistics: no "Q1, Q3" on a
+    page without its visit); a longer group keeps its heading with the next two rows and its
+    last two rows together, so that no page starts or ends with a lone row of a table or a
+    group (a "p-value" under a heading on the page before).
     """
     n = len(block.rows)
     notes = bool(block.footnotes or block.source)
@@ -381,7 +383,14 @@ def keep_with_next(block: _Tabular, whole: bool) -> list[bool]:
     for g, end in zip(starts, [*starts[1:], n][: len(starts)], strict=True):
         if g < n - 1:
             keep[g] = True
-        if end - g - 1 >= 2:
+        if end - g <= WHOLE_GROUP_ROWS:
+            for i in range(g, min(end - 1, n - 1)):
+                keep[i] = True
+        elif end - g - 1 >= 2:
             keep[g + 1] = True
             keep[end - 2] = True
     return keep
+
+
+#: A group of at most this many rows (its heading included) is never split across pages.
+WHOLE_GROUP_ROWS = 12
