@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -99,17 +100,12 @@ def check_lock(config: StudyConfig, data_dir: Path, draft: bool = False) -> Lock
             f"{path}: no data lock found. Lock the data with `csrgen lock {config.path.name}`"
             " or report them as a draft with --draft."
         )
-    try:
-        lock = json.loads(path.read_text(encoding="utf-8"))
-        locked_files: dict[str, str] = lock["files"]
-        lock_id, lock_date = lock["lock_id"], lock["lock_date"]
-    except (ValueError, KeyError, TypeError) as exc:
-        raise LockError(f"{path}: not a valid lock file ({exc})") from None
-    except OSError as exc:
-        raise LockError(f"{path}: cannot read the lock file: {exc.strerror or exc}") from None
-    if not (isinstance(locked_files, dict) and isinstance(lock_id, str)):
-        raise LockError(f"{path}: not a valid lock file (files must be a table, lock_id text)")
+    locked_files, lock_id, lock_date, study_id = read_lock(path)
     changes = []
+    if study_id is not None and study_id != config.study.id:
+        changes.append(
+            f"the lock is of study {study_id!r}, the study file's is {config.study.id!r}"
+        )
     for name in sorted(set(locked_files) | set(current)):
         if name not in current:
             changes.append(f"{name}: missing (locked {locked_files[name][:12]}...)")
@@ -129,3 +125,85 @@ def check_lock(config: StudyConfig, data_dir: Path, draft: bool = False) -> Lock
             + "\nRe-lock with `csrgen lock` after a new data lock, or use --draft."
         )
     return LockInfo(lock_id, lock_date, current)
+
+
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+
+
+def read_lock(path: Path) -> tuple[dict[str, str], str, str, str | None]:
+    """The files, lock id, lock date and study id of a lock file, each checked for its type:
+    a damaged or hand-edited lock is a :class:`LockError` naming the file and the key."""
+
+    def refuse(message: str) -> LockError:
+        return LockError(f"{path}: not a valid lock file: {message}")
+
+    def pairs(items: list) -> dict:
+        out = {}
+        for key, value in items:
+            if key in out:
+                raise refuse(f"the key {key!r} occurs twice")
+            out[key] = value
+        return out
+
+    def constant(word: str):
+        raise refuse(f"{word} is not a JSON value")
+
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except OSError as exc:
+        raise LockError(f"{path}: cannot read the lock file: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise refuse(f"not UTF-8 text (byte {exc.start})") from None
+    try:
+        lock = json.loads(text, object_pairs_hook=pairs, parse_constant=constant)
+    except json.JSONDecodeError as exc:
+        raise refuse(f"not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+    except RecursionError:
+        raise refuse("nested too deeply") from None
+    if not isinstance(lock, dict):
+        raise refuse(f"the top level is {_kind(lock)}, not an object")
+    problems = []
+    for key, want in (("lock_id", str), ("lock_date", str), ("files", dict)):
+        if key not in lock:
+            problems.append(f"the key {key!r} is missing")
+        elif not isinstance(lock[key], want):
+            what = "text" if want is str else "an object of file name: SHA-256"
+            problems.append(f"{key}: expected {what}, found {_kind(lock[key])}")
+    for key, want in (("lock_version", int), ("study_id", str)):
+        value = lock.get(key)
+        if value is not None and (not isinstance(value, want) or isinstance(value, bool)):
+            problems.append(
+                f"{key}: expected {'a whole number' if want is int else 'text'}, "
+                f"found {_kind(value)}"
+            )
+    version = lock.get("lock_version")
+    if isinstance(version, int) and not isinstance(version, bool) and version > LOCK_VERSION:
+        problems.append(
+            f"lock_version {version}: written by a newer csrgen (this one reads {LOCK_VERSION})"
+        )
+    if isinstance(lock.get("lock_id"), str) and not lock["lock_id"].strip():
+        problems.append("lock_id: empty text")
+    if isinstance(lock.get("lock_date"), str):
+        try:
+            dt.date.fromisoformat(lock["lock_date"])
+        except ValueError:
+            problems.append(f"lock_date: {lock['lock_date']!r} is not a date YYYY-MM-DD")
+    if isinstance(lock.get("files"), dict):
+        for name, digest in lock["files"].items():
+            if not isinstance(digest, str) or not _SHA256.match(digest):
+                problems.append(
+                    f"files.{name}: expected a SHA-256 (64 hex digits), found {digest!r}"[:200]
+                )
+    if problems:
+        raise refuse("; ".join(problems[:10]))
+    return lock["files"], lock["lock_id"], lock["lock_date"], lock.get("study_id")
+
+
+def _kind(value) -> str:
+    return {
+        dict: "an object",
+        list: "a list",
+        str: "text",
+        bool: "true/false",
+        type(None): "null",
+    }.get(type(value), "a number")

@@ -132,13 +132,13 @@ def test_truncated_xpt(tmp_path):
     path = tmp_path / "adsl.xpt"
     path.write_bytes((PILOT_DATA / "adsl.xpt").read_bytes()[:5000])
     problem = _read_error(path)
-    assert problem.rule == "file-unreadable"
-    assert problem.file == "adsl.xpt"
+    assert problem.rule == "file-truncated"  # 5000 bytes: inside the variable descriptions
+    assert problem.file == "adsl.xpt" and "the file ends inside" in problem.message
 
 
 def test_not_an_xpt_and_a_broken_zip(tmp_path):
     (tmp_path / "adsl.xpt").write_text("hello, I am not SAS", encoding="utf-8")
-    assert _read_error(tmp_path / "adsl.xpt").rule == "file-unreadable"
+    assert _read_error(tmp_path / "adsl.xpt").rule == "file-format"
     (tmp_path / "adlb.zip").write_bytes(b"PK\x03\x04broken")
     assert _read_error(tmp_path / "adlb.zip", "adlb").rule == "file-unreadable"
     with zipfile.ZipFile(tmp_path / "two.zip", "w") as z:

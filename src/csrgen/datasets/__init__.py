@@ -19,6 +19,7 @@ from csrgen.datasets.readers import (
     numbers_as_text,
     read_dataset,
 )
+from csrgen.datasets.typespec import TYPE_SPEC_FILE, read_type_spec_checked
 from csrgen.datasets.validate import (
     domain_specs,
     population_rows,
@@ -33,6 +34,7 @@ __all__ = [
     "StudyData",
     "load_study_data",
     "read_study_data",
+    "TYPE_SPEC_FILE",
     "read_type_spec",
     "population_rows",
     "population_subjects",
@@ -40,9 +42,6 @@ __all__ = [
 
 #: Column added by :func:`population_subjects`: the analysis arm (never a CDISC name).
 ARM = "_ARM"
-
-#: Optional type spec of a CSV data folder: ``dataset,variable,label,type`` per variable.
-TYPE_SPEC_FILE = "variables.csv"
 
 
 @dataclass(frozen=True)
@@ -83,16 +82,13 @@ def with_standard_labels(labels: Mapping[str, str], columns) -> dict[str, str]:
     return own
 
 
-def read_type_spec(data_dir: Path) -> dict[str, dict[str, str]]:
-    """``variables.csv`` beside CSV data: {DATASET: {VARIABLE: type}}; empty when absent."""
-    path = data_dir / TYPE_SPEC_FILE
-    if not path.exists():
-        return {}
-    spec = pd.read_csv(path, dtype=str, keep_default_na=False)
-    out: dict[str, dict[str, str]] = {}
-    for row in spec.itertuples(index=False):
-        out.setdefault(row.dataset.upper(), {})[row.variable] = row.type
-    return out
+def read_type_spec(data_dir: Path, encoding: str = "utf-8") -> dict[str, dict[str, str]]:
+    """``variables.csv`` beside CSV data: {DATASET: {VARIABLE: type}}; empty when absent.
+    Raises :class:`~csrgen.errors.DataValidationError` naming every problem of the file."""
+    spec, problems = read_type_spec_checked(data_dir, encoding)
+    if problems:
+        raise DataValidationError(problems)
+    return spec
 
 
 def load_study_data(
@@ -125,13 +121,12 @@ def read_study_data(
     call text (SUBJID, SITEID) but a file stores as numbers are read as text, with a warning.
     """
     specs = domain_specs()
-    type_spec = read_type_spec(data_dir)
+    type_spec, problems = read_type_spec_checked(data_dir, config.data.encoding)
     needed: dict[str, set[str]] = {role: set() for role in config.data.datasets}
     for source in (required_by_config(config), required or {}):
         for role, names in source.items():
             needed.setdefault(role, set()).update(names)
 
-    problems: list[Problem] = []
     warnings: list[str] = []
     raw: dict[str, RawDataset] = {}
     for role, name in config.data.datasets.items():
@@ -144,6 +139,7 @@ def read_study_data(
         except ReadError as exc:
             problems.append(exc.problem)
             continue
+        warnings += raw[role].warnings
         warnings += derive_dates(raw[role], needed.get(role, set()))
         if spec is not None:
             text = {v.name for v in spec.variables if v.type == "text"}

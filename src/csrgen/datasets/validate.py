@@ -15,7 +15,14 @@ example rows. Rules (the ``rule`` tag in brackets):
 * ``[nonneg]``     a negative AVAL (time to event), AGE, ...
 * ``[flag]``       an ``*FL`` variable holding anything but Y, N or blank
 * ``[date-order]`` a start date after its end date
-* ``[file-*]``, ``[encoding]`` raised by the readers
+* ``[records]``    ADSL holds no subjects
+* raised by the readers (``csrgen.datasets.base``, ``csvfile``, ``xport``, ``columnar``):
+  ``[finite]`` an infinite or NaN number; ``[columns]`` an empty or duplicated column name, or
+  too many; ``[fields]`` a row not as wide as the header (CSV, Dataset-JSON), a blank line;
+  ``[file-truncated]`` / ``[file-padded]`` a file cut off or with bytes added (XPT record
+  arithmetic, a CSV row or quote left open, Dataset-JSON ``records``); ``[file-format]``
+  another format under the name, binary content, two XPORT members or zip datasets;
+  ``[encoding]``; ``[file-empty]``, ``[file-missing]``, ``[file-unreadable]``
 """
 
 from __future__ import annotations
@@ -208,7 +215,13 @@ def validate_across(datasets: dict[str, RawDataset], config: StudyConfig) -> lis
     """Rules that need ADSL and the study file: subjects known to ADSL, arms the study lists."""
     problems: list[Problem] = []
     adsl = datasets.get("adsl")
-    if adsl is None or "USUBJID" not in adsl.frame.columns:
+    if adsl is None:
+        return problems
+    if adsl.frame.empty and len(adsl.frame.columns):
+        problems.append(
+            Problem(adsl.name, "", "records", "ADSL holds no subjects (a header and no rows)", 0)
+        )
+    if "USUBJID" not in adsl.frame.columns:
         return problems
     known = set(adsl.frame["USUBJID"])
     for role, ds in datasets.items():

@@ -46,6 +46,7 @@ from csrgen.writers.docx_xml import (
     normalise_zip,
     run,
 )
+from csrgen.writers.text import printable
 
 #: Paragraph and character styles the writer uses; reference.docx must define them.
 REQUIRED_STYLES = (
@@ -155,12 +156,12 @@ class _Writer:
     def _properties(self) -> None:
         props = self.word.core_properties
         doc = self.doc
-        props.title = doc.title
-        props.subject = doc.study_id
-        props.author = doc.meta.get("sponsor", "")
+        props.title = printable(doc.title)
+        props.subject = printable(doc.study_id)
+        props.author = printable(doc.meta.get("sponsor", ""))
         props.last_modified_by = "csrgen"
         props.revision = 1
-        props.keywords = "CSR; " + doc.study_id
+        props.keywords = "CSR; " + printable(doc.study_id)
         props.comments = ""
         props.language = doc.language
         stamp = _doc_datetime(doc)
@@ -176,8 +177,8 @@ class _Writer:
         _tab_right(par, width)
         left = " | ".join(self.doc.header[:2])
         right = " | ".join(list(self.doc.header[2:]) + list(self.doc.banners))
-        par.add_run(left)
-        par.add_run("\t" + right).bold = True
+        par.add_run(printable(left))
+        par.add_run("\t" + printable(right)).bold = True
         _border(par, "bottom")
 
     def _page_footer(self, sec) -> None:

@@ -10,6 +10,8 @@ import zipfile
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 
+from csrgen.writers.text import printable
+
 _FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
 
@@ -66,7 +68,7 @@ def run(
         if size_half_pt:
             rpr.append(el("w:sz", val=str(size_half_pt)))
         r.append(rpr)
-    for i, line in enumerate(text.split("\n")):
+    for i, line in enumerate(printable(text).split("\n")):
         if i:
             r.append(el("w:br"))
         for j, part in enumerate(line.split("\t")):

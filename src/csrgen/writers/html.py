@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
-from markupsafe import Markup, escape
+from markupsafe import Markup
+from markupsafe import escape as _escape
 
 from csrgen import __version__
 from csrgen import formatting as fmt
@@ -30,6 +31,21 @@ from csrgen.document.model import (
     Table,
     iter_blocks,
 )
+from csrgen.writers.text import printable
+
+
+def escape(value) -> Markup:
+    """HTML-escaped text without the characters no document holds (see writers.text)."""
+    if isinstance(value, Markup):
+        return Markup(printable(str(value)))
+    return _escape(printable(value) if isinstance(value, str) else value)
+
+
+def _finalize(value):
+    """Every ``{{ }}`` of the templates: text through :func:`printable`, markup kept markup."""
+    if isinstance(value, Markup):
+        return Markup(printable(str(value)))
+    return printable(value) if isinstance(value, str) else value
 
 
 @dataclass(frozen=True)
@@ -161,6 +177,7 @@ def html_environment(template_dirs: list[Path]) -> Environment:
     env = Environment(
         loader=FileSystemLoader([str(d) for d in template_dirs]),
         autoescape=True,
+        finalize=_finalize,
         undefined=StrictUndefined,
         trim_blocks=False,
         lstrip_blocks=False,

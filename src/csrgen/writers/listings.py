@@ -32,6 +32,7 @@ from typing import TextIO
 
 from csrgen.document.model import Block, Document, Listing, TextColumn, iter_blocks
 from csrgen.writers.docx_xml import normalise_zip
+from csrgen.writers.text import printable
 
 _DEFAULT_STAMP = dt.datetime(2000, 1, 1)
 #: Excel's limit on a sheet column's width (characters) and a reasonable one for listings.
@@ -147,7 +148,7 @@ def _sheet_values(column: TextColumn) -> list:
         elif _is_number(value):
             out.append((value, fixed) if fixed else value)
         else:
-            out.append(label or None)
+            out.append(printable(label) or None)
     return out
 
 
@@ -168,7 +169,8 @@ def listing_xlsx(listing: Listing, stamp: dt.datetime | None = None) -> bytes:
     sheet = book.create_sheet("Listing")
 
     def as_text(value: str):
-        """A text cell, also when it begins with "=" (openpyxl would make that a formula)."""
+        """A text cell, also when it begins with "=" (openpyxl would make that a formula);
+        the text is :func:`printable` already (openpyxl refuses what XML cannot hold)."""
         if not value.startswith("="):
             return value
         cell = WriteOnlyCell(sheet, value=value)
@@ -189,7 +191,7 @@ def listing_xlsx(listing: Listing, stamp: dt.datetime | None = None) -> bytes:
     bold, top = Font(bold=True), Alignment(wrap_text=True, vertical="top")
     cells = []
     for name in header:
-        cell = WriteOnlyCell(sheet, value=name)
+        cell = WriteOnlyCell(sheet, value=printable(name))
         cell.data_type = "s"
         cell.font, cell.alignment = bold, top
         cells.append(cell)
@@ -221,11 +223,11 @@ def listing_xlsx(listing: Listing, stamp: dt.datetime | None = None) -> bytes:
         + list(listing.footnotes)
         + [listing.source, f"Rows: {listing.total_rows or n_rows}"]
     ):
-        about.append([as_text(line)])
+        about.append([as_text(printable(line))])
 
     when = stamp or _DEFAULT_STAMP
     props = book.properties
-    props.title = f"{listing.number} {listing.title}"
+    props.title = printable(f"{listing.number} {listing.title}")
     props.creator = "csrgen"
     props.lastModifiedBy = "csrgen"
     props.created = when

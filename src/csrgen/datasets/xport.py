@@ -1,0 +1,350 @@
+"""SAS transport (XPORT v5 and v8) files, plain or as the one ``.xpt`` inside a ``.zip``.
+
+pyreadstat reads whatever records a file holds: a file cut off mid-way reads as a shorter
+dataset, and bytes appended read as extra records. So the layout is checked against the
+format before the data are trusted. An XPORT file is a sequence of 80-byte records: the
+library and member headers, one 140-byte NAMESTR per variable (packed, padded to 80), in v8
+the long labels, the OBS header, then the observations, each ``obs_len`` bytes (the largest
+``npos + nlng`` of the NAMESTRs), packed and blank-padded to a whole 80-byte record. v5 stores
+no record count; v8 stores it in the OBS header. So:
+
+* the file length is a whole number of 80-byte records (``[file-truncated]``);
+* after the last record pyreadstat read there are fewer than 80 bytes, all blank padding
+  (``[file-truncated]`` for a record cut off, ``[file-padded]`` for bytes appended, and
+  ``[file-format]`` for a second member);
+* v8: the records read equal the count in the OBS header (``[file-truncated]``);
+* the NAMESTRs: a name for every variable, none twice (``[columns]``), lengths and positions
+  that fit the record (``[file-format]``).
+
+Only the headers and the last record are read for the check (the rest is read once, by
+pyreadstat). A v5 file cut exactly where a record and an 80-byte line end together reads as
+a complete shorter file: no reader can tell; the data lock's SHA-256 can.
+"""
+
+from __future__ import annotations
+
+import io
+import struct
+import warnings
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from csrgen.datasets.base import (
+    RawDataset,
+    ReadError,
+    check_column_names,
+    clean_text,
+    read_error,
+    sniff,
+)
+
+LINE = 80
+_PREFIX = b"HEADER RECORD*******"
+_LIBRARY = (_PREFIX + b"LIBRARY HEADER RECORD!!!!!!!", _PREFIX + b"LIBV8   HEADER RECORD!!!!!!!")
+_MEMBER = (_PREFIX + b"MEMBER  HEADER RECORD!!!!!!!", _PREFIX + b"MEMBV8  HEADER RECORD!!!!!!!")
+_NAMESTR = (_PREFIX + b"NAMESTR HEADER RECORD!!!!!!!", _PREFIX + b"NAMSTV8 HEADER RECORD!!!!!!!")
+_OBS = (_PREFIX + b"OBS     HEADER RECORD!!!!!!!", _PREFIX + b"OBSV8   HEADER RECORD!!!!!!!")
+#: ntype, nhfun, nlng, nvar0, nname, nlabel, nform, nfl, nfd, nfj, nfill, niform, nifl, nifd,
+#: npos: the first 88 bytes of a NAMESTR (big-endian), then v8's 32-byte long name.
+_NAMESTR_STRUCT = struct.Struct(">hhhh8s40s8shhh2s8shhi")
+#: Zip members larger than this and more than _BOMB_RATIO times their compressed size are
+#: refused before they are inflated into memory.
+_BOMB_SIZE = 1 << 30
+_BOMB_RATIO = 200
+
+_SAS_EPOCH = np.datetime64("1960-01-01", "D")
+
+
+@dataclass(frozen=True)
+class Layout:
+    """What the headers say about the observations."""
+
+    version: int
+    names: tuple[str, ...]
+    obs_start: int
+    obs_len: int
+    #: v8 only: the record count in the OBS header.
+    count: int | None
+
+
+def read_xport_file(path: Path, role: str) -> RawDataset:
+    with path.open("rb") as handle:
+        return read_xport(handle, path, role, path.stat().st_size)
+
+
+def read_zip(path: Path, role: str) -> RawDataset:
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, ValueError, EOFError) as exc:
+        with path.open("rb") as handle:
+            what = sniff(handle.read(64))
+        hint = f" (the file is {what})" if what and "zip" not in what else ""
+        raise read_error(
+            path.name, "file-unreadable", f"not a readable zip file: {exc}{hint}"
+        ) from None
+    with archive:
+        members = [
+            info
+            for info in archive.infolist()
+            if not info.is_dir()
+            and not info.filename.startswith("__MACOSX/")  # macOS resource forks
+            and not info.filename.rsplit("/", 1)[-1].startswith("._")
+        ]
+        datasets = [i for i in members if i.filename.lower().endswith(".xpt")]
+        if len(datasets) != 1:
+            names = [i.filename for i in members]
+            raise read_error(
+                path.name,
+                "file-format",
+                f"expected exactly one .xpt inside the zip, found {len(datasets)}"
+                f" among {names[:10]}" + (" ..." if len(names) > 10 else ""),
+            )
+        (info,) = datasets
+        if info.file_size > _BOMB_SIZE and info.file_size > _BOMB_RATIO * max(
+            info.compress_size, 1
+        ):
+            raise read_error(
+                path.name,
+                "file-format",
+                f"{info.filename} would inflate to {info.file_size:,} bytes from "
+                f"{info.compress_size:,}: refused (a zip bomb?)",
+            )
+        try:
+            data = archive.read(info)
+        except (zipfile.BadZipFile, OSError, EOFError, zipfile.LargeZipFile) as exc:
+            raise read_error(path.name, "file-truncated", f"damaged zip member: {exc}") from None
+        except (RuntimeError, NotImplementedError) as exc:  # encrypted; unknown compression
+            raise read_error(
+                path.name, "file-format", f"cannot unpack {info.filename}: {exc}"
+            ) from None
+    return read_xport(io.BytesIO(data), path, role, len(data), member=info.filename)
+
+
+def read_xport(handle, path: Path, role: str, size: int, member: str = "") -> RawDataset:
+    """One XPORT dataset from a binary ``handle`` of ``size`` bytes: layout checked, read,
+    then the records read checked against the layout."""
+    import pyreadstat  # heavy; only when an XPT is read
+
+    name = f"{path.name}:{member}" if member else path.name
+    layout = xport_layout(handle, size, name)
+    handle.seek(0)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # pyreadstat warns of what is refused above
+            frame, meta = pyreadstat.read_xport(handle, disable_datetime_conversion=True)
+    except Exception as exc:  # pyreadstat raises its own ReadstatError for any damage
+        if _second_member(handle, layout):
+            raise _two_members(name) from None
+        text = str(exc)
+        lowered = text.lower()
+        rule = (
+            "encoding"
+            if any(w in lowered for w in ("encoding", "convert", "codec", "decode"))
+            else "file-unreadable"
+        )
+        raise read_error(name, rule, f"not a readable SAS transport (XPORT) file: {text}") from None
+    check_records(handle, layout, len(frame), size, name)
+    formats = meta.original_variable_types or {}
+    for col in frame.columns:
+        fmt = (formats.get(col) or "").upper()
+        if frame[col].dtype == object:
+            frame[col] = clean_text(frame[col])
+        elif _is_sas_date(fmt):
+            frame[col] = _SAS_EPOCH + pd.to_timedelta(frame[col], unit="D")
+        elif _is_sas_datetime(fmt):
+            frame[col] = pd.Timestamp("1960-01-01") + pd.to_timedelta(frame[col], unit="s")
+        else:
+            frame[col] = frame[col].astype("float64")
+    labels = dict(meta.column_names_to_labels or {})
+    return RawDataset(role, path, frame, {k: v or "" for k, v in labels.items()})
+
+
+def _is_sas_date(fmt: str) -> bool:
+    return fmt.startswith(
+        ("DATE", "YYMMDD", "E8601DA", "MMDDYY", "DDMMYY", "IS8601DA", "B8601DA", "DAY", "WEEKDATE")
+    ) and not fmt.startswith("DATETIME")
+
+
+def _is_sas_datetime(fmt: str) -> bool:
+    return fmt.startswith(("DATETIME", "E8601DT", "IS8601DT", "B8601DT"))
+
+
+def xport_layout(handle, size: int, name: str) -> Layout:
+    """Parse the headers up to the OBS header; raise ``ReadError`` when they are not XPORT."""
+    head = handle.read(8 * LINE)
+    if head and any(lib.startswith(head) for lib in _LIBRARY):
+        raise _cut(name, size, "inside the first header record")
+    if not head.startswith(_LIBRARY):
+        what = sniff(head)
+        if what == "a SAS CPORT file":
+            hint = " (it is a SAS CPORT file: export with the XPORT engine or PROC XPORT instead)"
+        elif what:
+            hint = f" (it is {what})"
+        else:
+            hint = ""
+        raise read_error(
+            name,
+            "file-format",
+            "not a SAS transport (XPORT) file: it does not start with the XPORT library header"
+            + hint,
+        )
+    version = 8 if head.startswith(_LIBRARY[1]) else 5
+    if len(head) < 8 * LINE:
+        raise _cut(name, size, "inside the headers")
+    member, namestr = head[3 * LINE : 4 * LINE], head[7 * LINE : 8 * LINE]
+    if not member.startswith(_MEMBER) or not namestr.startswith(_NAMESTR):
+        raise read_error(name, "file-format", "the member header of the XPORT file is damaged")
+    try:
+        nlen = int(member[74:78])
+        nvars = int(namestr[52:58])
+    except ValueError:
+        raise read_error(
+            name, "file-format", "the member header of the XPORT file is damaged"
+        ) from None
+    if nlen not in (136, 140) or nvars <= 0:
+        raise read_error(
+            name, "file-format", f"the XPORT member header says {nvars} variables of {nlen} bytes"
+        )
+    block = -(-nvars * nlen // LINE) * LINE
+    raw = handle.read(block)
+    if len(raw) < block:
+        raise _cut(name, size, "inside the variable descriptions (NAMESTR records)")
+    names, obs_len = _namestrs(name, raw, nvars, nlen, version)
+    # v8 may hold long labels before the OBS header; it starts a record of its own.
+    obs_start = 8 * LINE + block
+    for _ in range(4 * nvars + 8):
+        record = handle.read(LINE)
+        if len(record) < LINE:
+            raise _cut(name, size, "before the observations (no OBS header)")
+        obs_start += LINE
+        if record.startswith(_OBS):
+            count = record[48:63].strip() if version == 8 else b""
+            return Layout(
+                version, names, obs_start, obs_len, int(count) if count.isdigit() else None
+            )
+    raise read_error(name, "file-format", "no OBS header record after the variable descriptions")
+
+
+def _namestrs(
+    name: str, raw: bytes, nvars: int, nlen: int, version: int
+) -> tuple[tuple[str, ...], int]:
+    names, spans = [], []
+    for i in range(nvars):
+        rec = raw[i * nlen : (i + 1) * nlen]
+        ntype, _, nlng, _, nname, *_, npos = _NAMESTR_STRUCT.unpack(rec[:88])
+        long = rec[88:120].rstrip(b" \x00") if version == 8 and nlen == 140 else b""
+        var = (long or nname.rstrip(b" \x00")).decode("latin-1").strip()
+        names.append(var)
+        numeric_ok = ntype == 1 and 2 <= nlng <= 8
+        if not (numeric_ok or (ntype == 2 and nlng >= 1)) or npos < 0:
+            raise read_error(
+                name,
+                "file-format",
+                f"variable {i + 1} ({var or 'no name'}) has a damaged description "
+                f"(type {ntype}, length {nlng}, position {npos})",
+                variable=var,
+            )
+        spans.append((npos, npos + nlng, var))
+    check_column_names(name, names)
+    spans.sort()
+    for (_, end, a), (start, _, b) in zip(spans, spans[1:], strict=False):
+        if start < end:
+            raise read_error(
+                name,
+                "file-format",
+                f"variables {a} and {b} overlap in the record (damaged descriptions)",
+                variable=b,
+            )
+    return tuple(names), max(end for _, end, _ in spans)
+
+
+def check_records(handle, layout: Layout, n_read: int, size: int, name: str) -> None:
+    """The records pyreadstat read account for the whole file, and for nothing more."""
+    end = layout.obs_start + n_read * layout.obs_len
+    if layout.count is not None and layout.count != n_read:
+        raise read_error(
+            name,
+            "file-truncated",
+            f"the OBS header says {layout.count:,} records, {n_read:,} could be read "
+            "(cut off, or records added?)",
+        )
+    start = max(layout.obs_start, end - layout.obs_len) if n_read else end
+    handle.seek(start)
+    last = handle.read(min(end - start, size))
+    tail = handle.read(min(size - end, 1 << 20)) if end <= size else b""
+    if size % LINE:
+        kind = "cut off" if end <= size and not tail.strip(b" ") else "cut off or padded"
+        raise read_error(
+            name,
+            "file-truncated",
+            f"{size:,} bytes is not a whole number of {LINE}-byte XPORT records: the file "
+            f"was {kind} ({n_read:,} complete records of {layout.obs_len} bytes read)",
+        )
+    if end > size:
+        raise _cut(name, size, f"inside record {n_read:,}")
+    if tail.strip(b" ") and _second_member(handle, layout):
+        raise _two_members(name)
+    if layout.count is not None and (tail.strip(b" ") or size - end >= LINE):
+        raise read_error(
+            name,
+            "file-padded",
+            f"the OBS header says {layout.count:,} records; {size - end:,} bytes follow them "
+            "that are no padding (records added, or a wrong count?)",
+        )
+    if tail.strip(b" "):
+        if len(tail) < layout.obs_len:
+            raise read_error(
+                name,
+                "file-truncated",
+                f"the file ends inside a record: {len(tail)} bytes after record {n_read:,} "
+                f"are not a whole {layout.obs_len}-byte record (cut off, or bytes added?)",
+            )
+        raise read_error(
+            name,
+            "file-padded",
+            f"{size - end:,} bytes after record {n_read:,} are no records and no padding",
+        )
+    if size - end >= LINE or (n_read and not last.strip(b" ")):
+        raise read_error(
+            name,
+            "file-padded",
+            f"blank bytes after the last record beyond the padding of one {LINE}-byte line "
+            "(bytes added to the file?)",
+        )
+
+
+def _second_member(handle, layout: Layout) -> bool:
+    """A second member header on an 80-byte boundary after the first's observations (read
+    only when something is already wrong)."""
+    marker = _PREFIX + b"MEMB"
+    handle.seek(layout.obs_start)
+    offset, carry = layout.obs_start, b""
+    while chunk := handle.read(1 << 20):
+        data = carry + chunk
+        base = offset - len(carry)
+        at = data.find(marker)
+        while at >= 0:
+            if (base + at) % LINE == 0:
+                return True
+            at = data.find(marker, at + 1)
+        carry = data[-len(marker) :]
+        offset += len(chunk)
+    return False
+
+
+def _two_members(name: str) -> ReadError:
+    return read_error(
+        name,
+        "file-format",
+        "the file holds more than one dataset (XPORT members); csrgen reads one per file",
+    )
+
+
+def _cut(name: str, size: int, where: str) -> ReadError:
+    return read_error(
+        name, "file-truncated", f"the file ends {where} after {size:,} bytes (cut off?)"
+    )
