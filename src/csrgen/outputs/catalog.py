@@ -56,6 +56,9 @@ CATALOG: dict[str, str] = {
     "f_km": "csrgen.outputs.f_km",
     "t_cif": "csrgen.outputs.t_cif",
     "f_cif": "csrgen.outputs.f_cif",
+    # the treatment effect by subgroup (table and forest plot)
+    "t_tte_subgroup": "csrgen.outputs.t_tte_subgroup",
+    "f_forest": "csrgen.outputs.f_forest",
     # medications, medical history and protocol deviations (OCCDS) with their listings
     "t_cm": "csrgen.outputs.t_cm",
     "t_mh": "csrgen.outputs.t_mh",
