@@ -21,8 +21,14 @@ from csrgen.outputs.plotting import ARM_COLOURS, new_figure, render, style
 TICKS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0)
 FONT_PT = 7.5
 LINE_IN = 0.2  # height of one line of the plot, inches
-TOP_IN = 0.5  # the column headers
+HEADER_LINE_IN = 0.135  # one line of a column header
+LEGEND_IN = 0.2  # the legend band under the headers (several compared arms)
 BOTTOM_IN = 0.62  # tick labels, "favours" labels, axis label
+#: Width of an average character of the bold header font (DejaVu Sans 7.5 pt), inches: the
+#: headers are wrapped to their column with it (deterministic: no font measuring).
+CHAR_IN = 0.066
+#: Least space between two tick labels of the log axis, inches.
+TICK_GAP_IN = 0.2
 
 
 @dataclass(frozen=True)
@@ -74,10 +80,54 @@ class ForestLayout:
     x_limits: tuple[float, float] | None = None
 
 
+def wrap(text: str, width_in: float) -> str:
+    """``text`` broken into lines that fit a column ``width_in`` wide (at spaces)."""
+    import textwrap
+
+    chars = max(4, int(width_in / CHAR_IN))
+    return "\n".join(
+        textwrap.fill(part, chars, break_long_words=False) for part in text.split("\n")
+    )
+
+
+def fitted(layout: ForestLayout) -> ForestLayout:
+    """``layout`` with the arm columns widened to their longest word (never split mid-word)."""
+    from dataclasses import replace
+
+    longest = max((len(w) for h in layout.arm_headers for w in h.split()), default=0)
+    return replace(layout, count_in=max(layout.count_in, longest * CHAR_IN + 0.1))
+
+
+def _headers(layout: ForestLayout) -> tuple[tuple[str, ...], str, str]:
+    arms = tuple(wrap(h, layout.count_in) for h in layout.arm_headers)
+    return (
+        arms,
+        wrap(layout.estimate_header, layout.estimate_in),
+        wrap(layout.p_header, layout.p_in),
+    )
+
+
+def _top_in(layout: ForestLayout) -> float:
+    """Height of the header band (and the legend band under it)."""
+    arms, est, p = _headers(layout)
+    lines = max(t.count("\n") + 1 for t in (*arms, est, p, "Subgroup"))
+    return 0.16 + lines * HEADER_LINE_IN + (LEGEND_IN if layout.legend else 0.0)
+
+
 def forest_height(rows: Sequence[ForestRow], layout: ForestLayout) -> float:
     """The figure's height in inches for ``rows``."""
-    extra = 0.18 if layout.legend else 0.0
-    return round(TOP_IN + extra + sum(r.lines for r in rows) * LINE_IN + BOTTOM_IN, 2)
+    layout = fitted(layout)
+    return round(_top_in(layout) + sum(r.lines for r in rows) * LINE_IN + BOTTOM_IN, 2)
+
+
+def axis_ticks(lo: float, hi: float, plot_in: float) -> list[float]:
+    """1-2-5 ticks when their labels have room on an axis ``plot_in`` wide, else decades
+    (and 1)."""
+    ticks = [t for t in TICKS if lo <= t <= hi]
+    per_decade = plot_in / math.log10(hi / lo)
+    if per_decade * math.log10(2) >= TICK_GAP_IN:
+        return ticks
+    return [t for t in ticks if math.isclose(math.log10(t), round(math.log10(t)))]
 
 
 def axis_limits(rows: Sequence[ForestRow], given=None) -> tuple[float, float]:
@@ -100,6 +150,7 @@ def draw_forest(
     from matplotlib.ticker import FixedLocator, NullLocator
     from matplotlib.transforms import blended_transform_factory
 
+    layout = fitted(layout)
     height = forest_height(rows, layout)
     n_lines = sum(r.lines for r in rows)
     n_arms = len(layout.arm_headers)
@@ -112,7 +163,7 @@ def draw_forest(
     with style():
         fig = new_figure(width_in, height)
         fig.set_layout_engine("none")
-        top = height - TOP_IN - (0.18 if layout.legend else 0.0)
+        top = height - _top_in(layout)
         ax = fig.add_axes(
             (
                 plot_left / width_in,
@@ -124,7 +175,7 @@ def draw_forest(
         ax.set_xscale("log")
         ax.set_xlim(lo, hi)
         ax.set_ylim(n_lines - 0.5, -0.5)
-        ticks = [t for t in TICKS if lo <= t <= hi]
+        ticks = axis_ticks(lo, hi, plot_right - plot_left)
         ax.xaxis.set_major_locator(FixedLocator(ticks))
         ax.xaxis.set_minor_locator(NullLocator())
         ax.set_xticklabels([f"{t:g}" for t in ticks], fontsize=FONT_PT)
@@ -136,14 +187,15 @@ def draw_forest(
         row_text = blended_transform_factory(fig.dpi_scale_trans, ax.transData)
         head = dict(fontsize=FONT_PT, fontweight="bold", transform=fig.dpi_scale_trans, va="top")
         head_y = height - 0.08
+        arm_headers, est_header, p_header = _headers(layout)
         fig.text(pad, head_y, "Subgroup", ha="left", **head)
-        for i, text in enumerate(layout.arm_headers):
+        for i, text in enumerate(arm_headers):
             x = pad + layout.label_in + (i + 0.5) * layout.count_in
             fig.text(x, head_y, text, ha="center", ma="center", **head)
-        fig.text(est_centre, head_y, layout.estimate_header, ha="center", **head)
-        fig.text(p_centre, head_y, layout.p_header, ha="center", ma="center", **head)
+        fig.text(est_centre, head_y, est_header, ha="center", ma="center", **head)
+        fig.text(p_centre, head_y, p_header, ha="center", ma="center", **head)
         if layout.legend:
-            _legend(fig, layout.legend, (plot_left + plot_right) / 2, height - TOP_IN)
+            _legend(fig, layout.legend, width_in / 2, top + 0.04)
         y = 0
         for row in rows:
             _row(ax, fig, row_text, row, y, layout, lo, hi, pad, est_centre, p_centre)
@@ -200,7 +252,7 @@ def _legend(fig, entries, centre_in: float, y_in: float) -> None:
         handles,
         [label for label, _ in entries],
         loc="lower center",
-        bbox_to_anchor=(centre_in, y_in + 0.02),
+        bbox_to_anchor=(centre_in, y_in),
         bbox_transform=fig.dpi_scale_trans,
         ncol=len(entries),
         fontsize=FONT_PT,
