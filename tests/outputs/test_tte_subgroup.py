@@ -150,7 +150,8 @@ def test_forest_figure(tmp_path):
             "outputs[1].options.subgroups[0]: give either levels or breaks",
         ),
         (
-            'subgroups = [{ var = "GRP", label = "G", levels = ["G1"], level_labels = { G9 = "x" } }]',
+            'subgroups = [{ var = "GRP", label = "G", levels = ["G1"], '
+            'level_labels = { G9 = "x" } }]',
             "level_labels: ['G9'] are not levels",
         ),
         (
