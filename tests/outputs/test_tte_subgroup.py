@@ -126,7 +126,10 @@ def test_breaks_cut_a_numeric_variable(tmp_path, capsys):
     assert (count("Placebo", "<45"), count("Placebo", ">=45")) == (1, 3)
     assert main(["validate", str(path)]) == 0
     err = capsys.readouterr().err
-    assert "t_sub: 1 of 8 subjects of the population have AGE missing" in err
+    assert (
+        "subgroups of OS: 1 of 8 subjects of the intent-to-treat population have AGE missing" in err
+    )
+    assert err.count("have AGE missing") == 1  # table and figure: said once
 
 
 def test_forest_figure(tmp_path):

@@ -21,6 +21,8 @@ from csrgen.outputs.plotting import ARM_COLOURS, new_figure, render, style
 TICKS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0)
 FONT_PT = 7.5
 LINE_IN = 0.2  # height of one line of the plot, inches
+#: With several compared arms a level takes a line per arm: closer lines keep it one block.
+LINE_IN_SEVERAL = 0.165
 HEADER_LINE_IN = 0.135  # one line of a column header
 LEGEND_IN = 0.2  # the legend band under the headers (several compared arms)
 BOTTOM_IN = 0.62  # tick labels, "favours" labels, axis label
@@ -117,7 +119,8 @@ def _top_in(layout: ForestLayout) -> float:
 def forest_height(rows: Sequence[ForestRow], layout: ForestLayout) -> float:
     """The figure's height in inches for ``rows``."""
     layout = fitted(layout)
-    return round(_top_in(layout) + sum(r.lines for r in rows) * LINE_IN + BOTTOM_IN, 2)
+    line = LINE_IN_SEVERAL if any(r.lines > 1 for r in rows) else LINE_IN
+    return round(_top_in(layout) + sum(r.lines for r in rows) * line + BOTTOM_IN, 2)
 
 
 def axis_ticks(lo: float, hi: float, plot_in: float) -> list[float]:

@@ -71,11 +71,11 @@ def build(ctx: OutputContext, prep: SubgroupPrepared, ard: pd.DataFrame) -> list
     compared = compared_arms(ctx)
     reference = ctx.config.arms.reference
     ci = ci_label(ctx)
-    columns = [Column("Subgroup", align="left", width=2.0, key="stub")]
+    columns = [Column("Subgroup", align="left", width=2.0 + 0.4 * (len(compared) - 1), key="stub")]
     columns += [Column(f"{header_n(ix, a)}\nEvents/n", width=1.0, key=a) for a in ctx.arms]
     columns += [
         Column(
-            f"Hazard ratio ({ci})" + (f"\n{a} vs {reference}" if len(compared) > 1 else ""),
+            f"{a} vs {reference}\nHR ({ci})" if len(compared) > 1 else f"Hazard ratio ({ci})",
             width=1.3,
             key=f"hr:{a}",
         )
@@ -120,9 +120,9 @@ def footnotes(ctx: OutputContext, prep: SubgroupPrepared, rows) -> list[str]:
         f"Events/n: subjects with an event ({prep.tte.endpoint.event_label}) / subjects with a "
         f"record of {prep.tte.endpoint.paramcd} in the subgroup.",
         arm_note(ctx, prep.tte),
-        f"Hazard ratio vs {reference} from a Cox proportional-hazards model of arm alone fitted "
-        f"within each subgroup (Efron's method for ties); Wald {ci}. A hazard ratio below 1 "
-        "favours the compared arm.",
+        f"Hazard ratio (HR) vs {reference} from a Cox proportional-hazards model of arm alone "
+        f"fitted within each subgroup (Efron's method for ties); Wald {ci}. A hazard ratio "
+        "below 1 favours the compared arm.",
         "Interaction p-value: likelihood-ratio test of the arm-by-subgroup interaction "
         "(Cox model with arm, subgroup and their interaction vs arm and subgroup), in the "
         "subjects of the listed levels. Subgroup analyses are exploratory; the interaction "

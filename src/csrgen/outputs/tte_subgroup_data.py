@@ -165,8 +165,10 @@ def check_subgroups(ctx: OutputContext) -> list[Problem]:
         left_out = s.assign(ctx.subjects[s.var]) == ""
         if left_out.any():
             ctx.warnings.append(
-                f"{ctx.spec.id}: {int(left_out.sum())} of {len(left_out)} subjects of the "
-                f"population have {s.var} missing or outside {list(s.level_names)}; they are "
+                # the same words for the table and the figure of the same options: said once
+                f"subgroups of {opts.paramcd}: {int(left_out.sum())} of {len(left_out)} "
+                f"subjects of the {ctx.population.label.lower()} "
+                f"have {s.var} missing or outside {list(s.level_names)}; they are "
                 f"left out of the {s.label} rows and its interaction test"
             )
     return problems
