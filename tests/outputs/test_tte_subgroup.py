@@ -192,3 +192,24 @@ def test_breaks_need_a_numeric_variable(tmp_path, capsys):
     assert main(["validate", str(study(tmp_path, subgroups))]) == 2
     err = capsys.readouterr().err
     assert "GRP [type]" in err and "subgroups[0].breaks names GRP" in err
+
+
+def test_a_level_without_subjects(tmp_path):
+    """An interval of ``breaks`` that no subject falls in: counts 0, HR and table "NE"."""
+    subgroups = 'subgroups = [{ var = "AGE", label = "Age", breaks = [45, 100] }]'
+    result = run(study(tmp_path, subgroups), "t_sub")
+    ard = result.ard
+    w = dict(group_level="Drug", variable="AGE", variable_level=">=100")
+    assert value(ard, stat_name="n", **w) == 0 and math.isnan(value(ard, stat_name="hr", **w))
+    row = ard.loc[(ard["variable_level"] == ">=100") & (ard["stat_name"] == "hr")]
+    assert row["method"].tolist() == ["cox-efron; not estimable: no subjects in Placebo"]
+    (table,) = result.blocks
+    cells = {r.cells[0].text: [c.text for c in r.cells[1:]] for r in table.rows}
+    assert cells[">=100"] == ["0/0", "0/0", "NE", ""]
+    # the empty level is left out of the interaction test; of the others, 45-<100 has no
+    # Placebo death (T-04, T-06, T-08 censored), so the test is not estimable either
+    inter = ard.loc[(ard["variable"] == "AGE") & (ard["group_level"] == "Overall")]
+    assert inter["stat"].isna().all()
+    assert set(inter["method"]) == {
+        "cox-lrt-interaction; not estimable: no events in Placebo for AGE 45-<100"
+    }
