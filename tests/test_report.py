@@ -209,6 +209,7 @@ def test_outputs_sharing_work_run_in_one_group():
     for spec in config.outputs:
         groups.setdefault(work_group(spec, options[spec.id]), []).append(spec.id)
     assert groups["tte:OS"] == ["t_os", "f_km_os"]
+    assert groups["tte_subgroup:OS"] == ["t_os_subgroup", "f_forest_os"]
     assert groups["tte:HCC"] == ["t_hcc", "f_km_hcc", "t_hcc_cif", "f_cif_hcc"]
     for bds in ("t_lab_summary", "f_lab_mean", "t_lab_ancova", "t_lab_shift", "l_lab_abn"):
         assert groups[f"output:{bds}"] == [bds]

@@ -34,6 +34,12 @@ spec <- read.csv(file.path(dir, "subgroups.csv"), stringsAsFactors = FALSE)
 hr <- data.frame(var = character(), level = character(), arm = character(), hr = numeric(),
                  lcl = numeric(), ucl = numeric())
 lrt <- data.frame(var = character(), chisq = numeric(), df = numeric(), p = numeric())
+m <- coxph(Surv(time, status) ~ arm, data = d, ties = "efron")
+ci <- summary(m)$conf.int
+for (a in levels(d$arm)[-1]) {
+  hr[nrow(hr) + 1, ] <- list("", "", a, ci[paste0("arm", a), 1], ci[paste0("arm", a), 3],
+                             ci[paste0("arm", a), 4])
+}
 for (v in unique(spec$var)) {
   levels <- spec$level[spec$var == v]
   for (lv in levels) {
@@ -157,10 +163,11 @@ def ard_value(ard: pd.DataFrame, **where) -> float:
 
 def test_level_hazard_ratios_against_R(case):
     """``summary(coxph(Surv(time, status) ~ arm, ties = "efron", subset = <level>))$conf.int``:
-    exp(coef), lower .95, upper .95 for every level and compared arm."""
+    exp(coef), lower .95, upper .95 for every level and compared arm, and for all subjects
+    (the first row; ``variable`` and ``variable_level`` empty)."""
     _, spec, ref, ard = case
     hr = ref["hr"]
-    assert len(hr) == sum(len(lv) for _, lv in spec.subgroups) * (len(spec.arms) - 1)
+    assert len(hr) == (1 + sum(len(lv) for _, lv in spec.subgroups)) * (len(spec.arms) - 1)
     for row in hr.itertuples():
         w = dict(group_level=row.arm, variable=row.var, variable_level=str(row.level))
         ours = [ard_value(ard, stat_name=n, **w) for n in ("hr", "hr_lcl", "hr_ucl")]

@@ -128,8 +128,9 @@ def subgroup_requires(config, spec, options: Options) -> dict[str, set[str]]:
 
 
 def subgroup_shares(options: Options) -> str:
-    """With the endpoint's table and figure (one worker; the statistics are memoised)."""
-    return f"tte:{options.paramcd}"
+    """The subgroup table and forest plot of an endpoint run in one worker (their statistics
+    are memoised), apart from the endpoint's own table and figure (nothing in common)."""
+    return f"tte_subgroup:{options.paramcd}"
 
 
 def check_subgroups(ctx: OutputContext) -> list[Problem]:
