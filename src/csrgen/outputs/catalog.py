@@ -239,3 +239,16 @@ def run_output(ctx: OutputContext) -> OutputResult:
         raise AssertionError(f"{ctx.spec.id}: malformed ARD: {problems}")
     blocks = tuple(module.build(ctx, prepared, ard))
     return OutputResult(ctx.spec.id, ard, blocks)
+
+
+def rebuild_output(ctx: OutputContext, ard: pd.DataFrame) -> OutputResult:
+    """The output's blocks from its (cached) ARD: pre-processing and build, no statistic."""
+    module = get_module(ctx.spec.slug)
+    prepared = module.prepare(ctx)
+    return OutputResult(ctx.spec.id, ard, tuple(module.build(ctx, prepared, ard)))
+
+
+def declared_roles(ctx: OutputContext) -> set[str]:
+    """The datasets an output declares it reads (its ``requires``)."""
+    module = get_module(ctx.spec.slug)
+    return set(module.requires(ctx.config, ctx.spec, ctx.options))
