@@ -24,7 +24,7 @@ from csrgen.datasets import ARM
 from csrgen.errors import ConfigError, Problem
 from csrgen.formatting import fmt_count, fmt_level
 from csrgen.outputs import bds_common as bc
-from csrgen.outputs.base import OutputContext, option_key, option_path
+from csrgen.outputs.base import OutputContext, option_key
 from csrgen.outputs.bds_data import MAX_EXAMPLES, BdsData, numbers_at
 from csrgen.outputs.bds_records import prepare_block
 from csrgen.outputs.t_bds_shift import post_baseline
@@ -163,7 +163,7 @@ def check(ctx: OutputContext) -> list[Problem]:
                     data.file,
                     "PARAMCD",
                     "paramcd",
-                    f"{option_path(ctx.config, ctx.spec, key)} = {code!r} (output "
+                    f"{option_key(ctx.config, ctx.spec, key)} = {code!r} (output "
                     f"{ctx.spec.id}): no record has PARAMCD = {code!r}; the data have {shown}",
                     0,
                 )
