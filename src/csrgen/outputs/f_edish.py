@@ -33,7 +33,7 @@ MARKERS = "os^Dv<"
 
 class Options(hc.HepaticOptions):
     width_in: float = Field(default=7.0, gt=2, le=11)
-    height_in: float = Field(default=3.4, gt=2, le=8)
+    height_in: float = Field(default=3.6, gt=2, le=8)
 
 
 check = hc.check
@@ -139,8 +139,8 @@ def _reference(ax, t: float, b: float, xlim, ylim) -> None:
 
 
 def _quadrant_labels(ax, ix: ArdIndex, arm: str, t: float, b: float, xlim, ylim) -> None:
-    """Each quadrant's name and count in its outer corner (log-midpoint free, away from the
-    reference lines where the points gather)."""
+    """Each quadrant's name and count in its outer corner, away from the reference lines where
+    the points gather; drawn beneath the points (on a light box) so that no point is hidden."""
     pad = 1.15
     corners = {
         "NORMAL": (xlim[0] * pad, ylim[0] * pad, "left", "bottom"),
@@ -154,7 +154,7 @@ def _quadrant_labels(ax, ix: ArdIndex, arm: str, t: float, b: float, xlim, ylim)
         label = QUADRANT_LABELS[q].replace("Temple's corollary", "Temple's\ncorollary")
         label = label.replace("Potential Hy's law", "Potential\nHy's law")
         ax.text(
-            x, y, f"{label}\n({n})", ha=ha, va=va, fontsize=6.5, color="#333333", zorder=4,
+            x, y, f"{label}\n({n})", ha=ha, va=va, fontsize=6.5, color="#333333", zorder=2.5,
             linespacing=1.0, bbox=dict(facecolor="white", edgecolor="none", alpha=0.85, pad=0.5),
         )  # fmt: skip
 
