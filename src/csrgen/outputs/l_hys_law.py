@@ -60,7 +60,7 @@ def default_columns(config, options: Options) -> list[ListingColumn]:
         _c("Visit", "AVISIT", width=1.1),
         _c("Date", "ADT", width=0.9),
         _c("Study\nday", "ADY", width=0.5),
-        _c("Base-\nline", "BLFL", width=0.5),
+        _c("At base-\nline", "BLFL", width=0.6),
         _c("Value", "AVAL", width=0.7),
         _c("ULN", s.high_var, width=0.7),
         _c("× ULN", "XULN", width=0.6, decimals=2),
