@@ -44,6 +44,10 @@ CATALOG: dict[str, str] = {
     "t_bds_cat": "csrgen.outputs.t_bds_cat",
     "t_bds_shift": "csrgen.outputs.t_bds_shift",
     "l_bds_abn": "csrgen.outputs.l_bds_abn",
+    # hepatotoxicity from a lab block: eDISH, potential Hy's law and its subjects' liver tests
+    "t_hys_law": "csrgen.outputs.t_hys_law",
+    "f_edish": "csrgen.outputs.f_edish",
+    "l_hys_law": "csrgen.outputs.l_hys_law",
     # disposition, exposure, deaths, lab shifts and the section 16.2 listings
     "t_disp": "csrgen.outputs.t_disp",
     "t_exposure": "csrgen.outputs.t_exposure",
@@ -80,7 +84,17 @@ SYNONYMS: dict[str, str] = {
 CATALOG.update({old: CATALOG[new] for old, new in SYNONYMS.items()})
 #: The outputs of a ``[bds.<name>]`` block (their ``options.bds``).
 BDS_MODULES = frozenset(
-    {"t_bds_summary", "t_bds_ancova", "f_bds_mean", "t_bds_cat", "t_bds_shift", "l_bds_abn"}
+    {
+        "t_bds_summary",
+        "t_bds_ancova",
+        "f_bds_mean",
+        "t_bds_cat",
+        "t_bds_shift",
+        "l_bds_abn",
+        "t_hys_law",
+        "f_edish",
+        "l_hys_law",
+    }
 )
 
 
