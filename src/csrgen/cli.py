@@ -34,6 +34,11 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="report data that do not match their lock; every page says DRAFT - DATA NOT LOCKED",
     )
+    p.add_argument(
+        "--qmd",
+        action="store_true",
+        help="also write csr.qmd, a Quarto source of the CSR (as [document] qmd = true)",
+    )
 
     p = sub.add_parser("validate", help="check the study file and every dataset; list all problems")
     p.add_argument("study", type=Path)
@@ -113,8 +118,16 @@ def _warn(command: str, warnings) -> None:
 def _report(args) -> int:
     from csrgen.report import run_report
 
-    out = run_report(args.study, args.data, args.out, args.draft, warn=lambda w: _warn("report", w))
-    print(f"wrote {out}/csr.docx, csr.html, ard.csv, manifest.json")
+    out = run_report(
+        args.study,
+        args.data,
+        args.out,
+        args.draft,
+        warn=lambda w: _warn("report", w),
+        qmd=args.qmd,
+    )
+    qmd = " csr.qmd," if (out / "csr.qmd").exists() else ""
+    print(f"wrote {out}/csr.docx, csr.html,{qmd} ard.csv, manifest.json")
     return 0
 
 

@@ -155,28 +155,34 @@ def assemble(prep: Prepared, results: list[OutputResult]) -> Document:
     )
 
 
-def write_report(prep: Prepared, results: list[OutputResult], doc: Document, out: Path) -> Path:
+def write_report(
+    prep: Prepared, results: list[OutputResult], doc: Document, out: Path, qmd: bool = False
+) -> Path:
     """Every file into a staging folder, then moved into place (see :func:`staging`).
 
-    The files are independent (ARD, DOCX, HTML, each long listing's CSV/XLSX), so with more
-    than one job they are written by forked worker processes at the same time; the manifest,
-    which lists them all, comes last.
+    The files are independent (ARD, DOCX, HTML, each long listing's CSV/XLSX, the Quarto
+    source when ``qmd`` or the study file's ``document.qmd`` asks for it), so with more than
+    one job they are written by forked worker processes at the same time; the manifest, which
+    lists them all, comes last.
     """
     ard = concat_ard(r.ard for r in results)
+    qmd = qmd or prep.config.document.qmd
     with staging(out) as tmp:
-        _run_tasks(_write_one, (prep, doc, ard, tmp), _file_tasks(doc), default_jobs())
+        tasks = _file_tasks(doc, qmd)
+        _run_tasks(_write_one, (prep, doc, ard, tmp), tasks, default_jobs())
         write_manifest(prep, tmp)
     return out
 
 
-def _file_tasks(doc: Document) -> list[tuple[str, int]]:
-    """("docx", 0), ("html", 0), ("ard", 0), ("listing", i) for each long listing; the largest
-    first, so that the longest task starts at once."""
+def _file_tasks(doc: Document, qmd: bool = False) -> list[tuple[str, int]]:
+    """("docx", 0), ("html", 0), ("ard", 0), ("qmd", 0) when asked for, ("listing", i) for each
+    long listing; the largest first, so that the longest task starts at once."""
     from csrgen.writers.listings import external_listings
 
     listings = external_listings(doc.sections)
     by_size = sorted(range(len(listings)), key=lambda i: -listings[i].total_rows)
-    return [("docx", 0), ("html", 0), ("ard", 0)] + [("listing", i) for i in by_size]
+    quarto = [("qmd", 0)] if qmd else []
+    return [("docx", 0), ("html", 0), ("ard", 0)] + quarto + [("listing", i) for i in by_size]
 
 
 def _write_one(state: tuple, task: tuple[str, int]) -> None:
@@ -193,6 +199,10 @@ def _write_one(state: tuple, task: tuple[str, int]) -> None:
         from csrgen.writers.html import write_html
 
         write_html(doc, tmp / "csr.html", template_dirs(prep.config))
+    elif kind == "qmd":
+        from csrgen.writers.qmd import write_qmd
+
+        write_qmd(doc, tmp / "csr.qmd")
     else:
         from csrgen.writers.listings import external_listings, lock_stamp, write_listing_files
 
@@ -251,9 +261,11 @@ def run_report(
     out: str | Path | None = None,
     draft: bool = False,
     warn=None,
+    qmd: bool = False,
 ) -> Path:
     """The whole report; ``warn`` (if given) receives the run's warnings before the outputs run
-    (a date derived from a datetime, records a declared rule left out, ...)."""
+    (a date derived from a datetime, records a declared rule left out, ...); ``qmd`` also writes
+    the Quarto source ``csr.qmd`` (as the study file's ``document.qmd``)."""
     # the whole study file's check (as validate's), not the config's alone
     config, _ = load_study_outputs(study)
     target = Path(out) if out else Path("build") / config.study.id
@@ -263,7 +275,7 @@ def run_report(
             warn(prep.warnings)
         results = run_outputs(prep)
         doc = assemble(prep, results)
-        return write_report(prep, results, doc, target)
+        return write_report(prep, results, doc, target, qmd)
 
 
 @contextlib.contextmanager
