@@ -16,6 +16,8 @@ document model as the DOCX and HTML writers, and computes and rounds nothing:
   (a Quarto ``@tbl-`` reference would print Quarto's running number instead of the CSR's). A
   link to a listing's rows goes to the listing, as in Word.
 - A listing kept in CSV/XLSX files (``Listing.external``) refers to them, as in Word.
+- What the DOCX prints on landscape pages is in a ``.landscape`` div (Quarto's landscape
+  pages in Word and PDF).
 - Every text from the model is escaped (:func:`inline`, :func:`block_text`): a ``*``, ``|``,
   ``<``, ``@``, ``$``, a leading ``1.`` or ``-`` prints as itself and never changes the
   structure; quotes, ``--`` and ``...`` stay as written (not made typographic).
@@ -58,6 +60,13 @@ _INLINE = re.compile(r"([\\`*_{}\[\]<>|~^$@&\"'])")
 _LINE_START = re.compile(r"^(?:[-+*#>:=%(!])|^(\w+)([.)])")
 #: Indentation of a stub cell per level: no-break spaces (a pipe table trims plain spaces).
 _INDENT = "\u00a0" * 3
+#: Quarto prints what this div holds on landscape pages (Word, PDF), as the DOCX does: listings,
+#: tables marked landscape or too wide for a portrait page, landscape figures.
+_LANDSCAPE = "::: {.landscape}"
+#: Type sizes at which a table's column widths are planned, in order: Quarto's Word body text
+#: is 11 pt, planned at 12 pt for a font wider than the metrics' Liberation Sans (Word's Aptos
+#: where it is missing: LibreOffice's DejaVu Sans).
+_TYPE_SIZES = (12.0, 11.0, 10.0, 9.0)
 #: A page style for Quarto's HTML: placeholders stand out, notes are small (as csr.html).
 _HTML_STYLE = """\
 <style>
@@ -164,7 +173,7 @@ class _Writer:
     def write(self) -> str:
         self._front_matter()
         for banner in self.doc.banners:
-            self.block(f"::: {{.banner}}\n{block_text(banner)}\n:::")
+            self.block(f"::: {{.banner}}\n**{block_text(banner)}**\n:::")
         if self.doc.header:
             self.block(f"[{inline(' | '.join(self.doc.header))}]{{.page-header}}")
         rows = tuple(Row((Cell(k, bold=True), Cell(v))) for k, v in self.doc.title_page)
@@ -296,6 +305,11 @@ class _Writer:
         self.block(f"::: {{#{self.labels[b.id]}}}\n{content}\n\n{self.caption(b)}\n:::")
 
     def tabular(self, t: _Tabular) -> None:
+        from csrgen.writers.html import print_landscape
+
+        landscape = print_landscape(t, self.doc.paper)
+        if landscape:
+            self.block(_LANDSCAPE)
         if t.null_reason:
             self.float_div(t, f"*{block_text(t.null_reason)}*")
         elif isinstance(t, Listing) and t.external:
@@ -306,11 +320,13 @@ class _Writer:
                 f"{files} beside this document.*",
             )
         elif not t.number and not t.title:
-            self.block(self._pipe_table(t.rows, _columns(t)))
+            self.block(self._pipe_table(t.rows, _columns(t, landscape)))
         else:
-            table = self._pipe_table(t.rows, _columns(t))
+            table = self._pipe_table(t.rows, _columns(t, landscape))
             self.block(f"{table}\n\n: {self.caption(t)} {{#{self.labels[t.id]}}}")
         self.notes(t)
+        if landscape:
+            self.block(":::")
 
     def _pipe_table(self, rows, columns) -> str:
         """A pipe table; ``columns`` are (label, align, relative width). Widths become the
@@ -335,6 +351,8 @@ class _Writer:
         return _INDENT * c.indent + text
 
     def figure(self, f: Figure) -> None:
+        if f.landscape:
+            self.block(_LANDSCAPE)
         if f.null_reason:
             self.float_div(f, f"*{block_text(f.null_reason)}*")
         else:
@@ -345,6 +363,8 @@ class _Writer:
                 f'width="{f.width_in}in" fig-alt={_attr(f.alt)}}}'
             )
         self.notes(f)
+        if f.landscape:
+            self.block(":::")
 
 
 def _styled(text: str, bold: str, italic: str) -> str:
@@ -357,17 +377,33 @@ def _styled(text: str, bold: str, italic: str) -> str:
     return f"{lead}{bold}{italic}{core}{italic}{bold}{tail}"
 
 
-def _columns(t: _Tabular) -> list[tuple[str, str, float]]:
-    """Each column's one-line label: a spanner's label before those it spans (a pipe table has
-    one header row)."""
+def _columns(t: _Tabular, landscape: bool) -> list[tuple[str, str, float]]:
+    """Each column's one-line label (a spanner's label before those it spans: a pipe table has
+    one header row), alignment and relative width (:func:`_widths`)."""
+    widths = _widths(t, landscape)
     span = {i: sp.label for sp in t.spanners for i in range(sp.first, sp.last + 1)}
     out = []
     for i, c in enumerate(t.columns):
         label = header_text(c.label)
         if i in span and span[i]:
             label = f"{span[i]}: {label}"
-        out.append((label, c.align, c.width))
+        out.append((label, c.align, widths[i]))
     return out
+
+
+def _widths(t: _Tabular, landscape: bool) -> list[float]:
+    """Relative column widths with which no number or word breaks in Quarto's Word and PDF
+    (pandoc shares the text width in these proportions when a table's lines are long): the
+    DOCX writer's column widths for Quarto's type (:data:`_TYPE_SIZES`, on its Letter page with
+    1 inch margins), a smaller type where it needs one, else the model's relative widths."""
+    from csrgen.writers import layout
+
+    room = (11.0 if landscape else 8.5) * 72 - 2 * 72
+    for size in _TYPE_SIZES:
+        widths = layout.fit_widths(t, room, layout.Scale(size, size / 2))
+        if widths is not None:
+            return [w / sum(widths) * 10 for w in widths]
+    return [c.width for c in t.columns]
 
 
 def _linked(block):
