@@ -367,3 +367,29 @@ def test_study_file_switch(figure_study, tmp_path, capsys):
     assert main(["report", str(bad), "--out", str(tmp_path / "bad")]) == 2
     err = capsys.readouterr().err
     assert "document.qmd" in err and "Traceback" not in err
+
+
+def test_front_matter_is_yaml_quarto_reads(tmp_path):
+    """pandoc's reading of the front matter: the title as written, Quarto's options in place
+    (its own files named apart from csrgen's), no date."""
+    import json
+
+    import pypandoc
+
+    doc = hostile_document()
+    write_qmd(doc, tmp_path / "csr.qmd")
+    done = subprocess.run(
+        [pypandoc.get_pandoc_path(), "-f", READER, "-t", "json", "csr.qmd"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    meta = json.loads(done.stdout)["meta"]
+    assert meta["number-sections"] == {"t": "MetaBool", "c": False}
+    formats = meta["format"]["c"]
+    assert set(formats) == {"html", "docx"}
+    assert formats["html"]["c"]["output-file"]["c"][0]["c"] == "csr-quarto.html"
+    assert formats["docx"]["c"]["output-file"]["c"][0]["c"] == "csr-quarto.docx"
+    assert formats["html"]["c"]["embed-resources"] == {"t": "MetaBool", "c": True}
+    assert "date" not in meta

@@ -1,8 +1,9 @@
 """Quarto writer: the whole CSR as ``csr.qmd`` (Quarto/pandoc Markdown) with its figures beside it.
 
-For sites that have Quarto: ``quarto render csr.qmd`` makes HTML and Word (``--to pdf`` with a
-LaTeX installation) without edits. Nothing here runs Quarto or pandoc. Lays out the same
-document model as the DOCX and HTML writers, and computes and rounds nothing:
+For sites that have Quarto: ``quarto render csr.qmd`` makes HTML and Word (``csr-quarto.html``,
+``csr-quarto.docx``; ``--to pdf`` with a LaTeX installation) without edits. Nothing here runs
+Quarto or pandoc. Lays out the same document model as the DOCX and HTML writers, and computes
+and rounds nothing:
 
 - YAML front matter: title, subtitle, language, paper, and options for the ``html`` and
   ``docx`` formats; sections carry the model's own numbers (``number-sections: false``, every
@@ -51,6 +52,9 @@ from csrgen.writers.text import printable
 
 #: Folder of the figure files, beside ``csr.qmd``.
 FIGURE_DIR = "csr-figures"
+#: What Quarto's HTML and Word are called (not csrgen's ``csr.html`` and ``csr.docx``, which a
+#: render in the report folder would otherwise replace).
+QUARTO_OUTPUT = "csr-quarto"
 #: Characters escaped wherever they are (all_symbols_escapable): emphasis, code, links, spans
 #: and attributes, raw HTML and entities, pipes, sub/superscript, math, citations and Quarto
 #: references, typographic quotes.
@@ -201,6 +205,7 @@ class _Writer:
             "number-sections: false\n"
             "format:\n"
             "  html:\n"
+            f"    output-file: {QUARTO_OUTPUT}.html\n"
             "    toc: true\n"
             "    toc-depth: 3\n"
             "    embed-resources: true\n"
@@ -208,6 +213,7 @@ class _Writer:
             "      text: |\n"
             f"{style}\n"
             "  docx:\n"
+            f"    output-file: {QUARTO_OUTPUT}.docx\n"
             "    toc: false\n"
             "---"
         )
