@@ -35,6 +35,13 @@ def _parser() -> argparse.ArgumentParser:
         help="report data that do not match their lock; every page says DRAFT - DATA NOT LOCKED",
     )
     p.add_argument(
+        "--previous",
+        type=Path,
+        metavar="OLD_OUT",
+        help="the previous data lock's report folder: say what changed since (delta.html, "
+        "delta.csv, an appendix, changed cells marked in the HTML)",
+    )
+    p.add_argument(
         "--qmd",
         action="store_true",
         help="also write csr.qmd, a Quarto source of the CSR (as [document] qmd = true)",
@@ -134,6 +141,7 @@ def _report(args) -> int:
         args.draft,
         warn=lambda w: _warn("report", w),
         progress=for_terminal(quiet=args.quiet),
+        previous=args.previous,
         qmd=args.qmd,
     )
     if not args.quiet:

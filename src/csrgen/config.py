@@ -527,6 +527,9 @@ class DocumentSettings(_Strict):
     labels: dict[str, str] = Field(default_factory=dict)
     #: Units of parameters for the narrative (PARAMCD -> "g/L").
     units: dict[str, str] = Field(default_factory=dict)
+    #: The previous data lock's report folder (relative to the study file): the report then
+    #: says what changed since it (``csrgen report --previous`` overrides this).
+    previous_report: PathText = ""
 
 
 class StudyConfig(_Strict):
