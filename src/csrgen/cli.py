@@ -52,6 +52,11 @@ def _parser() -> argparse.ArgumentParser:
         "--no-cache", action="store_true", help="recompute every output and keep nothing"
     )
     p.add_argument(
+        "--qmd",
+        action="store_true",
+        help="also write csr.qmd, a Quarto source of the CSR (as [document] qmd = true)",
+    )
+    p.add_argument(
         "--quiet",
         action="store_true",
         help="no progress bars and no summary line (warnings and errors still print)",
@@ -148,6 +153,7 @@ def _report(args) -> int:
         progress=for_terminal(quiet=args.quiet),
         previous=args.previous,
         cache=False if args.no_cache else (args.cache or True),
+        qmd=args.qmd,
     )
     if not args.quiet:
         print(f"{_written(out)} in {time.perf_counter() - start:.1f} s")
@@ -160,7 +166,7 @@ def _written(out: Path) -> str:
 
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     files = [*manifest["outputs"], "manifest.json"]
-    first = ("csr.docx", "csr.html", "ard.csv", "manifest.json")
+    first = ("csr.docx", "csr.html", "csr.qmd", "ard.csv", "manifest.json")
     named = [f for f in first if f in files]
     rest = len(files) - len(named)
     more = f" and {rest} more file{'s' if rest != 1 else ''}" if rest else ""

@@ -512,6 +512,9 @@ class DocumentSettings(_Strict):
     #: tables' links) up to this many, also when the DOCX refers to its files; above it, the
     #: HTML refers to the files too.
     html_listing_max_rows: int = Field(default=10_000, ge=0)
+    #: Also write ``csr.qmd`` (a Quarto source of the CSR, figures in ``csr-figures/``), as
+    #: ``csrgen report --qmd`` does.
+    qmd: bool = False
     #: Abbreviation -> meaning, added to the standard list of the abbreviations template.
     abbreviations: dict[str, str] = Field(default_factory=dict)
     #: Paper size of the Word document (A4 outside the US; Letter for US submissions).

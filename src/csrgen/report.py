@@ -216,19 +216,21 @@ def write_report(
     progress: Progress | None = None,
     snapshot: Snapshot | None = None,
     delta: Delta | None = None,
+    qmd: bool = False,
 ) -> Path:
     """Every file into a staging folder, then moved into place (see :func:`staging`);
     ``progress`` hears of each file written. With the run's ``snapshot`` (what the next lock
     compares with) it writes ``snapshot.json.gz``; with a ``delta`` from the previous lock,
     ``delta.csv`` and ``delta.html``.
 
-    The files are independent (ARD, DOCX, HTML, each long listing's CSV/XLSX), so with more
-    than one job they are written by forked worker processes at the same time; the manifest,
-    which lists them all, comes last.
+    The files are independent (ARD, DOCX, HTML, each long listing's CSV/XLSX, the Quarto
+    source when ``qmd`` or the study file's ``document.qmd`` asks for it), so with more than
+    one job they are written by forked worker processes at the same time; the manifest, which
+    lists them all, comes last.
     """
     ard = concat_ard(r.ard for r in results)
     progress = progress or Progress()
-    tasks = _file_tasks(doc)
+    tasks = _file_tasks(doc, qmd or prep.config.document.qmd)
     if snapshot is not None:
         tasks.append(("snapshot", 0))
     if delta is not None:
@@ -258,14 +260,15 @@ def _task_label(doc: Document, task: tuple[str, int]) -> str:
     return names.get(kind, "delta.html" if kind == "delta_html" else f"csr.{kind}")
 
 
-def _file_tasks(doc: Document) -> list[tuple[str, int]]:
-    """("docx", 0), ("html", 0), ("ard", 0), ("listing", i) for each long listing; the largest
-    first, so that the longest task starts at once."""
+def _file_tasks(doc: Document, qmd: bool = False) -> list[tuple[str, int]]:
+    """("docx", 0), ("html", 0), ("ard", 0), ("qmd", 0) when asked for, ("listing", i) for each
+    long listing; the largest first, so that the longest task starts at once."""
     from csrgen.writers.listings import external_listings
 
     listings = external_listings(doc.sections)
     by_size = sorted(range(len(listings)), key=lambda i: -listings[i].total_rows)
-    return [("docx", 0), ("html", 0), ("ard", 0)] + [("listing", i) for i in by_size]
+    quarto = [("qmd", 0)] if qmd else []
+    return [("docx", 0), ("html", 0), ("ard", 0)] + quarto + [("listing", i) for i in by_size]
 
 
 def _write_one(state: tuple, task: tuple[str, int]) -> None:
@@ -292,6 +295,10 @@ def _write_one(state: tuple, task: tuple[str, int]) -> None:
         from csrgen.writers.html import write_html
 
         write_html(doc, tmp / "csr.html", template_dirs(prep.config))
+    elif kind == "qmd":
+        from csrgen.writers.qmd import write_qmd
+
+        write_qmd(doc, tmp / "csr.qmd")
     else:
         from csrgen.writers.listings import external_listings, lock_stamp, write_listing_files
 
@@ -365,6 +372,7 @@ def run_report(
     progress: Progress | None = None,
     previous: str | Path | None = None,
     cache: str | Path | bool = True,
+    qmd: bool = False,
 ) -> Path:
     """The whole report; ``warn`` (if given) receives the run's warnings before the outputs run
     (a date derived from a datetime, records a declared rule left out, ...); ``progress`` (if
@@ -373,7 +381,8 @@ def run_report(
     the report then says what changed since (see :mod:`csrgen.document.delta`). ``cache``:
     True keeps each output's statistics and blocks in ``.<output folder>.cache`` beside the
     output for the next run (see :mod:`csrgen.cache`), a path keeps them there, False runs
-    every output afresh and keeps nothing."""
+    every output afresh and keeps nothing. ``qmd`` also writes the Quarto source ``csr.qmd`` (as
+    the study file's ``document.qmd``)."""
     # the whole study file's check (as validate's), not the config's alone
     config, _ = load_study_outputs(study)
     target = Path(out) if out else Path("build") / config.study.id
@@ -398,7 +407,7 @@ def run_report(
             new_ard = concat_ard(r.ard for r in results)
             delta = compare(old_snapshot, snapshot, config.arms.levels, old_ard, new_ard)
             doc = with_delta(doc, delta)
-        return write_report(prep, results, doc, target, progress, snapshot, delta)
+        return write_report(prep, results, doc, target, progress, snapshot, delta, qmd)
 
 
 def read_previous(folder: Path, study_id: str):
