@@ -28,7 +28,7 @@ class PageReport:
 
 class _Session:
     def __init__(self, ws_url: str) -> None:
-        # a generous limit: one in-page script follows thousands of links, slowly on a loaded machine
+        # generous: one in-page script follows thousands of links, slowly on a loaded machine
         self.ws = websocket.create_connection(ws_url, timeout=300, suppress_origin=True)
         self.next_id = 0
         self.events: list[dict] = []
