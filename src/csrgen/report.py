@@ -171,28 +171,34 @@ def write_report(prep: Prepared, results: list[OutputResult], doc: Document, out
 
 def _file_tasks(doc: Document) -> list[tuple[str, int]]:
     """("docx", 0), ("html", 0), ("ard", 0), ("listing", i) for each long listing; the largest
-    first, so that the longest task starts at once."""
+    first, so that the longest task starts at once; then each attachment's DOCX and HTML."""
     from csrgen.writers.listings import external_listings
 
     listings = external_listings(doc.sections)
     by_size = sorted(range(len(listings)), key=lambda i: -listings[i].total_rows)
-    return [("docx", 0), ("html", 0), ("ard", 0)] + [("listing", i) for i in by_size]
+    attached = [(k, i) for i in range(len(doc.attachments)) for k in ("att_docx", "att_html")]
+    return [("docx", 0), ("html", 0), ("ard", 0)] + attached + [("listing", i) for i in by_size]
 
 
 def _write_one(state: tuple, task: tuple[str, int]) -> None:
     """Write one file; ``state`` is (prepared study, document, ARD, staging folder)."""
     prep, doc, ard, tmp = state
     kind, index = task
+    if kind.startswith("att_"):  # a document beside the CSR (the narratives): same writers
+        name, doc = doc.attachments[index]
+        kind = kind[4:]
+    else:
+        name = "csr"
     if kind == "ard":
         write_ard(ard, tmp / "ard.csv")
     elif kind == "docx":
         from csrgen.writers.docx import write_docx
 
-        write_docx(doc, tmp / "csr.docx", find_template("reference.docx", prep.config))
+        write_docx(doc, tmp / f"{name}.docx", find_template("reference.docx", prep.config))
     elif kind == "html":
         from csrgen.writers.html import write_html
 
-        write_html(doc, tmp / "csr.html", template_dirs(prep.config))
+        write_html(doc, tmp / f"{name}.html", template_dirs(prep.config))
     else:
         from csrgen.writers.listings import external_listings, lock_stamp, write_listing_files
 

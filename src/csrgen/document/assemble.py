@@ -11,6 +11,7 @@ of an output section (say an introduction to 14) is merged into it.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -19,7 +20,7 @@ from csrgen import __version__
 from csrgen.config import StudyConfig
 from csrgen.document.context import narrative_environment, render_narrative, template_context
 from csrgen.document.links import settle_links
-from csrgen.document.model import Block, Document, Section
+from csrgen.document.model import Attachment, Block, Document, Section
 from csrgen.document.narrative import NarrativeError, parse_narrative
 from csrgen.errors import ConfigError
 from csrgen.lock import LockInfo
@@ -161,11 +162,16 @@ def build_document(
         template_dirs = default_dirs(config)
     s = config.study
     lock_text = f"data lock {lock.lock_id} ({lock.lock_date})" if lock.locked else UNLOCKED_BANNER
+    attachments = [b for _, blocks in blocks_by_output for b in blocks if isinstance(b, Attachment)]
+    blocks_by_output = [
+        (number, tuple(b for b in blocks if not isinstance(b, Attachment)))
+        for number, blocks in blocks_by_output
+    ]
     sections = merge_sections(
         narrative_sections(config, lock, ard, template_dirs, output_blocks),
         output_sections(settle_links(blocks_by_output)),
     )
-    return Document(
+    doc = Document(
         study_id=s.id,
         title=s.title,
         header=(s.id, f"Protocol {s.protocol}", "CONFIDENTIAL", config.document.status),
@@ -175,4 +181,17 @@ def build_document(
         sections=sections,
         paper=config.document.paper,
         meta={"sponsor": s.sponsor, "lock_date": lock.lock_date if lock.locked else ""},
+    )
+    return replace(doc, attachments=tuple((a.name, attached(doc, a)) for a in attachments))
+
+
+def attached(doc: Document, attachment: Attachment) -> Document:
+    """The document of an :class:`Attachment`: the CSR's header, footer, banners and title
+    page under the attachment's title, its sections only."""
+    return replace(
+        doc,
+        title=f"{doc.title}: {attachment.title}",
+        title_page=(("Document", attachment.title), *doc.title_page),
+        sections=attachment.sections,
+        attachments=(),
     )

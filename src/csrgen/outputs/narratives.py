@@ -1,0 +1,473 @@
+"""Section 14.3.3 Narratives of deaths, other serious adverse events and adverse events leading
+to discontinuation: one drafted narrative per subject, every fact cited.
+
+pre-processing: :func:`csrgen.outputs.narrative_data.subject_records`: the subjects meeting any
+of the study file's ``criteria`` (expressions over ADSL or the AE dataset, or ``[safety]``
+categories among the treatment-emergent events) and each one's ADSL row, AE records in onset
+order, lab values outside the reference range within ``lab_window_days`` of each onset (the BDS
+block ``labs``, its ``low_var``/``high_var``), concomitant medications (``cm_dataset``, when the
+study has it) and death (the deaths table's rules, :class:`~csrgen.outputs.t_deaths.DeathOptions`).
+analysis: :func:`csrgen.analyses.listings.ard_listed` (subjects with a narrative, by arm).
+build: a section 14.3.3 holding one subsection per subject: the criteria met, demographics and
+baseline characteristics, treatment and exposure, the events (each value followed by its source
+variable, ``(ADAE.AESEV)``), the labs near each event, medications, death, a timeline figure and
+the medical writer's placeholder for the clinical assessment. With more subjects than
+``document.narratives_inline_max`` the subsections go to ``narratives.docx``/``.html`` beside
+the CSR (an :class:`~csrgen.document.model.Attachment`), and the CSR's section lists the
+subjects and says where their narratives are.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+import pandas as pd
+from pydantic import Field, model_validator
+
+from csrgen import expr
+from csrgen import formatting as fmt
+from csrgen.config import Expression, Text, VarName, VarNameOrBlank, unused_options
+from csrgen.datasets import ARM
+from csrgen.document.model import Attachment, Figure, Paragraph, Run, Section
+from csrgen.errors import ConfigError, Problem
+from csrgen.outputs.ae_common import ae_requires, safety_settings
+from csrgen.outputs.base import OptionsModel, OutputContext, option_key, option_path
+from csrgen.outputs.listing_common import listing_ard
+from csrgen.outputs.narrative_data import SubjectRecords, subject_records
+from csrgen.outputs.narrative_plot import TimelineEvent, draw_timeline
+from csrgen.outputs.t_deaths import DeathOptions, death_checks, death_requires
+
+SECTION_NUMBER = "14.3.3"
+SECTION_TITLE = (
+    "Narratives of Deaths, Other Serious and Certain Other Significant Adverse Events"
+)
+PLACEHOLDER = "[Medical writer: clinical assessment of causality and course]"
+#: The file stem of the separate narratives document.
+ATTACHMENT = "narratives"
+
+
+class Criterion(OptionsModel):
+    """Subjects who get a narrative: those meeting ``category`` (a ``[safety]`` category among
+    their treatment-emergent events) or ``where`` (an expression over ``dataset``)."""
+
+    label: Text
+    category: Literal["serious", "discontinuation", "death"] | None = None
+    #: ``adsl`` or the AE dataset (``[safety] dataset``).
+    dataset: str = Field(default="adsl", pattern=r"^[a-z][a-z0-9_]*$")
+    where: Expression | None = None
+    #: With an AE ``dataset``: only treatment-emergent records (the ``[safety]`` rule) count.
+    treatment_emergent: bool = True
+
+    @model_validator(mode="after")
+    def _one_rule(self) -> Criterion:
+        if (self.category is None) == (self.where is None):
+            raise ValueError("give exactly one of category or where")
+        if self.category:
+            unused_options(self, ("dataset", "treatment_emergent"), "with category")
+        return self
+
+
+def _default_criteria() -> list[Criterion]:
+    return [
+        Criterion(label="Death", where='DTHFL == "Y"'),
+        Criterion(label="Serious TEAE", category="serious"),
+        Criterion(label="TEAE leading to discontinuation", category="discontinuation"),
+    ]
+
+
+class Options(DeathOptions):
+    criteria: list[Criterion] = Field(default_factory=_default_criteria, min_length=1)
+    #: ADSL variables of the demographic and the baseline-disease paragraphs, in order.
+    demographics: list[VarName] = Field(default_factory=lambda: ["AGE", "SEX", "RACE"])
+    baseline: list[VarName] = Field(default_factory=list)
+    #: ADSL variables of exposure (duration, dose) printed after the treatment dates.
+    exposure: list[VarName] = Field(default_factory=list)
+    #: Labels of the variables above; default the dataset's variable label.
+    labels: dict[str, Text] = Field(default_factory=dict)
+    #: The AE term; onset and end are ASTDT/AENDT (study days from them and start_var).
+    term_var: VarName = "AEDECOD"
+    action_var: VarNameOrBlank = "AEACN"
+    outcome_var: VarNameOrBlank = "AEOUT"
+    #: The BDS block (``[labs]`` is ``labs``) whose out-of-range values are shown; "" none.
+    labs: str = "labs"
+    lab_window_days: int = Field(default=7, ge=0, le=365)
+    #: Concomitant medications: the dataset role ("" none; skipped when the study has none).
+    cm_dataset: str = Field(default="adcm", pattern=r"^([a-z][a-z0-9_]*)?$")
+    cm_term_var: VarName = "CMDECOD"
+    cm_start_var: VarName = "ASTDT"
+    cm_end_var: VarName = "AENDT"
+    cm_where: Expression | None = None
+
+
+def _uses_cm(config, options: Options) -> bool:
+    return bool(options.cm_dataset) and options.cm_dataset in config.data.datasets
+
+
+def requires(config, spec, options: Options) -> dict[str, set[str]]:
+    s = safety_settings(config, spec.id)
+    need = {role: set(v) for role, v in ae_requires(config, spec.id).items()}
+    for role, names in death_requires(options).items():
+        need.setdefault(role, set()).update(names)
+    adsl = need.setdefault("adsl", set())
+    adsl |= {"USUBJID", options.start_var, options.end_var}
+    adsl |= set(options.demographics) | set(options.baseline) | set(options.exposure)
+    adae = need.setdefault(s.dataset, set())
+    adae |= {"USUBJID", options.term_var, "ASTDT", "AENDT"}
+    adae |= {v for v in (options.action_var, options.outcome_var) if v}
+    errors = []
+    for i, c in enumerate(options.criteria):
+        if c.where:
+            if c.dataset not in ("adsl", s.dataset):
+                errors.append(
+                    f"{option_key(config, spec, f'criteria[{i}].dataset')}: {c.dataset!r} is "
+                    f"neither adsl nor the adverse-event dataset ({s.dataset})"
+                )
+                continue
+            need[c.dataset] |= expr.variables(expr.parse(c.where))
+    if options.labs:
+        blocks = config.bds_blocks
+        if options.labs not in blocks:
+            errors.append(
+                f"{option_key(config, spec, 'labs')}: no [bds.{options.labs}] or [labs] "
+                f"block; known: {', '.join(sorted(blocks)) or 'none'}"
+            )
+        elif not blocks[options.labs].low_var:
+            errors.append(
+                f"{option_key(config, spec, 'labs')}: the block {options.labs!r} has no "
+                "reference range (low_var, high_var)"
+            )
+        else:
+            b = blocks[options.labs]
+            need.setdefault(b.dataset, set()).update(
+                {"USUBJID", "PARAMCD", "AVAL", "ADT", b.low_var, b.high_var}
+            )
+    if _uses_cm(config, options):
+        cm = {"USUBJID", options.cm_term_var, options.cm_start_var, options.cm_end_var}
+        if options.cm_where:
+            cm |= expr.variables(expr.parse(options.cm_where))
+        need.setdefault(options.cm_dataset, set()).update(cm)
+    if errors:
+        raise ConfigError("\n".join(errors))
+    return need
+
+
+def check(ctx: OutputContext) -> list[Problem]:
+    """The deaths rules' types and the criteria's comparisons against the data's types."""
+    out = death_checks(ctx)
+    s = safety_settings(ctx.config, ctx.spec.id)
+    for i, c in enumerate(ctx.options.criteria):
+        if c.where:
+            frame = ctx.data[c.dataset]
+            out += [
+                Problem(
+                    ctx.data.file_name(c.dataset),
+                    option_path(ctx.config, ctx.spec, f"criteria[{i}].where"),
+                    "where",
+                    text,
+                    0,
+                )
+                for text in expr.type_problems(expr.parse(c.where), frame)
+            ]
+    del s
+    return out
+
+
+def prepare(ctx: OutputContext) -> list[SubjectRecords]:
+    return subject_records(ctx)
+
+
+def analyze(ctx: OutputContext, records: list[SubjectRecords]) -> pd.DataFrame:
+    ids = [r.usubjid for r in records]
+    chosen = ctx.subjects.loc[ctx.subjects["USUBJID"].isin(ids), ["USUBJID", ARM]]
+    return listing_ard(ctx, chosen)
+
+
+# -- text ------------------------------------------------------------------------------------------
+def _cite(role: str, *names: str) -> Run:
+    return Run(f" ({', '.join(f'{role.upper()}.{n}' for n in names)})", italic=True)
+
+
+def _value(x) -> str:
+    """A recorded value as text: dates ISO 8601, numbers as recorded, blanks 'not recorded'."""
+    if x is None or (not isinstance(x, str) and pd.isna(x)):
+        return "not recorded"
+    if isinstance(x, pd.Timestamp):
+        return fmt.fmt_date(x)
+    if isinstance(x, int | float):
+        return fmt.fmt_value(x)
+    text = str(x).strip()
+    return text or "not recorded"
+
+
+def _day(x) -> str:
+    return "day not known" if x is None or pd.isna(x) else f"day {fmt.fmt_value(x)}"
+
+
+def _label(ctx: OutputContext, role: str, var: str) -> str:
+    return ctx.options.labels.get(var) or ctx.data.labels.get(role, {}).get(var) or var
+
+
+def _facts(ctx: OutputContext, row: pd.Series, names: list[str], lead: str) -> Paragraph | None:
+    if not names:
+        return None
+    runs = [Run(lead, bold=True)]
+    for k, var in enumerate(names):
+        runs.append(Run(("" if k == 0 else "; ") + f"{_label(ctx, 'adsl', var)}: "))
+        runs.append(Run(_value(row[var])))
+        runs.append(_cite("adsl", var))
+    runs.append(Run("."))
+    return Paragraph(tuple(runs))
+
+
+def _treatment(ctx: OutputContext, r: SubjectRecords) -> Paragraph:
+    o: Options = ctx.options
+    row = r.adsl
+    runs = [
+        Run("Treatment: ", bold=True),
+        Run(_value(row[ctx.arm_var])),
+        _cite("adsl", ctx.arm_var),
+        Run(", first dose "),
+        Run(_value(row[o.start_var])),
+        _cite("adsl", o.start_var),
+        Run(", last dose "),
+        Run(_value(row[o.end_var])),
+        _cite("adsl", o.end_var),
+    ]
+    for var in o.exposure:
+        runs += [Run(f"; {_label(ctx, 'adsl', var)}: "), Run(_value(row[var])), _cite("adsl", var)]
+    runs.append(Run("."))
+    return Paragraph(tuple(runs))
+
+
+def _event(ctx: OutputContext, ev: pd.Series) -> Paragraph:
+    o: Options = ctx.options
+    s = safety_settings(ctx.config, ctx.spec.id)
+    role = s.dataset
+    runs = [
+        Run(_value(ev[o.term_var]), bold=True),
+        _cite(role, o.term_var),
+        Run(f": onset {_day(ev['_DAY'])} ({_value(ev['ASTDT'])})"),
+        _cite(role, "ASTDT"),
+        Run(f", end {_day(ev['_ENDDAY'])} ({_value(ev['AENDT'])})"),
+        _cite(role, "AENDT"),
+        Run("; severity "),
+        Run(_value(ev[s.severity_var])),
+        _cite(role, s.severity_var),
+        Run("; serious: " + ("yes" if ev["_SERIOUS"] else "no")),
+        _cite(role, *dict.fromkeys(rule.var for rule in s.serious)),
+    ]
+    for var in dict.fromkeys(rule.var for rule in s.related):
+        runs += [Run("; relationship "), Run(_value(ev[var])), _cite(role, var)]
+    for word, var in (("action taken", o.action_var), ("outcome", o.outcome_var)):
+        if var:
+            runs += [Run(f"; {word} "), Run(_value(ev[var])), _cite(role, var)]
+    if not ev["_TE"]:
+        runs.append(Run("; not treatment-emergent"))
+    runs.append(Run("."))
+    return Paragraph(tuple(runs), style="bullet")
+
+
+def _labs(ctx: OutputContext, labs: pd.DataFrame) -> list[Paragraph]:
+    s = ctx.config.bds_blocks[ctx.options.labs]
+    role = s.dataset
+    out = []
+    for _, lab in labs.iterrows():
+        digits = s.decimals.get(lab["PARAMCD"])
+
+        def num(x, digits=digits):
+            return fmt.fmt_listing_num(x, digits) or "not recorded"
+
+        out.append(
+            Paragraph(
+                (
+                    Run(f"{lab['PARAMCD']} {num(lab['AVAL'])} ({lab['_DIR']}; reference "),
+                    Run(f"{num(lab[s.low_var])} to {num(lab[s.high_var])}) on "),
+                    Run(_value(lab["ADT"])),
+                    _cite(role, "PARAMCD", "AVAL", s.low_var, s.high_var, "ADT"),
+                    Run("."),
+                ),
+                style="bullet",
+                level=1,
+            )
+        )
+    return out
+
+
+def _meds(ctx: OutputContext, meds: pd.DataFrame) -> list[Paragraph]:
+    o: Options = ctx.options
+    role = o.cm_dataset
+    return [
+        Paragraph(
+            (
+                Run(_value(m[o.cm_term_var])),
+                _cite(role, o.cm_term_var),
+                Run(f", {_value(m[o.cm_start_var])} to {_value(m[o.cm_end_var])}"),
+                _cite(role, o.cm_start_var, o.cm_end_var),
+                Run("."),
+            ),
+            style="bullet",
+        )
+        for _, m in meds.iterrows()
+    ]
+
+
+def _death(ctx: OutputContext, r: SubjectRecords) -> Paragraph:
+    o: Options = ctx.options
+    if r.death is None:
+        return Paragraph((Run("Death: ", bold=True), Run("none recorded"), _cite("adsl", o.flag)))
+    role = "adsl" if o.date_var and o.cause_var else safety_settings(ctx.config).dataset
+    date_var = o.date_var or o.ae_date_var
+    cause_var = o.cause_var or o.ae_cause_var
+    d = r.death
+    return Paragraph(
+        (
+            Run("Death: ", bold=True),
+            Run(f"{_value(d['DTHDT'])} ({_day(d['DTHDY'])})"),
+            _cite(role, date_var),
+            Run("; cause "),
+            Run(_value(d["DTHCAUS"] or None)),
+            _cite(role, cause_var),
+            Run("."),
+        )
+    )
+
+
+def subject_anchor(output_id: str, usubjid: str) -> str:
+    return f"{output_id}-{re.sub(r'[^A-Za-z0-9_-]+', '-', usubjid)}"
+
+
+def _timeline(ctx: OutputContext, r: SubjectRecords, anchor: str) -> Figure:
+    o: Options = ctx.options
+    start = r.adsl[o.start_var]
+    end = r.adsl[o.end_var]
+    t_end = None if pd.isna(end) or pd.isna(start) else float((end - start).days + 1)
+    events = [
+        TimelineEvent(
+            label=_value(ev[o.term_var]),
+            start=None if pd.isna(ev["_DAY"]) else float(ev["_DAY"]),
+            end=None if pd.isna(ev["_ENDDAY"]) else float(ev["_ENDDAY"]),
+            serious=bool(ev["_SERIOUS"]),
+        )
+        for _, ev in r.events.iterrows()
+    ]
+    dday = None if r.death is None or pd.isna(r.death["DTHDY"]) else float(r.death["DTHDY"])
+    fig_id = f"{anchor}-timeline"
+    svg, png, height = draw_timeline(
+        fig_id, (None if pd.isna(start) else 1.0, t_end), events, dday
+    )
+    return Figure(
+        id=fig_id,
+        number="",
+        title=f"Timeline of subject {r.usubjid}",
+        population="",
+        svg=svg,
+        png=png,
+        width_in=6.3,
+        height_in=height,
+        alt=(
+            f"Study days of treatment, {len(events)} adverse event(s)"
+            + (" and death" if dday is not None else "")
+            + f" of subject {r.usubjid}"
+        ),
+    )
+
+
+def subject_section(ctx: OutputContext, r: SubjectRecords) -> Section:
+    anchor = subject_anchor(ctx.spec.id, r.usubjid)
+    blocks: list = [
+        Paragraph(
+            (
+                Run("Narrative for: ", bold=True),
+                Run("; ".join(r.reasons) + "."),
+            )
+        )
+    ]
+    o: Options = ctx.options
+    for names, lead in ((o.demographics, "Demographics: "), (o.baseline, "Baseline: ")):
+        p = _facts(ctx, r.adsl, names, lead)
+        if p is not None:
+            blocks.append(p)
+    blocks.append(_treatment(ctx, r))
+    s = safety_settings(ctx.config, ctx.spec.id)
+    if r.events.empty:
+        blocks.append(Paragraph.of("Adverse events: none recorded."))
+    else:
+        window = o.lab_window_days
+        lead = "Adverse events in order of onset (study day 1 = first dose"
+        if o.labs:
+            lead += f"; beneath each, lab values outside the reference range within {window}"
+            lead += " days of onset"
+        blocks.append(Paragraph((Run(lead + "):", bold=True),)))
+        for pos, (_, ev) in enumerate(r.events.iterrows()):
+            blocks.append(_event(ctx, ev))
+            if o.labs:
+                blocks += _labs(ctx, r.labs.loc[(r.labs["_EVENT"] == pos).to_numpy()])
+    if _uses_cm(ctx.config, o):
+        if r.meds.empty:
+            blocks.append(Paragraph.of("Concomitant medications: none recorded."))
+        else:
+            blocks.append(Paragraph((Run("Concomitant medications:", bold=True),)))
+            blocks += _meds(ctx, r.meds)
+    blocks.append(_death(ctx, r))
+    blocks.append(_timeline(ctx, r, anchor))
+    blocks.append(Paragraph.of(PLACEHOLDER, "placeholder"))
+    del s
+    return Section("", f"Subject {r.usubjid}", anchor, tuple(blocks))
+
+
+def _rules(ctx: OutputContext) -> str:
+    parts = []
+    for c in ctx.options.criteria:
+        if c.category:
+            parts.append(f"{c.label} ([safety] {c.category} rule, treatment-emergent events)")
+        else:
+            te = " (treatment-emergent records)" if c.dataset != "adsl" and c.treatment_emergent else ""
+            parts.append(f"{c.label} ({c.dataset.upper()}: {c.where}{te})")
+    return "; ".join(parts)
+
+
+def build(ctx: OutputContext, records: list[SubjectRecords], ard: pd.DataFrame):
+    intro = Paragraph.of(
+        f"{ctx.population_line(len(ctx.subjects))}. A narrative is drafted from the data for "
+        f"each subject meeting any of: {_rules(ctx)}. Each value is followed by its source "
+        "variable (DATASET.VARIABLE); dates are ISO 8601. "
+        f"{ctx.source_line(_roles(ctx))}"
+    )
+    if not records:
+        body = (intro, Paragraph.of("No subject meets the criteria: no narratives."))
+        return [Section(SECTION_NUMBER, SECTION_TITLE, ctx.spec.id, body)]
+    subsections = tuple(subject_section(ctx, r) for r in records)
+    limit = ctx.config.document.narratives_inline_max
+    if len(records) <= limit:
+        return [Section(SECTION_NUMBER, SECTION_TITLE, ctx.spec.id, (intro, *subsections))]
+    files = f"{ATTACHMENT}.docx and {ATTACHMENT}.html"
+    where = Paragraph.of(
+        f"The narratives of the {fmt.fmt_count(len(records))} subjects below are provided as "
+        f"{files} beside this document (more than document.narratives_inline_max = "
+        f"{fmt.fmt_count(limit)}).",
+        "note",
+    )
+    listed = [
+        Paragraph(
+            (
+                Run(r.usubjid, link=f"{ATTACHMENT}.html#{subject_anchor(ctx.spec.id, r.usubjid)}"),
+                Run(f" ({_value(r.adsl[ctx.arm_var])}): {'; '.join(r.reasons)}"),
+            ),
+            style="bullet",
+        )
+        for r in records
+    ]
+    full = Section(SECTION_NUMBER, SECTION_TITLE, ctx.spec.id, (intro, *subsections))
+    attachment = Attachment(ATTACHMENT, f"Patient Narratives ({SECTION_NUMBER})", (full,))
+    return [Section(SECTION_NUMBER, SECTION_TITLE, ctx.spec.id, (intro, where, *listed)), attachment]
+
+
+def _roles(ctx: OutputContext) -> list[str]:
+    o: Options = ctx.options
+    roles = ["adsl", safety_settings(ctx.config, ctx.spec.id).dataset]
+    if o.labs:
+        roles.append(ctx.config.bds_blocks[o.labs].dataset)
+    if _uses_cm(ctx.config, o):
+        roles.append(o.cm_dataset)
+    return roles
