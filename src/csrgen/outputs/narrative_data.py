@@ -104,6 +104,8 @@ def lab_records(ctx: OutputContext, ids: set[str]) -> pd.DataFrame:
     keep = frame["USUBJID"].isin(ids).to_numpy() & ~derived_mask(frame, s)
     if s.params:
         keep &= frame["PARAMCD"].isin(s.params).to_numpy()
+    if s.exclude_prefixes:
+        keep &= ~frame["PARAMCD"].astype(str).str.startswith(tuple(s.exclude_prefixes)).to_numpy()
     labs = frame.loc[keep]
     value, lo, hi = (
         pd.to_numeric(labs[v], errors="coerce") for v in ("AVAL", s.low_var, s.high_var)

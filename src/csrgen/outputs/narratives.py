@@ -38,10 +38,6 @@ from csrgen.outputs.narrative_data import SubjectRecords, subject_records
 from csrgen.outputs.narrative_plot import TimelineEvent, draw_timeline
 from csrgen.outputs.t_deaths import DeathOptions, death_checks, death_requires
 
-SECTION_NUMBER = "14.3.3"
-SECTION_TITLE = (
-    "Narratives of Deaths, Other Serious and Certain Other Significant Adverse Events"
-)
 PLACEHOLDER = "[Medical writer: clinical assessment of causality and course]"
 #: The file stem of the separate narratives document.
 ATTACHMENT = "narratives"
@@ -109,12 +105,10 @@ def requires(config, spec, options: Options) -> dict[str, set[str]]:
     need = {role: set(v) for role, v in ae_requires(config, spec.id).items()}
     for role, names in death_requires(options).items():
         need.setdefault(role, set()).update(names)
-    adsl = need.setdefault("adsl", set())
-    adsl |= {"USUBJID", options.start_var, options.end_var}
-    adsl |= set(options.demographics) | set(options.baseline) | set(options.exposure)
-    adae = need.setdefault(s.dataset, set())
-    adae |= {"USUBJID", options.term_var, "ASTDT", "AENDT"}
-    adae |= {v for v in (options.action_var, options.outcome_var) if v}
+    # The variables the narrative only prints (demographics, AE term, action, ...) are checked
+    # by check(), which names the option; requires holds those the selection and dates need.
+    need.setdefault("adsl", set()).update({"USUBJID", options.start_var, options.end_var})
+    need.setdefault(s.dataset, set()).update({"USUBJID", "ASTDT", "AENDT"})
     errors = []
     for i, c in enumerate(options.criteria):
         if c.where:
@@ -154,11 +148,10 @@ def requires(config, spec, options: Options) -> dict[str, set[str]]:
 
 def check(ctx: OutputContext) -> list[Problem]:
     """The deaths rules' types and the criteria's comparisons against the data's types."""
-    out = death_checks(ctx)
-    s = safety_settings(ctx.config, ctx.spec.id)
+    out = death_checks(ctx) + _printed_problems(ctx)
     for i, c in enumerate(ctx.options.criteria):
         if c.where:
-            frame = ctx.data[c.dataset]
+            frame = ctx.data[c.dataset]  # requires: adsl or the AE dataset
             out += [
                 Problem(
                     ctx.data.file_name(c.dataset),
@@ -169,7 +162,32 @@ def check(ctx: OutputContext) -> list[Problem]:
                 )
                 for text in expr.type_problems(expr.parse(c.where), frame)
             ]
-    del s
+    return out
+
+
+def _printed_problems(ctx: OutputContext) -> list[Problem]:
+    """Variables the options name for the text that the data lack, each named by its key."""
+    o: Options = ctx.options
+    ae = safety_settings(ctx.config, ctx.spec.id).dataset
+    named = [
+        ("adsl", f"{key}[{i}]", v)
+        for key in ("demographics", "baseline", "exposure")
+        for i, v in enumerate(getattr(o, key))
+    ]
+    named += [(ae, key, getattr(o, key)) for key in ("term_var", "action_var", "outcome_var")]
+    out = []
+    for role, key, var in named:
+        if var and var not in ctx.data[role].columns:
+            out.append(
+                Problem(
+                    ctx.data.file_name(role),
+                    var,
+                    "required",
+                    f"{option_path(ctx.config, ctx.spec, key)} names {var}, which the dataset "
+                    "does not have",
+                    0,
+                )
+            )
     return out
 
 
@@ -270,7 +288,6 @@ def _event(ctx: OutputContext, ev: pd.Series) -> Paragraph:
 
 def _labs(ctx: OutputContext, labs: pd.DataFrame) -> list[Paragraph]:
     s = ctx.config.bds_blocks[ctx.options.labs]
-    role = s.dataset
     out = []
     for _, lab in labs.iterrows():
         digits = s.decimals.get(lab["PARAMCD"])
@@ -283,9 +300,7 @@ def _labs(ctx: OutputContext, labs: pd.DataFrame) -> list[Paragraph]:
                 (
                     Run(f"{lab['PARAMCD']} {num(lab['AVAL'])} ({lab['_DIR']}; reference "),
                     Run(f"{num(lab[s.low_var])} to {num(lab[s.high_var])}) on "),
-                    Run(_value(lab["ADT"])),
-                    _cite(role, "PARAMCD", "AVAL", s.low_var, s.high_var, "ADT"),
-                    Run("."),
+                    Run(_value(lab["ADT"]) + "."),
                 ),
                 style="bullet",
                 level=1,
@@ -315,7 +330,9 @@ def _meds(ctx: OutputContext, meds: pd.DataFrame) -> list[Paragraph]:
 def _death(ctx: OutputContext, r: SubjectRecords) -> Paragraph:
     o: Options = ctx.options
     if r.death is None:
-        return Paragraph((Run("Death: ", bold=True), Run("none recorded"), _cite("adsl", o.flag)))
+        return Paragraph(
+            (Run("Death: ", bold=True), Run("none recorded"), _cite("adsl", o.flag), Run("."))
+        )
     role = "adsl" if o.date_var and o.cause_var else safety_settings(ctx.config).dataset
     date_var = o.date_var or o.ae_date_var
     cause_var = o.cause_var or o.ae_cause_var
@@ -353,9 +370,7 @@ def _timeline(ctx: OutputContext, r: SubjectRecords, anchor: str) -> Figure:
     ]
     dday = None if r.death is None or pd.isna(r.death["DTHDY"]) else float(r.death["DTHDY"])
     fig_id = f"{anchor}-timeline"
-    svg, png, height = draw_timeline(
-        fig_id, (None if pd.isna(start) else 1.0, t_end), events, dday
-    )
+    svg, png, height = draw_timeline(fig_id, (None if pd.isna(start) else 1.0, t_end), events, dday)
     return Figure(
         id=fig_id,
         number="",
@@ -389,16 +404,21 @@ def subject_section(ctx: OutputContext, r: SubjectRecords) -> Section:
         if p is not None:
             blocks.append(p)
     blocks.append(_treatment(ctx, r))
-    s = safety_settings(ctx.config, ctx.spec.id)
     if r.events.empty:
         blocks.append(Paragraph.of("Adverse events: none recorded."))
     else:
-        window = o.lab_window_days
-        lead = "Adverse events in order of onset (study day 1 = first dose"
+        lead = [Run("Adverse events in order of onset (study day 1 = first dose", bold=True)]
         if o.labs:
-            lead += f"; beneath each, lab values outside the reference range within {window}"
-            lead += " days of onset"
-        blocks.append(Paragraph((Run(lead + "):", bold=True),)))
+            b = ctx.config.bds_blocks[o.labs]
+            lead += [
+                Run(
+                    "; beneath each, lab values outside the reference range within "
+                    f"{o.lab_window_days} days of onset",
+                    bold=True,
+                ),
+                _cite(b.dataset, "PARAMCD", "AVAL", b.low_var, b.high_var, "ADT"),
+            ]
+        blocks.append(Paragraph((*lead, Run("):", bold=True))))
         for pos, (_, ev) in enumerate(r.events.iterrows()):
             blocks.append(_event(ctx, ev))
             if o.labs:
@@ -412,7 +432,6 @@ def subject_section(ctx: OutputContext, r: SubjectRecords) -> Section:
     blocks.append(_death(ctx, r))
     blocks.append(_timeline(ctx, r, anchor))
     blocks.append(Paragraph.of(PLACEHOLDER, "placeholder"))
-    del s
     return Section("", f"Subject {r.usubjid}", anchor, tuple(blocks))
 
 
@@ -422,9 +441,19 @@ def _rules(ctx: OutputContext) -> str:
         if c.category:
             parts.append(f"{c.label} ([safety] {c.category} rule, treatment-emergent events)")
         else:
-            te = " (treatment-emergent records)" if c.dataset != "adsl" and c.treatment_emergent else ""
+            te = (
+                " (treatment-emergent records)"
+                if c.dataset != "adsl" and c.treatment_emergent
+                else ""
+            )
             parts.append(f"{c.label} ({c.dataset.upper()}: {c.where}{te})")
     return "; ".join(parts)
+
+
+def _section(ctx: OutputContext, blocks) -> Section:
+    """The output's section: the number of ``Section 14.3.3`` and the study file's title."""
+    number = ctx.spec.number.split(" ", 1)[1]
+    return Section(number, ctx.spec.title, ctx.spec.id, tuple(blocks))
 
 
 def build(ctx: OutputContext, records: list[SubjectRecords], ard: pd.DataFrame):
@@ -436,11 +465,11 @@ def build(ctx: OutputContext, records: list[SubjectRecords], ard: pd.DataFrame):
     )
     if not records:
         body = (intro, Paragraph.of("No subject meets the criteria: no narratives."))
-        return [Section(SECTION_NUMBER, SECTION_TITLE, ctx.spec.id, body)]
+        return [_section(ctx, body)]
     subsections = tuple(subject_section(ctx, r) for r in records)
     limit = ctx.config.document.narratives_inline_max
     if len(records) <= limit:
-        return [Section(SECTION_NUMBER, SECTION_TITLE, ctx.spec.id, (intro, *subsections))]
+        return [_section(ctx, (intro, *subsections))]
     files = f"{ATTACHMENT}.docx and {ATTACHMENT}.html"
     where = Paragraph.of(
         f"The narratives of the {fmt.fmt_count(len(records))} subjects below are provided as "
@@ -458,9 +487,12 @@ def build(ctx: OutputContext, records: list[SubjectRecords], ard: pd.DataFrame):
         )
         for r in records
     ]
-    full = Section(SECTION_NUMBER, SECTION_TITLE, ctx.spec.id, (intro, *subsections))
-    attachment = Attachment(ATTACHMENT, f"Patient Narratives ({SECTION_NUMBER})", (full,))
-    return [Section(SECTION_NUMBER, SECTION_TITLE, ctx.spec.id, (intro, where, *listed)), attachment]
+    full = _section(ctx, (intro, *subsections))
+    attachment = Attachment(ATTACHMENT, f"Patient Narratives ({full.number})", (full,))
+    return [
+        _section(ctx, (intro, where, *listed)),
+        attachment,
+    ]
 
 
 def _roles(ctx: OutputContext) -> list[str]:
