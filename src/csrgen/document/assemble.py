@@ -86,8 +86,13 @@ def output_sections(blocks_by_output: Sequence[tuple[str, Sequence[Block]]]) -> 
     tops: dict[str, list[Section]] = {}
     for number in sorted(groups, key=lambda n: [int(p) for p in n.split(".")]):
         top = number.split(".")[0]
+        # An output that is a section of its own (the narratives, 14.3.3) follows the section's
+        # tables and figures: under its heading a reader finds only it (as in merge_sections).
+        blocks = groups[number]
+        ordered = [b for b in blocks if not isinstance(b, Section)]
+        ordered += [b for b in blocks if isinstance(b, Section)]
         tops.setdefault(top, []).append(
-            Section(number, ICH_E3_TITLES.get(number, ""), anchor(number), tuple(groups[number]))
+            Section(number, ICH_E3_TITLES.get(number, ""), anchor(number), tuple(ordered))
         )
     return tuple(
         Section(top, ICH_E3_TITLES.get(top, ""), anchor(top), tuple(subs))
