@@ -39,6 +39,7 @@ from csrgen.outputs.narrative_plot import TimelineEvent, draw_timeline
 from csrgen.outputs.t_deaths import DeathOptions, death_checks, death_requires
 
 PLACEHOLDER = "[Medical writer: clinical assessment of causality and course]"
+NO_DATA = "No data to report"
 #: The file stem of the separate narratives document.
 ATTACHMENT = "narratives"
 
@@ -463,6 +464,8 @@ def build(ctx: OutputContext, records: list[SubjectRecords], ard: pd.DataFrame):
         "variable (DATASET.VARIABLE); dates are ISO 8601. "
         f"{ctx.source_line(_roles(ctx))}"
     )
+    if ctx.subjects.empty:  # the standard null report, as a section
+        return [_section(ctx, (Paragraph.of(ctx.population_line(0)), Paragraph.of(NO_DATA)))]
     if not records:
         body = (intro, Paragraph.of("No subject meets the criteria: no narratives."))
         return [_section(ctx, body)]
