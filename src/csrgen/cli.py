@@ -34,6 +34,11 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="report data that do not match their lock; every page says DRAFT - DATA NOT LOCKED",
     )
+    p.add_argument(
+        "--quiet",
+        action="store_true",
+        help="no progress bars and no summary line (warnings and errors still print)",
+    )
 
     p = sub.add_parser("validate", help="check the study file and every dataset; list all problems")
     p.add_argument("study", type=Path)
@@ -111,11 +116,36 @@ def _warn(command: str, warnings) -> None:
 
 
 def _report(args) -> int:
+    import time
+
+    from csrgen.progress import for_terminal
     from csrgen.report import run_report
 
-    out = run_report(args.study, args.data, args.out, args.draft, warn=lambda w: _warn("report", w))
-    print(f"wrote {out}/csr.docx, csr.html, ard.csv, manifest.json")
+    start = time.perf_counter()
+    out = run_report(
+        args.study,
+        args.data,
+        args.out,
+        args.draft,
+        warn=lambda w: _warn("report", w),
+        progress=for_terminal(quiet=args.quiet),
+    )
+    if not args.quiet:
+        print(f"{_written(out)} in {time.perf_counter() - start:.1f} s")
     return 0
+
+
+def _written(out: Path) -> str:
+    """The report folder and the files its manifest lists (the documents named first)."""
+    import json
+
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    files = [*manifest["outputs"], "manifest.json"]
+    first = ("csr.docx", "csr.html", "ard.csv", "manifest.json")
+    named = [f for f in first if f in files]
+    rest = len(files) - len(named)
+    more = f" and {rest} more file{'s' if rest != 1 else ''}" if rest else ""
+    return f"wrote {out}: {', '.join(named)}{more}"
 
 
 def _validate(args) -> int:

@@ -12,7 +12,7 @@ import multiprocessing as mp
 import os
 import platform
 import shutil
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -35,6 +35,7 @@ from csrgen.outputs.catalog import (
     run_output,
     work_group,
 )
+from csrgen.progress import Progress
 from csrgen.resources import find_template, template_dirs, template_problems
 
 #: Packages whose versions the manifest records (they shape the numbers or the files).
@@ -70,7 +71,10 @@ class Prepared:
 
 
 def prepare_study(
-    study: str | Path, data: str | Path | None = None, draft: bool = False
+    study: str | Path,
+    data: str | Path | None = None,
+    draft: bool = False,
+    progress: Progress | None = None,
 ) -> Prepared:
     """Load and check everything before any statistic is computed (fail fast, report all).
 
@@ -80,14 +84,23 @@ def prepare_study(
     module's ``check`` hook on the valid datasets. Each stage lists all of its problems; data
     problems and the outputs' checks are reported together. The warnings of the datasets and
     of the checks (records a declared rule left out, with counts) are kept in order.
+    ``progress`` hears of each dataset read.
     """
+    progress = progress or Progress()
     config, options = load_study_outputs(study)
     problems = template_problems(config)
     if problems:
         raise ConfigError("\n".join(problems))
     data_dir = config.data_dir(data)
     lock = check_lock(config, data_dir, draft=draft)
-    frames, problems = read_study_data(config, data_dir, requirements(config, options))
+    progress.stage("reading datasets", len(config.data.datasets))
+    frames, problems = read_study_data(
+        config,
+        data_dir,
+        requirements(config, options),
+        on_read=lambda role, rows: progress.step(f"{role.upper()} ({rows:,} rows)"),
+    )
+    progress.close()
     skip = roles_with_problems(config, problems)
     warnings = list(frames.warnings)
     problems += check_outputs(config, options, frames, lock, skip, warnings)
@@ -96,8 +109,10 @@ def prepare_study(
     return Prepared(config, options, data_dir, lock, frames, tuple(warnings))
 
 
-def run_outputs(prep: Prepared, jobs: int | None = None) -> list[OutputResult]:
-    """Every output of the study file, in its order.
+def run_outputs(
+    prep: Prepared, jobs: int | None = None, progress: Progress | None = None
+) -> list[OutputResult]:
+    """Every output of the study file, in its order (``progress`` hears of each one done).
 
     Outputs are independent, so with ``jobs`` > 1 they run in forked worker processes (which
     inherit the validated data without copying or re-reading it). The results, and therefore
@@ -113,7 +128,16 @@ def run_outputs(prep: Prepared, jobs: int | None = None) -> list[OutputResult]:
         key = work_group(spec, prep.options[spec.id])
         groups.setdefault(key, []).append(spec.id)
     tasks = sorted(groups.values(), key=lambda g: -sum(_cost(prep, i) for i in g))
-    done = {r.output_id: r for group in _run_tasks(_run_group, prep, tasks, jobs) for r in group}
+    progress = progress or Progress()
+    progress.stage("computing outputs", len(ids))
+
+    def finished(group: list[str]) -> None:
+        for output_id in group:
+            progress.step(output_id)
+
+    results = _run_tasks(_run_group, prep, tasks, jobs, on_done=finished)
+    progress.close()
+    done = {r.output_id: r for group in results for r in group}
     return [done[i] for i in ids]
 
 
@@ -155,18 +179,45 @@ def assemble(prep: Prepared, results: list[OutputResult]) -> Document:
     )
 
 
-def write_report(prep: Prepared, results: list[OutputResult], doc: Document, out: Path) -> Path:
-    """Every file into a staging folder, then moved into place (see :func:`staging`).
+def write_report(
+    prep: Prepared,
+    results: list[OutputResult],
+    doc: Document,
+    out: Path,
+    progress: Progress | None = None,
+) -> Path:
+    """Every file into a staging folder, then moved into place (see :func:`staging`);
+    ``progress`` hears of each file written.
 
     The files are independent (ARD, DOCX, HTML, each long listing's CSV/XLSX), so with more
     than one job they are written by forked worker processes at the same time; the manifest,
     which lists them all, comes last.
     """
     ard = concat_ard(r.ard for r in results)
+    progress = progress or Progress()
+    tasks = _file_tasks(doc)
+    progress.stage("writing files", len(tasks) + 1)
     with staging(out) as tmp:
-        _run_tasks(_write_one, (prep, doc, ard, tmp), _file_tasks(doc), default_jobs())
+        _run_tasks(
+            _write_one,
+            (prep, doc, ard, tmp),
+            tasks,
+            default_jobs(),
+            on_done=lambda task: progress.step(_task_label(doc, task)),
+        )
         write_manifest(prep, tmp)
+        progress.step("manifest.json")
+    progress.close()
     return out
+
+
+def _task_label(doc: Document, task: tuple[str, int]) -> str:
+    kind, index = task
+    if kind == "listing":
+        from csrgen.writers.listings import external_listings
+
+        return ", ".join(external_listings(doc.sections)[index].external)
+    return {"ard": "ard.csv"}.get(kind, f"csr.{kind}")
 
 
 def _file_tasks(doc: Document) -> list[tuple[str, int]]:
@@ -209,12 +260,18 @@ def _write_one(state: tuple, task: tuple[str, int]) -> None:
 _SHARED: object = None
 
 
-def _run_tasks(func, shared, tasks: list, jobs: int) -> list:
+def _run_tasks(func, shared, tasks: list, jobs: int, on_done=None) -> list:
     """``func(shared, task)`` for each task, results in the order of ``tasks``: in this process,
     or in forked workers, which inherit ``shared`` (the validated data, the document) through
-    the fork instead of having it pickled to them."""
+    the fork instead of having it pickled to them. ``on_done(task)`` is called in this process
+    as each task finishes (in the order they finish)."""
+    on_done = on_done or (lambda task: None)
     if jobs <= 1 or len(tasks) < 2 or "fork" not in mp.get_all_start_methods():
-        return [func(shared, t) for t in tasks]
+        results = []
+        for t in tasks:
+            results.append(func(shared, t))
+            on_done(t)
+        return results
     global _SHARED
     _SHARED = shared
     try:
@@ -224,7 +281,13 @@ def _run_tasks(func, shared, tasks: list, jobs: int) -> list:
             initializer=_die_with_parent,
             initargs=(os.getpid(),),
         ) as pool:
-            return list(pool.map(_call_shared, [(func, t) for t in tasks]))
+            futures = {pool.submit(_call_shared, (func, t)): i for i, t in enumerate(tasks)}
+            results: list = [None] * len(tasks)
+            for future in as_completed(futures):
+                i = futures[future]
+                results[i] = future.result()
+                on_done(tasks[i])
+            return results
     finally:
         _SHARED = None
 
@@ -257,19 +320,21 @@ def run_report(
     out: str | Path | None = None,
     draft: bool = False,
     warn=None,
+    progress: Progress | None = None,
 ) -> Path:
     """The whole report; ``warn`` (if given) receives the run's warnings before the outputs run
-    (a date derived from a datetime, records a declared rule left out, ...)."""
+    (a date derived from a datetime, records a declared rule left out, ...); ``progress`` (if
+    given) hears of each dataset read, output computed and file written."""
     # the whole study file's check (as validate's), not the config's alone
     config, _ = load_study_outputs(study)
     target = Path(out) if out else Path("build") / config.study.id
     with output_lock(target):
-        prep = prepare_study(study, data, draft)
+        prep = prepare_study(study, data, draft, progress)
         if warn is not None and prep.warnings:
             warn(prep.warnings)
-        results = run_outputs(prep)
+        results = run_outputs(prep, progress=progress)
         doc = assemble(prep, results)
-        return write_report(prep, results, doc, target)
+        return write_report(prep, results, doc, target, progress)
 
 
 @contextlib.contextmanager

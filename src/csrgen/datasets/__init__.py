@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -111,6 +111,7 @@ def read_study_data(
     config: StudyConfig,
     data_dir: Path,
     required: Mapping[str, set[str]] | None = None,
+    on_read: Callable[[str, int], None] | None = None,
 ) -> tuple[StudyData, list[Problem]]:
     """Every dataset the study file names, read and validated: the datasets that could be read
     and every problem found (the caller decides what runs on them; see
@@ -119,6 +120,7 @@ def read_study_data(
     A date variable the study needs (``TRTSDT``) that is absent while its datetime (``TRTSDTM``)
     is present is derived from the datetime's date part, with a warning; identifiers the specs
     call text (SUBJID, SITEID) but a file stores as numbers are read as text, with a warning.
+    ``on_read(role, rows)`` is told of each dataset as it is read (progress).
     """
     specs = domain_specs()
     type_spec, problems = read_type_spec_checked(data_dir, config.data.encoding)
@@ -139,6 +141,8 @@ def read_study_data(
         except ReadError as exc:
             problems.append(exc.problem)
             continue
+        if on_read is not None:
+            on_read(role, len(raw[role].frame))
         warnings += raw[role].warnings
         warnings += derive_dates(raw[role], needed.get(role, set()))
         if spec is not None:
