@@ -217,6 +217,8 @@ def _task_label(doc: Document, task: tuple[str, int]) -> str:
         from csrgen.writers.listings import external_listings
 
         return ", ".join(external_listings(doc.sections)[index].external)
+    if kind.startswith("att_"):
+        return f"{doc.attachments[index][0]}.{kind[4:]}"
     return {"ard": "ard.csv"}.get(kind, f"csr.{kind}")
 
 
