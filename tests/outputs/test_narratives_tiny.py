@@ -95,7 +95,10 @@ def test_inline_narratives_of_the_subjects_meeting_the_rules(tmp_path):
     code, out = build(tmp_path)
     assert code == 0
     assert not (out / "narratives.docx").exists()
-    narratives = by_subject(docx_text(out / "csr.docx"))
+    text = docx_text(out / "csr.docx")
+    # the safety section (12.3) points to the drafted narratives
+    assert any(t.endswith("are in Section 14.3.3.") for t in text)
+    narratives = by_subject(text)
     # by hand: T-01 died, T-02 had a serious TEAE, T-04 a TEAE with the drug withdrawn; arm
     # order (Placebo: T-02, T-04; Drug: T-01), then subject
     assert list(narratives) == ["T-02", "T-04", "T-01"]
