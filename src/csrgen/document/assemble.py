@@ -20,7 +20,7 @@ from csrgen import __version__
 from csrgen.config import StudyConfig
 from csrgen.document.context import narrative_environment, render_narrative, template_context
 from csrgen.document.links import settle_links
-from csrgen.document.model import Attachment, Block, Document, Section
+from csrgen.document.model import Attachment, Block, Contents, Document, Section
 from csrgen.document.narrative import NarrativeError, parse_narrative
 from csrgen.errors import ConfigError
 from csrgen.lock import LockInfo
@@ -192,11 +192,14 @@ def build_document(
 
 def attached(doc: Document, attachment: Attachment) -> Document:
     """The document of an :class:`Attachment`: the CSR's header, footer, banners and title
-    page under the attachment's title, its sections only."""
+    page under the attachment's title, a table of contents and its sections."""
     return replace(
         doc,
         title=f"{doc.title}: {attachment.title}",
         title_page=(("Document", attachment.title), *doc.title_page),
-        sections=attachment.sections,
+        sections=(
+            Section("", "Table of Contents", "sec-contents", (Contents(depth=2),)),
+            *attachment.sections,
+        ),
         attachments=(),
     )
