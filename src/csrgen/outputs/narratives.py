@@ -19,7 +19,6 @@ subjects and says where their narratives are.
 
 from __future__ import annotations
 
-import re
 from typing import Literal
 
 import pandas as pd
@@ -29,13 +28,25 @@ from csrgen import expr
 from csrgen import formatting as fmt
 from csrgen.config import Expression, Text, VarName, VarNameOrBlank, unused_options
 from csrgen.datasets import ARM
-from csrgen.document.model import Attachment, Figure, Paragraph, Run, Section
+from csrgen.document.model import Attachment, Paragraph, Run, Section
 from csrgen.errors import ConfigError, Problem
 from csrgen.outputs.ae_common import ae_requires, safety_settings
 from csrgen.outputs.base import OptionsModel, OutputContext, option_key, option_path
 from csrgen.outputs.listing_common import listing_ard
 from csrgen.outputs.narrative_data import SubjectRecords, subject_records
-from csrgen.outputs.narrative_plot import TimelineEvent, draw_timeline
+from csrgen.outputs.narrative_text import (
+    cite,
+    death_text,
+    event_text,
+    facts_text,
+    labs_text,
+    meds_text,
+    subject_anchor,
+    timeline,
+    treatment_text,
+    uses_cm,
+    value,
+)
 from csrgen.outputs.t_deaths import DeathOptions, death_checks, death_requires
 
 PLACEHOLDER = "[Medical writer: clinical assessment of causality and course]"
@@ -97,10 +108,6 @@ class Options(DeathOptions):
     cm_where: Expression | None = None
 
 
-def _uses_cm(config, options: Options) -> bool:
-    return bool(options.cm_dataset) and options.cm_dataset in config.data.datasets
-
-
 def requires(config, spec, options: Options) -> dict[str, set[str]]:
     s = safety_settings(config, spec.id)
     need = {role: set(v) for role, v in ae_requires(config, spec.id).items()}
@@ -137,7 +144,7 @@ def requires(config, spec, options: Options) -> dict[str, set[str]]:
             need.setdefault(b.dataset, set()).update(
                 {"USUBJID", "PARAMCD", "AVAL", "ADT", b.low_var, b.high_var}
             )
-    if _uses_cm(config, options):
+    if uses_cm(config, options):
         cm = {"USUBJID", options.cm_term_var, options.cm_start_var, options.cm_end_var}
         if options.cm_where:
             cm |= expr.variables(expr.parse(options.cm_where))
@@ -202,193 +209,6 @@ def analyze(ctx: OutputContext, records: list[SubjectRecords]) -> pd.DataFrame:
     return listing_ard(ctx, chosen)
 
 
-# -- text ------------------------------------------------------------------------------------------
-def _cite(role: str, *names: str) -> Run:
-    return Run(f" ({', '.join(f'{role.upper()}.{n}' for n in names)})", italic=True)
-
-
-def _value(x) -> str:
-    """A recorded value as text: dates ISO 8601, numbers as recorded, blanks 'not recorded'."""
-    if x is None or (not isinstance(x, str) and pd.isna(x)):
-        return "not recorded"
-    if isinstance(x, pd.Timestamp):
-        return fmt.fmt_date(x)
-    if isinstance(x, int | float):
-        return fmt.fmt_value(x)
-    text = str(x).strip()
-    return text or "not recorded"
-
-
-def _day(x) -> str:
-    return "day not known" if x is None or pd.isna(x) else f"day {fmt.fmt_value(x)}"
-
-
-def _label(ctx: OutputContext, role: str, var: str) -> str:
-    return ctx.options.labels.get(var) or ctx.data.labels.get(role, {}).get(var) or var
-
-
-def _facts(ctx: OutputContext, row: pd.Series, names: list[str], lead: str) -> Paragraph | None:
-    if not names:
-        return None
-    runs = [Run(lead, bold=True)]
-    for k, var in enumerate(names):
-        runs.append(Run(("" if k == 0 else "; ") + f"{_label(ctx, 'adsl', var)}: "))
-        runs.append(Run(_value(row[var])))
-        runs.append(_cite("adsl", var))
-    runs.append(Run("."))
-    return Paragraph(tuple(runs))
-
-
-def _treatment(ctx: OutputContext, r: SubjectRecords) -> Paragraph:
-    o: Options = ctx.options
-    row = r.adsl
-    runs = [
-        Run("Treatment: ", bold=True),
-        Run(_value(row[ctx.arm_var])),
-        _cite("adsl", ctx.arm_var),
-        Run(", first dose "),
-        Run(_value(row[o.start_var])),
-        _cite("adsl", o.start_var),
-        Run(", last dose "),
-        Run(_value(row[o.end_var])),
-        _cite("adsl", o.end_var),
-    ]
-    for var in o.exposure:
-        runs += [Run(f"; {_label(ctx, 'adsl', var)}: "), Run(_value(row[var])), _cite("adsl", var)]
-    runs.append(Run("."))
-    return Paragraph(tuple(runs))
-
-
-def _event(ctx: OutputContext, ev: pd.Series) -> Paragraph:
-    o: Options = ctx.options
-    s = safety_settings(ctx.config, ctx.spec.id)
-    role = s.dataset
-    runs = [
-        Run(_value(ev[o.term_var]), bold=True),
-        _cite(role, o.term_var),
-        Run(f": onset {_day(ev['_DAY'])} ({_value(ev['ASTDT'])})"),
-        _cite(role, "ASTDT"),
-        Run(f", end {_day(ev['_ENDDAY'])} ({_value(ev['AENDT'])})"),
-        _cite(role, "AENDT"),
-        Run("; severity "),
-        Run(_value(ev[s.severity_var])),
-        _cite(role, s.severity_var),
-        Run("; serious: " + ("yes" if ev["_SERIOUS"] else "no")),
-        _cite(role, *dict.fromkeys(rule.var for rule in s.serious)),
-    ]
-    for var in dict.fromkeys(rule.var for rule in s.related):
-        runs += [Run("; relationship "), Run(_value(ev[var])), _cite(role, var)]
-    for word, var in (("action taken", o.action_var), ("outcome", o.outcome_var)):
-        if var:
-            runs += [Run(f"; {word} "), Run(_value(ev[var])), _cite(role, var)]
-    if not ev["_TE"]:
-        runs.append(Run("; not treatment-emergent"))
-    runs.append(Run("."))
-    return Paragraph(tuple(runs), style="bullet")
-
-
-def _labs(ctx: OutputContext, labs: pd.DataFrame) -> list[Paragraph]:
-    s = ctx.config.bds_blocks[ctx.options.labs]
-    out = []
-    for _, lab in labs.iterrows():
-        digits = s.decimals.get(lab["PARAMCD"])
-
-        def num(x, digits=digits):
-            return fmt.fmt_listing_num(x, digits) or "not recorded"
-
-        out.append(
-            Paragraph(
-                (
-                    Run(f"{lab['PARAMCD']} {num(lab['AVAL'])} ({lab['_DIR']}; reference "),
-                    Run(f"{num(lab[s.low_var])} to {num(lab[s.high_var])}) on "),
-                    Run(_value(lab["ADT"]) + "."),
-                ),
-                style="bullet",
-                level=1,
-            )
-        )
-    return out
-
-
-def _meds(ctx: OutputContext, meds: pd.DataFrame) -> list[Paragraph]:
-    o: Options = ctx.options
-    role = o.cm_dataset
-    return [
-        Paragraph(
-            (
-                Run(_value(m[o.cm_term_var])),
-                _cite(role, o.cm_term_var),
-                Run(f", {_value(m[o.cm_start_var])} to {_value(m[o.cm_end_var])}"),
-                _cite(role, o.cm_start_var, o.cm_end_var),
-                Run("."),
-            ),
-            style="bullet",
-        )
-        for _, m in meds.iterrows()
-    ]
-
-
-def _death(ctx: OutputContext, r: SubjectRecords) -> Paragraph:
-    o: Options = ctx.options
-    if r.death is None:
-        return Paragraph(
-            (Run("Death: ", bold=True), Run("none recorded"), _cite("adsl", o.flag), Run("."))
-        )
-    role = "adsl" if o.date_var and o.cause_var else safety_settings(ctx.config).dataset
-    date_var = o.date_var or o.ae_date_var
-    cause_var = o.cause_var or o.ae_cause_var
-    d = r.death
-    return Paragraph(
-        (
-            Run("Death: ", bold=True),
-            Run(f"{_value(d['DTHDT'])} ({_day(d['DTHDY'])})"),
-            _cite(role, date_var),
-            Run("; cause "),
-            Run(_value(d["DTHCAUS"] or None)),
-            _cite(role, cause_var),
-            Run("."),
-        )
-    )
-
-
-def subject_anchor(output_id: str, usubjid: str) -> str:
-    return f"{output_id}-{re.sub(r'[^A-Za-z0-9_-]+', '-', usubjid)}"
-
-
-def _timeline(ctx: OutputContext, r: SubjectRecords, anchor: str) -> Figure:
-    o: Options = ctx.options
-    start = r.adsl[o.start_var]
-    end = r.adsl[o.end_var]
-    t_end = None if pd.isna(end) or pd.isna(start) else float((end - start).days + 1)
-    events = [
-        TimelineEvent(
-            label=_value(ev[o.term_var]),
-            start=None if pd.isna(ev["_DAY"]) else float(ev["_DAY"]),
-            end=None if pd.isna(ev["_ENDDAY"]) else float(ev["_ENDDAY"]),
-            serious=bool(ev["_SERIOUS"]),
-        )
-        for _, ev in r.events.iterrows()
-    ]
-    dday = None if r.death is None or pd.isna(r.death["DTHDY"]) else float(r.death["DTHDY"])
-    fig_id = f"{anchor}-timeline"
-    svg, png, height = draw_timeline(fig_id, (None if pd.isna(start) else 1.0, t_end), events, dday)
-    return Figure(
-        id=fig_id,
-        number="",
-        title=f"Timeline of subject {r.usubjid}",
-        population="",
-        svg=svg,
-        png=png,
-        width_in=6.3,
-        height_in=height,
-        alt=(
-            f"Study days of treatment, {len(events)} adverse event(s)"
-            + (" and death" if dday is not None else "")
-            + f" of subject {r.usubjid}"
-        ),
-    )
-
-
 def subject_section(ctx: OutputContext, r: SubjectRecords) -> Section:
     anchor = subject_anchor(ctx.spec.id, r.usubjid)
     blocks: list = [
@@ -401,10 +221,10 @@ def subject_section(ctx: OutputContext, r: SubjectRecords) -> Section:
     ]
     o: Options = ctx.options
     for names, lead in ((o.demographics, "Demographics: "), (o.baseline, "Baseline: ")):
-        p = _facts(ctx, r.adsl, names, lead)
+        p = facts_text(ctx, r.adsl, names, lead)
         if p is not None:
             blocks.append(p)
-    blocks.append(_treatment(ctx, r))
+    blocks.append(treatment_text(ctx, r))
     if r.events.empty:
         blocks.append(Paragraph.of("Adverse events: none recorded."))
     else:
@@ -417,21 +237,21 @@ def subject_section(ctx: OutputContext, r: SubjectRecords) -> Section:
                     f"{o.lab_window_days} days of onset",
                     bold=True,
                 ),
-                _cite(b.dataset, "PARAMCD", "AVAL", b.low_var, b.high_var, "ADT"),
+                cite(b.dataset, "PARAMCD", "AVAL", b.low_var, b.high_var, "ADT"),
             ]
         blocks.append(Paragraph((*lead, Run("):", bold=True))))
         for pos, (_, ev) in enumerate(r.events.iterrows()):
-            blocks.append(_event(ctx, ev))
+            blocks.append(event_text(ctx, ev))
             if o.labs:
-                blocks += _labs(ctx, r.labs.loc[(r.labs["_EVENT"] == pos).to_numpy()])
-    if _uses_cm(ctx.config, o):
+                blocks += labs_text(ctx, r.labs.loc[(r.labs["_EVENT"] == pos).to_numpy()])
+    if uses_cm(ctx.config, o):
         if r.meds.empty:
             blocks.append(Paragraph.of("Concomitant medications: none recorded."))
         else:
             blocks.append(Paragraph((Run("Concomitant medications:", bold=True),)))
-            blocks += _meds(ctx, r.meds)
-    blocks.append(_death(ctx, r))
-    blocks.append(_timeline(ctx, r, anchor))
+            blocks += meds_text(ctx, r.meds)
+    blocks.append(death_text(ctx, r))
+    blocks.append(timeline(ctx, r, anchor))
     blocks.append(Paragraph.of(PLACEHOLDER, "placeholder"))
     return Section("", f"Subject {r.usubjid}", anchor, tuple(blocks))
 
@@ -484,7 +304,7 @@ def build(ctx: OutputContext, records: list[SubjectRecords], ard: pd.DataFrame):
         Paragraph(
             (
                 Run(r.usubjid, link=f"{ATTACHMENT}.html#{subject_anchor(ctx.spec.id, r.usubjid)}"),
-                Run(f" ({_value(r.adsl[ctx.arm_var])}): {'; '.join(r.reasons)}"),
+                Run(f" ({value(r.adsl[ctx.arm_var])}): {'; '.join(r.reasons)}"),
             ),
             style="bullet",
         )
@@ -503,6 +323,6 @@ def _roles(ctx: OutputContext) -> list[str]:
     roles = ["adsl", safety_settings(ctx.config, ctx.spec.id).dataset]
     if o.labs:
         roles.append(ctx.config.bds_blocks[o.labs].dataset)
-    if _uses_cm(ctx.config, o):
+    if uses_cm(ctx.config, o):
         roles.append(o.cm_dataset)
     return roles
