@@ -45,7 +45,8 @@ def test_every_dataset_output_and_file_is_counted_once(tmp_path):
     assert reading == ["ADSL (8 rows)"]  # the tiny study's one dataset, eight subjects
     assert sorted(computing) == sorted(spec.id for spec in config.outputs)
     files = {p.name for p in out.iterdir()}
-    assert set(writing) == {"csr.docx", "csr.html", "ard.csv", "manifest.json"} == files
+    expected = {"csr.docx", "csr.html", "ard.csv", "snapshot.json.gz", "manifest.json"}
+    assert set(writing) == expected == files
 
 
 def test_no_bars_unless_stderr_is_a_terminal(tmp_path, capsys):
@@ -58,7 +59,7 @@ def test_no_bars_unless_stderr_is_a_terminal(tmp_path, capsys):
     assert captured.err == ""
     summary = re.fullmatch(
         rf"wrote {re.escape(str(tmp_path / 'out'))}: csr\.docx, csr\.html, ard\.csv, "
-        r"manifest\.json in \d+\.\d s\n",
+        r"manifest\.json and 1 more file in \d+\.\d s\n",
         captured.out,
     )
     assert summary, captured.out
@@ -127,11 +128,11 @@ def test_report_on_a_terminal_same_files_and_quiet(tmp_path):
     assert code == 0, terminal
     for stage in ("reading datasets", "computing outputs", "writing files"):
         assert stage in terminal
-    assert "wrote watched: csr.docx, csr.html, ard.csv, manifest.json in" in stdout
+    assert "wrote watched: csr.docx, csr.html, ard.csv, manifest.json and 1 more file in" in stdout
     code, stdout, terminal = _run_on_a_terminal(
         ["report", str(study), "--out", "quiet", "--quiet"], tmp_path
     )
     assert (code, stdout, terminal) == (0, "", "")
-    for name in ("ard.csv", "csr.docx", "csr.html", "manifest.json"):
+    for name in ("ard.csv", "csr.docx", "csr.html", "snapshot.json.gz", "manifest.json"):
         watched, quiet = (tmp_path / folder / name for folder in ("watched", "quiet"))
         assert watched.read_bytes() == quiet.read_bytes(), name

@@ -48,6 +48,7 @@ def test_tiny_report_files_and_table(tiny_report):
         "csr.docx",
         "csr.html",
         "manifest.json",
+        "snapshot.json.gz",
     ]
     table = table_with(tiny_report / "csr.docx", "Placebo")
     rows = rows_text(table)
@@ -70,7 +71,7 @@ def test_manifest(tiny_report, tmp_path):
         "lock_id": "TINY-LOCK-1",
         "lock_date": "2024-01-31",
     }
-    assert set(manifest["outputs"]) == {"ard.csv", "csr.docx", "csr.html"}
+    assert set(manifest["outputs"]) == {"ard.csv", "csr.docx", "csr.html", "snapshot.json.gz"}
     assert set(manifest["inputs"]) == {"adsl.csv"}
     assert manifest["packages"]["lifelines"]
 

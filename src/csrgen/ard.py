@@ -199,6 +199,9 @@ def read_ard(path: Path) -> pd.DataFrame:
         dtype={c: str for c in TEXT_COLUMNS},
         keep_default_na=False,
         na_values={"stat": ["NA"]},
+        # the exact floats write_ard wrote (pandas' fast parser can be off in the last bit,
+        # which would make an unchanged statistic "changed")
+        float_precision="round_trip",
     )
     return normalise(frame)
 

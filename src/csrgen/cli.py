@@ -35,6 +35,13 @@ def _parser() -> argparse.ArgumentParser:
         help="report data that do not match their lock; every page says DRAFT - DATA NOT LOCKED",
     )
     p.add_argument(
+        "--previous",
+        type=Path,
+        metavar="OLD_OUT",
+        help="the previous data lock's report folder: say what changed since (delta.html, "
+        "delta.csv, an appendix, changed cells marked in the HTML)",
+    )
+    p.add_argument(
         "--quiet",
         action="store_true",
         help="no progress bars and no summary line (warnings and errors still print)",
@@ -129,6 +136,7 @@ def _report(args) -> int:
         args.draft,
         warn=lambda w: _warn("report", w),
         progress=for_terminal(quiet=args.quiet),
+        previous=args.previous,
     )
     if not args.quiet:
         print(f"{_written(out)} in {time.perf_counter() - start:.1f} s")

@@ -528,6 +528,9 @@ class DocumentSettings(_Strict):
     #: Patient narratives (section 14.3.3) printed in the CSR up to this many subjects; above
     #: it they go to ``narratives.docx`` and ``narratives.html`` beside it.
     narratives_inline_max: int = Field(default=20, ge=0)
+    #: The previous data lock's report folder (relative to the study file): the report then
+    #: says what changed since it (``csrgen report --previous`` overrides this).
+    previous_report: PathText = ""
 
 
 class StudyConfig(_Strict):

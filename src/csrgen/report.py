@@ -22,7 +22,16 @@ from csrgen.ard import concat_ard, write_ard
 from csrgen.config import StudyConfig
 from csrgen.datasets import StudyData, read_study_data, roles_with_problems
 from csrgen.document.assemble import build_document
+from csrgen.document.delta import Delta, compare, delta_csv, delta_section, with_delta
 from csrgen.document.model import Document
+from csrgen.document.snapshot import (
+    SNAPSHOT,
+    PreviousReportError,
+    Snapshot,
+    read_snapshot,
+    take_snapshot,
+    write_snapshot,
+)
 from csrgen.errors import ConfigError, DataValidationError, OutputError
 from csrgen.lock import LockInfo, check_lock, sha256_file
 from csrgen.outputs.base import OutputContext
@@ -185,9 +194,13 @@ def write_report(
     doc: Document,
     out: Path,
     progress: Progress | None = None,
+    snapshot: Snapshot | None = None,
+    delta: Delta | None = None,
 ) -> Path:
     """Every file into a staging folder, then moved into place (see :func:`staging`);
-    ``progress`` hears of each file written.
+    ``progress`` hears of each file written. With the run's ``snapshot`` (what the next lock
+    compares with) it writes ``snapshot.json.gz``; with a ``delta`` from the previous lock,
+    ``delta.csv`` and ``delta.html``.
 
     The files are independent (ARD, DOCX, HTML, each long listing's CSV/XLSX), so with more
     than one job they are written by forked worker processes at the same time; the manifest,
@@ -196,11 +209,15 @@ def write_report(
     ard = concat_ard(r.ard for r in results)
     progress = progress or Progress()
     tasks = _file_tasks(doc)
+    if snapshot is not None:
+        tasks.append(("snapshot", 0))
+    if delta is not None:
+        tasks += [("delta_csv", 0), ("delta_html", 0)]
     progress.stage("writing files", len(tasks) + 1)
     with staging(out) as tmp:
         _run_tasks(
             _write_one,
-            (prep, doc, ard, tmp),
+            (prep, doc, ard, tmp, snapshot, delta),
             tasks,
             default_jobs(),
             on_done=lambda task: progress.step(_task_label(doc, task)),
@@ -219,7 +236,8 @@ def _task_label(doc: Document, task: tuple[str, int]) -> str:
         return ", ".join(external_listings(doc.sections)[index].external)
     if kind.startswith("att_"):
         return f"{doc.attachments[index][0]}.{kind[4:]}"
-    return {"ard": "ard.csv"}.get(kind, f"csr.{kind}")
+    names = {"ard": "ard.csv", "snapshot": SNAPSHOT, "delta_csv": "delta.csv"}
+    return names.get(kind, "delta.html" if kind == "delta_html" else f"csr.{kind}")
 
 
 def _file_tasks(doc: Document) -> list[tuple[str, int]]:
@@ -234,15 +252,27 @@ def _file_tasks(doc: Document) -> list[tuple[str, int]]:
 
 
 def _write_one(state: tuple, task: tuple[str, int]) -> None:
-    """Write one file; ``state`` is (prepared study, document, ARD, staging folder)."""
-    prep, doc, ard, tmp = state
+    """Write one file; ``state`` is (prepared study, document, ARD, staging folder, snapshot,
+    delta)."""
+    prep, doc, ard, tmp, snapshot, delta = state
     kind, index = task
     if kind.startswith("att_"):  # a document beside the CSR (the narratives): same writers
         name, doc = doc.attachments[index]
         kind = kind[4:]
     else:
         name = "csr"
-    if kind == "ard":
+    if kind == "snapshot":
+        write_snapshot(snapshot, tmp / SNAPSHOT)
+    elif kind == "delta_csv":
+        (tmp / "delta.csv").write_text(delta_csv(delta), encoding="utf-8", newline="")
+    elif kind == "delta_html":
+        from dataclasses import replace
+
+        from csrgen.writers.html import write_html
+
+        page = replace(doc, sections=(delta_section(delta, link_prefix="csr.html"),))
+        write_html(page, tmp / "delta.html", template_dirs(prep.config))
+    elif kind == "ard":
         write_ard(ard, tmp / "ard.csv")
     elif kind == "docx":
         from csrgen.writers.docx import write_docx
@@ -323,20 +353,51 @@ def run_report(
     draft: bool = False,
     warn=None,
     progress: Progress | None = None,
+    previous: str | Path | None = None,
 ) -> Path:
     """The whole report; ``warn`` (if given) receives the run's warnings before the outputs run
     (a date derived from a datetime, records a declared rule left out, ...); ``progress`` (if
-    given) hears of each dataset read, output computed and file written."""
+    given) hears of each dataset read, output computed and file written. ``previous`` (or the
+    study file's ``document.previous_report``) names the previous data lock's report folder:
+    the report then says what changed since (see :mod:`csrgen.document.delta`)."""
     # the whole study file's check (as validate's), not the config's alone
     config, _ = load_study_outputs(study)
     target = Path(out) if out else Path("build") / config.study.id
+    if previous is None and config.document.previous_report:
+        previous = config.base_dir / config.document.previous_report
     with output_lock(target):
+        # read before anything is computed (a bad folder stops the run at once), and before the
+        # new report replaces it: --previous may name the output folder itself
+        before = read_previous(Path(previous), config.study.id) if previous else None
         prep = prepare_study(study, data, draft, progress)
         if warn is not None and prep.warnings:
             warn(prep.warnings)
         results = run_outputs(prep, progress=progress)
         doc = assemble(prep, results)
-        return write_report(prep, results, doc, target, progress)
+        snapshot = take_snapshot(prep.config, prep.lock, prep.data, doc)
+        delta = None
+        if before is not None:
+            old_snapshot, old_ard = before
+            new_ard = concat_ard(r.ard for r in results)
+            delta = compare(old_snapshot, snapshot, config.arms.levels, old_ard, new_ard)
+            doc = with_delta(doc, delta)
+        return write_report(prep, results, doc, target, progress, snapshot, delta)
+
+
+def read_previous(folder: Path, study_id: str):
+    """The previous report's snapshot and ARD, or an error naming what is wrong with it."""
+    from csrgen.ard import read_ard
+
+    snapshot = read_snapshot(folder)
+    if snapshot.study_id != study_id:
+        raise PreviousReportError(
+            f"{folder}: a report of study {snapshot.study_id!r}, not {study_id!r}"
+        )
+    try:
+        ard = read_ard(folder / "ard.csv")
+    except (OSError, ValueError, KeyError) as exc:
+        raise PreviousReportError(f"{folder / 'ard.csv'}: cannot be read ({exc})") from None
+    return snapshot, ard
 
 
 @contextlib.contextmanager

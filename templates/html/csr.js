@@ -5,7 +5,8 @@
      rows behind a count) shows exactly the rows of its listing whose fields hold those texts
      (a field: the column whose header has that data-key, else the row's hidden fact
      data-f-<key>; exact text, not a substring), says which they are and how many, and offers
-     the way back. A page opened at "#<listing id>?<filter>" does the same. */
+     the way back. A page opened at "#<listing id>?<filter>" does the same.
+   - A report compared with the previous data lock gets a "Show only changed tables" button. */
 "use strict";
 (function () {
   var SUBJECT_KEY = "USUBJID";
@@ -242,6 +243,30 @@
     }
   }
 
+  /* A report compared with the previous data lock marks its changed cells (td.changed, with
+     the previous text in data-previous); a button then shows only the tables that have one. */
+  function changedOnly() {
+    var changed = document.querySelectorAll("main .changed");
+    if (!changed.length) { return; }
+    Array.prototype.forEach.call(changed, function (cell) {
+      var output = cell.closest(".output");
+      if (output) { output.classList.add("has-changed"); }
+    });
+    var button = document.createElement("button");
+    button.type = "button";
+    button.id = "changed-only";
+    button.setAttribute("aria-pressed", "false");
+    button.textContent = "Show only changed tables";
+    button.addEventListener("click", function () {
+      var on = document.body.classList.toggle("only-changed");
+      button.setAttribute("aria-pressed", on ? "true" : "false");
+      button.textContent = on ? "Show all tables" : "Show only changed tables";
+    });
+    var toc = document.getElementById("toc");
+    toc.insertBefore(button, toc.firstChild);
+  }
+
+  changedOnly();
   document.querySelectorAll("table.sortable").forEach(enhance);
   document.addEventListener("click", function (event) {
     var link = event.target.closest ? event.target.closest("a[data-filter]") : null;

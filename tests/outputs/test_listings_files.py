@@ -102,6 +102,7 @@ def test_files_beside_the_documents_and_in_the_manifest(reports):
         "l_ae.csv",
         "l_ae.xlsx",
         "manifest.json",
+        "snapshot.json.gz",
     ]
     manifest = json.loads((out / "manifest.json").read_text())
     assert {"l_ae.csv", "l_ae.xlsx"} <= set(manifest["outputs"])

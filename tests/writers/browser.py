@@ -51,8 +51,12 @@ class _Session:
             self.events.append(json.loads(self.ws.recv()))
 
 
-def load_page(path: Path, profile: Path, scripts: dict[str, str]) -> PageReport:
-    """Open ``path``; evaluate each of ``scripts`` (name -> JS expression) after load."""
+def load_page(
+    path: Path, profile: Path, scripts: dict[str, str], focus: bool = False
+) -> PageReport:
+    """Open ``path``; evaluate each of ``scripts`` (name -> JS expression) after load.
+    ``focus``: the page behaves as the focused window (headless has none), so ``:focus``
+    styles apply."""
     profile.mkdir(parents=True, exist_ok=True)
     proc = subprocess.Popen(
         [
@@ -87,6 +91,8 @@ def load_page(path: Path, profile: Path, scripts: dict[str, str]) -> PageReport:
         session = _Session(page["webSocketDebuggerUrl"])
         for domain in ("Runtime", "Log", "Network", "Page"):
             session.call(f"{domain}.enable")
+        if focus:
+            session.call("Emulation.setFocusEmulationEnabled", enabled=True)
         session.call("Page.navigate", url=path.resolve().as_uri())
         session.wait_for("Page.loadEventFired")
         report = PageReport()

@@ -139,6 +139,9 @@ class Cell:
     #: With a link to a listing: exactly the rows behind the count (HTML only; Word has no
     #: filters and the DOCX writer ignores it).
     filter: ListingFilter | None = None
+    #: The text the cell printed in the previous data lock's report, when it changed (the HTML
+    #: marks the cell and shows it; see csrgen.document.delta); ``None`` when unchanged.
+    previous: str | None = None
 
     def __post_init__(self) -> None:
         _check_link(self.link)
@@ -153,6 +156,8 @@ class Column:
     width: float = 1.0
     #: Key used by HTML sort/filter and CSV export of listings.
     key: str = ""
+    #: The header's text in the previous data lock's report, when it changed (as Cell's).
+    previous: str | None = None
 
 
 @dataclass(frozen=True)
@@ -162,6 +167,8 @@ class Spanner:
     label: str
     first: int
     last: int
+    #: The label's text in the previous data lock's report, when it changed (as Cell's).
+    previous: str | None = None
 
 
 @dataclass(frozen=True)

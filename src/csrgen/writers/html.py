@@ -164,13 +164,23 @@ def body_html(t) -> Markup:
             text = str(escape(cell.text)).replace("\n", "<br>")
             if cell.link:
                 text = f"<a{link_attrs(cell)}>{text}</a>"
+            extra = ""
+            if cell.previous is not None:
+                cls += " changed"
+                extra = changed_attrs(cell.previous)
             if i == 0:
-                out.append(f'\n<th scope="row" class="{cls}">{text}</th>')
+                out.append(f'\n<th scope="row" class="{cls}"{extra}>{text}</th>')
             else:
-                out.append(f'\n<td class="{cls}">{text}</td>')
+                out.append(f'\n<td class="{cls}"{extra}>{text}</td>')
         out.append("\n</tr>")
     out.append("\n</tbody>")
     return Markup("".join(out))
+
+
+def changed_attrs(previous: str) -> str:
+    """A changed cell's attributes: focusable, its previous text shown on hover or focus."""
+    was = escape(f"Previous data lock: {previous}")
+    return f' tabindex="0" data-previous="{was}" title="{was}"'
 
 
 def html_environment(template_dirs: list[Path]) -> Environment:
@@ -192,6 +202,7 @@ def html_environment(template_dirs: list[Path]) -> Environment:
     env.filters["facts_json"] = facts_json
     env.filters["outputs_of_kind"] = outputs_of_kind
     env.filters["landscape"] = print_landscape
+    env.filters["changed_attrs"] = lambda previous: Markup(changed_attrs(previous))
     env.tests["kind"] = lambda block, name: block_kind(block) == name
     env.tests["output"] = _is_output
     return env

@@ -1,0 +1,242 @@
+"""What a report keeps of its lock so that the next lock's report can say what changed.
+
+Every report writes ``snapshot.json.gz`` beside its documents: the lock, each subject's arm,
+each dataset's records (a natural key and a hash of the record's values), the subjects who
+died or discontinued and the serious adverse events by the study's rules, and the printed text
+of every cell of every numbered table. ``csrgen report --previous OLD`` compares the new run
+with OLD's snapshot (see :mod:`csrgen.document.delta`); the data of the previous lock are not
+needed.
+
+Natural keys (the ADaM ones; a record's position among records with the same key completes it):
+subject-level datasets (ADSL) ``USUBJID``; BDS datasets (PARAMCD and AVISIT) ``USUBJID``,
+``PARAMCD`` and those of ``AVISIT``, ``ATPT``, ``ADT``, ``ADTM``, ``DTYPE`` present; ADTTE
+(PARAMCD without AVISIT) ``USUBJID`` and ``PARAMCD``; other
+datasets (OCCDS: ADAE, ADCM, ...) ``USUBJID`` and their sequence variable (``AESEQ``, ``CMSEQ``:
+two letters and SEQ). Deaths are ``DTHFL = "Y"`` (or a ``DTHDT``), discontinuations
+``EOSSTT = "DISCONTINUED"``, serious events the ``[safety] serious`` rules.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from csrgen.config import StudyConfig
+from csrgen.datasets import StudyData
+from csrgen.document.model import Document, Table, iter_blocks
+from csrgen.errors import CsrgenError
+from csrgen.lock import LockInfo
+
+SNAPSHOT = "snapshot.json.gz"
+#: Raised when the snapshot's layout changes; an older snapshot is then refused by name.
+FORMAT = 1
+BDS_KEYS = ("AVISIT", "ATPT", "ADT", "ADTM", "DTYPE")
+_SEQ = re.compile(r"^[A-Z]{2}SEQ$")
+#: Joins the parts of a key and of a cell's place (a character no label holds).
+SEP = " | "
+
+
+class PreviousReportError(CsrgenError):
+    """The previous report named by ``--previous`` cannot be compared with (exit 2)."""
+
+
+def record_key_vars(role: str, frame: pd.DataFrame) -> list[str]:
+    """The natural key of a dataset's records (see the module docstring)."""
+    cols = set(frame.columns)
+    if role == "adsl" or "USUBJID" not in cols:
+        return ["USUBJID"] if "USUBJID" in cols else []
+    if "PARAMCD" in cols and "AVISIT" in cols:
+        return ["USUBJID", "PARAMCD", *(v for v in BDS_KEYS if v in cols)]
+    if "PARAMCD" in cols:  # one record per subject and parameter (ADTTE)
+        return ["USUBJID", "PARAMCD"]
+    seq = sorted(c for c in cols if _SEQ.match(c))
+    return ["USUBJID", *seq[:1]]
+
+
+def _text(series: pd.Series) -> pd.Series:
+    """Values as the key prints them: dates ISO, numbers without a trailing .0, blanks empty."""
+    if pd.api.types.is_datetime64_any_dtype(series):
+        return series.dt.strftime("%Y-%m-%d").fillna("")
+    if pd.api.types.is_float_dtype(series):
+        whole = series.notna() & (series == series.round())
+        out = series.astype(object).where(series.notna(), "")
+        out[whole] = series[whole].astype("int64").astype(str)
+        return out.astype(str)
+    return series.astype(object).where(series.notna(), "").astype(str)
+
+
+def record_keys(role: str, frame: pd.DataFrame) -> pd.Series:
+    """Each record's key text: the key variables joined, then ``#n`` for the n-th (n > 1)
+    record of the same key in file order."""
+    names = record_key_vars(role, frame)
+    if names:
+        parts = [_text(frame[n]) for n in names]
+        keys = parts[0].str.cat(parts[1:], sep=SEP) if len(parts) > 1 else parts[0]
+    else:
+        keys = pd.Series("", index=frame.index)
+    nth = keys.groupby(keys, sort=False).cumcount() + 1
+    return keys.where(nth == 1, keys + " #" + nth.astype(str))
+
+
+def record_hashes(frame: pd.DataFrame) -> pd.Series:
+    """A hash of each record's values (columns in name order, so a reordered file is equal)."""
+    ordered = frame[sorted(frame.columns)]
+    return pd.util.hash_pandas_object(ordered, index=False).map("{:016x}".format)
+
+
+def cell_positions(table: Table):
+    """``(place, row, column, text)`` of each spanner (row ``"span"``, column its index), header
+    (row ``None``) and body cell of a table,
+    by a place that survives rows added above it: ``head | <column>`` and
+    ``<group row> | <row label> | <column>`` (a column named by its position and the first line
+    of its label, without the N; a repeated place gets `` #n``)."""
+    names = [f"{i}:{c.label.split(chr(10))[0]}" for i, c in enumerate(table.columns)]
+    for k, span in enumerate(table.spanners):
+        yield f"span{SEP}{span.first}-{span.last}", "span", k, span.label
+    for j, (name, col) in enumerate(zip(names, table.columns, strict=True)):
+        yield f"head{SEP}{name}", None, j, col.label
+    group, seen = "", {}
+    for i, row in enumerate(table.rows):
+        label = row.cells[0].text if row.cells else ""
+        if row.kind == "group":
+            group = label
+        place = f"{group}{SEP}{label}"
+        seen[place] = seen.get(place, 0) + 1
+        if seen[place] > 1:
+            place += f" #{seen[place]}"
+        for j in range(1, len(row.cells)):
+            yield f"{place}{SEP}{names[j]}", i, j, row.cells[j].text
+
+
+def cell_places(table: Table) -> dict[str, str]:
+    """The printed text of each cell of a table by its place (see :func:`cell_positions`)."""
+    return {place: text for place, _, _, text in cell_positions(table)}
+
+
+def numbered_tables(doc: Document) -> list[Table]:
+    """The numbered tables of the document (the in-text copies repeat them)."""
+    return [b for b in iter_blocks(doc.sections) if isinstance(b, Table) and b.number]
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    study_id: str
+    lock_id: str
+    lock_date: str
+    #: USUBJID -> arm (the first population's arm variable; "" for none).
+    arms: dict[str, str]
+    #: role -> {"file": name, "key": [vars], "records": {key: hash}, "columns": [names]}
+    datasets: dict[str, dict]
+    #: "deaths" / "discontinued": USUBJID -> date or reason; "serious": ADAE key -> term.
+    events: dict[str, dict[str, str]]
+    #: table number -> {"id", "title", "cells": {place: text}}
+    tables: dict[str, dict]
+
+    def to_json(self) -> dict:
+        return {"format": FORMAT, **self.__dict__}
+
+
+def take_snapshot(config: StudyConfig, lock: LockInfo, data: StudyData, doc: Document) -> Snapshot:
+    frames = data.frames
+    adsl = frames.get("adsl", pd.DataFrame())
+    arm_var = next(iter(config.populations.values())).arm_var
+    arms = {}
+    if "USUBJID" in adsl:
+        arm = _text(adsl[arm_var]) if arm_var in adsl else pd.Series("", index=adsl.index)
+        arms = dict(zip(_text(adsl["USUBJID"]), arm, strict=True))
+    datasets = {}
+    for role, frame in frames.items():
+        keys = record_keys(role, frame)
+        datasets[role] = {
+            "file": data.files[role].name,
+            "key": record_key_vars(role, frame),
+            "columns": sorted(frame.columns),
+            "records": dict(zip(keys, record_hashes(frame), strict=True)),
+        }
+    tables = {
+        t.number: {"id": t.id, "title": t.title, "cells": cell_places(t)}
+        for t in numbered_tables(doc)
+    }
+    return Snapshot(
+        study_id=config.study.id,
+        lock_id=lock.lock_id if lock.locked else "",
+        lock_date=lock.lock_date if lock.locked else "",
+        arms=arms,
+        datasets=datasets,
+        events=_events(config, frames),
+        tables=tables,
+    )
+
+
+def _events(config: StudyConfig, frames: dict[str, pd.DataFrame]) -> dict[str, dict[str, str]]:
+    adsl = frames.get("adsl", pd.DataFrame())
+    deaths: dict[str, str] = {}
+    discontinued: dict[str, str] = {}
+    if "USUBJID" in adsl:
+        ids = _text(adsl["USUBJID"])
+        died = pd.Series(False, index=adsl.index)
+        if "DTHFL" in adsl:
+            died |= _text(adsl["DTHFL"]) == "Y"
+        if "DTHDT" in adsl:
+            died |= adsl["DTHDT"].notna()
+        date = _text(adsl["DTHDT"]) if "DTHDT" in adsl else pd.Series("", index=adsl.index)
+        deaths = dict(zip(ids[died], date[died], strict=True))
+        if "EOSSTT" in adsl:
+            stopped = _text(adsl["EOSSTT"]).str.upper() == "DISCONTINUED"
+            reason = _text(adsl["DCSREAS"]) if "DCSREAS" in adsl else pd.Series("", adsl.index)
+            discontinued = dict(zip(ids[stopped], reason[stopped], strict=True))
+    serious: dict[str, str] = {}
+    safety = config.safety
+    adae = frames.get(safety.dataset if safety else "adae")
+    if safety is not None and adae is not None and all(r.var in adae for r in safety.serious):
+        from csrgen.outputs.ae_common import meets
+
+        hit = meets(adae, safety.serious)
+        term = _text(adae["AEDECOD"]) if "AEDECOD" in adae else pd.Series("", adae.index)
+        keys = record_keys(safety.dataset, adae)
+        serious = dict(zip(keys[hit], term[hit], strict=True))
+    return {"deaths": deaths, "discontinued": discontinued, "serious": serious}
+
+
+def write_snapshot(snapshot: Snapshot, path: Path) -> None:
+    """Gzipped JSON, byte-identical for identical data (no time or name in the gzip header)."""
+    text = json.dumps(snapshot.to_json(), sort_keys=True, ensure_ascii=False, indent=0)
+    buffer = io.BytesIO()
+    with gzip.GzipFile(filename="", mode="wb", fileobj=buffer, mtime=0) as stream:
+        stream.write(text.encode("utf-8"))
+    path.write_bytes(buffer.getvalue())
+
+
+def read_snapshot(folder: Path) -> Snapshot:
+    """The snapshot of a previous report folder, or a clear error naming what is wrong."""
+    folder = Path(folder)
+    path = folder / SNAPSHOT
+    if not folder.is_dir():
+        raise PreviousReportError(
+            f"{folder}: no such report folder (the previous data lock's report, named by "
+            "--previous or document.previous_report)"
+        )
+    if not path.is_file():
+        raise PreviousReportError(
+            f"{path}: not found; --previous needs a report folder written by a csrgen that "
+            f"keeps {SNAPSHOT} (what the next lock compares with): rebuild it from its lock"
+        )
+    try:
+        raw = json.loads(gzip.decompress(path.read_bytes()).decode("utf-8"))
+    except (OSError, EOFError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise PreviousReportError(f"{path}: damaged ({exc})") from None
+    if not isinstance(raw, dict) or raw.get("format") != FORMAT:
+        raise PreviousReportError(
+            f"{path}: snapshot format {raw.get('format') if isinstance(raw, dict) else '?'} "
+            f"is not {FORMAT}; rebuild the previous report with this csrgen"
+        )
+    fields = set(Snapshot.__dataclass_fields__)
+    if set(raw) - {"format"} != fields:
+        raise PreviousReportError(f"{path}: damaged (fields {sorted(raw)})")
+    return Snapshot(**{k: raw[k] for k in fields})
