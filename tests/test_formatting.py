@@ -119,3 +119,21 @@ def test_circular_like_is_an_error():
     spec = f.FormatSpec({"a": f.StatFormat(like="b"), "b": f.StatFormat(like="a")})
     with pytest.raises(ValueError, match="circular"):
         spec.code("a")
+
+
+@pytest.mark.parametrize(
+    "value, text",
+    [
+        (99.17999999999999, "99.18"),  # the CDISC pilot's ADLB: a unit conversion's noise
+        (0.1 + 0.2, "0.3"),
+        (39.33, "39.33"),
+        (140.0, "140"),
+        (-0.0, "0"),
+        (1e-7, "0.0000001"),
+        (123456789012.0, "123456789012"),
+        (2.5e15, "2500000000000000"),
+        (float("nan"), ""),
+    ],
+)
+def test_listing_values_print_as_sas_best12_shows_them(value, text):
+    assert f.fmt_value(value) == text

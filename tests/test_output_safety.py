@@ -178,6 +178,8 @@ def test_sigkill_leaves_the_previous_report_and_no_worker(tmp_path, seed_report,
     # the next run (a small study into the same folder) clears what the killed one left
     study = write_tiny_study(tmp_path / "tiny")
     assert main(["report", str(study), "--out", str(out)]) == 0
-    leftovers = [p.name for p in tmp_path.iterdir() if p.name.startswith(".")]
-    assert leftovers == [".out.lock"]
+    leftovers = sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("."))
+    assert leftovers == [".out.cache", ".out.lock"]  # the lock file and the output cache
+    # no half-written cache entry is left either
+    assert all(not p.name.startswith(".") for p in (tmp_path / ".out.cache").iterdir())
     assert (out / "csr.docx").exists() and snapshot(out) != before

@@ -95,7 +95,8 @@ def test_failed_run_leaves_previous_report(tiny_report, tmp_path, monkeypatch):
     assert main(["report", str(tmp_path / "tiny.toml"), "--out", str(tiny_report)]) == 130
     assert {p.name: p.read_bytes() for p in tiny_report.iterdir()} == before
     # nothing half-written is left; the (empty) lock file of the folder stays
-    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == [".out.lock"]
+    leftovers = sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("."))
+    assert leftovers == [".out.cache", ".out.lock"]  # the lock file and the output cache
 
 
 def test_draft_marks_every_page(tmp_path):
@@ -210,6 +211,7 @@ def test_outputs_sharing_work_run_in_one_group():
     for spec in config.outputs:
         groups.setdefault(work_group(spec, options[spec.id]), []).append(spec.id)
     assert groups["tte:OS"] == ["t_os", "f_km_os"]
+    assert groups["tte_subgroup:OS"] == ["t_os_subgroup", "f_forest_os"]
     assert groups["tte:HCC"] == ["t_hcc", "f_km_hcc", "t_hcc_cif", "f_cif_hcc"]
     for bds in ("t_lab_summary", "f_lab_mean", "t_lab_ancova", "t_lab_shift", "l_lab_abn"):
         assert groups[f"output:{bds}"] == [bds]

@@ -42,6 +42,16 @@ def _parser() -> argparse.ArgumentParser:
         "delta.csv, an appendix, changed cells marked in the HTML)",
     )
     p.add_argument(
+        "--cache",
+        type=Path,
+        metavar="DIR",
+        help="keep each output's statistics and blocks here for the next run "
+        "(default: .<output folder>.cache beside it)",
+    )
+    p.add_argument(
+        "--no-cache", action="store_true", help="recompute every output and keep nothing"
+    )
+    p.add_argument(
         "--quiet",
         action="store_true",
         help="no progress bars and no summary line (warnings and errors still print)",
@@ -137,6 +147,7 @@ def _report(args) -> int:
         warn=lambda w: _warn("report", w),
         progress=for_terminal(quiet=args.quiet),
         previous=args.previous,
+        cache=False if args.no_cache else (args.cache or True),
     )
     if not args.quiet:
         print(f"{_written(out)} in {time.perf_counter() - start:.1f} s")

@@ -240,12 +240,13 @@ def fmt_term(text: str) -> str:
 def fmt_value(x: float | None) -> str:
     """A stored value as recorded, unrounded (listings): ``39.33``, ``140``; blank if missing.
 
-    The shortest decimal that round-trips to the float (as :func:`round_half_up` reads values),
-    without exponent or trailing zeros.
+    Up to 12 significant digits, as SAS's BEST12. shows a stored value: the binary noise of a
+    value converted between units (``99.17999999999999`` in the CDISC pilot's ADLB) prints as
+    the value it stands for, ``99.18``. No exponent, no trailing zeros.
     """
     if _missing(x) or (isinstance(x, float) and math.isinf(x)):
         return ""
-    text = f"{Decimal(repr(float(x))).normalize():f}"
+    text = f"{Decimal(f'{float(x):.12g}').normalize():f}"
     return "0" if text in ("-0", "0") else text
 
 

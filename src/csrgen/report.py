@@ -13,12 +13,13 @@ import os
 import platform
 import shutil
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from csrgen import __version__
 from csrgen.ard import concat_ard, write_ard
+from csrgen.cache import OutputCache
 from csrgen.config import StudyConfig
 from csrgen.datasets import StudyData, read_study_data, roles_with_problems
 from csrgen.document.assemble import build_document
@@ -38,8 +39,10 @@ from csrgen.outputs.base import OutputContext
 from csrgen.outputs.catalog import (
     OutputResult,
     check_outputs,
+    declared_roles,
     get_module,
     load_study_outputs,
+    rebuild_output,
     requirements,
     run_output,
     work_group,
@@ -77,6 +80,8 @@ class Prepared:
     #: What the run tells the user although nothing is wrong (records a declared rule left
     #: out, with counts), one line each: printed to stderr by the command line.
     warnings: tuple[str, ...] = ()
+    #: The incremental rebuild's cache (see :mod:`csrgen.cache`); ``None``: every output runs.
+    cache: OutputCache | None = None
 
 
 def prepare_study(
@@ -147,6 +152,9 @@ def run_outputs(
     results = _run_tasks(_run_group, prep, tasks, jobs, on_done=finished)
     progress.close()
     done = {r.output_id: r for group in results for r in group}
+    if prep.cache is not None:
+        keep = {p for i in ids for p in prep.cache.paths(_context(prep, i), _declared(prep, i))}
+        prep.cache.prune(keep)
     return [done[i] for i in ids]
 
 
@@ -171,9 +179,21 @@ def _run_group(prep: Prepared, output_ids: list[str]) -> list[OutputResult]:
     return [_run_one(prep, i) for i in output_ids]
 
 
-def _run_one(prep: Prepared, output_id: str) -> OutputResult:
+def _context(prep: Prepared, output_id: str) -> OutputContext:
     spec = prep.config.output(output_id)
-    return run_output(OutputContext(prep.config, spec, prep.options[spec.id], prep.data, prep.lock))
+    return OutputContext(prep.config, spec, prep.options[spec.id], prep.data, prep.lock)
+
+
+def _declared(prep: Prepared, output_id: str) -> set[str]:
+    return declared_roles(_context(prep, output_id))
+
+
+def _run_one(prep: Prepared, output_id: str) -> OutputResult:
+    ctx = _context(prep, output_id)
+    if prep.cache is None:
+        return run_output(ctx)
+    result, _ = prep.cache.run(ctx, run_output, rebuild_output, declared_roles(ctx))
+    return result
 
 
 def assemble(prep: Prepared, results: list[OutputResult]) -> Document:
@@ -266,8 +286,6 @@ def _write_one(state: tuple, task: tuple[str, int]) -> None:
     elif kind == "delta_csv":
         (tmp / "delta.csv").write_text(delta_csv(delta), encoding="utf-8", newline="")
     elif kind == "delta_html":
-        from dataclasses import replace
-
         from csrgen.writers.html import write_html
 
         page = replace(doc, sections=(delta_section(delta, link_prefix="csr.html"),))
@@ -354,12 +372,16 @@ def run_report(
     warn=None,
     progress: Progress | None = None,
     previous: str | Path | None = None,
+    cache: str | Path | bool = True,
 ) -> Path:
     """The whole report; ``warn`` (if given) receives the run's warnings before the outputs run
     (a date derived from a datetime, records a declared rule left out, ...); ``progress`` (if
     given) hears of each dataset read, output computed and file written. ``previous`` (or the
     study file's ``document.previous_report``) names the previous data lock's report folder:
-    the report then says what changed since (see :mod:`csrgen.document.delta`)."""
+    the report then says what changed since (see :mod:`csrgen.document.delta`). ``cache``:
+    True keeps each output's statistics and blocks in ``.<output folder>.cache`` beside the
+    output for the next run (see :mod:`csrgen.cache`), a path keeps them there, False runs
+    every output afresh and keeps nothing."""
     # the whole study file's check (as validate's), not the config's alone
     config, _ = load_study_outputs(study)
     target = Path(out) if out else Path("build") / config.study.id
@@ -372,6 +394,9 @@ def run_report(
         prep = prepare_study(study, data, draft, progress)
         if warn is not None and prep.warnings:
             warn(prep.warnings)
+        if cache is not False:
+            folder = target.parent / f".{target.name}.cache" if cache is True else Path(cache)
+            prep = replace(prep, cache=OutputCache.open(folder, prep.config, prep.lock, prep.data))
         results = run_outputs(prep, progress=progress)
         doc = assemble(prep, results)
         snapshot = take_snapshot(prep.config, prep.lock, prep.data, doc)

@@ -141,6 +141,16 @@ def _covariate_columns(values: pd.Series, prefix: str) -> dict[str, pd.Series]:
 
 def _fit(design: pd.DataFrame, time: np.ndarray, event: np.ndarray):
     """Coefficients and standard errors in the design's column order; (None, None) on failure."""
+    beta, se, _ = cox_fit(design, time, event)
+    return beta, se
+
+
+def cox_fit(design: pd.DataFrame, time: np.ndarray, event: np.ndarray):
+    """``(beta, se, log partial likelihood)`` of a Cox model with Efron ties, the coefficients
+    in the design's column order; ``(None, None, nan)`` when the fit fails.
+
+    The log-likelihood is R's ``coxph()$loglik[2]`` (lifelines' ``log_likelihood_``).
+    """
     from lifelines import CoxPHFitter
     from lifelines.exceptions import ConvergenceError
 
@@ -160,10 +170,10 @@ def _fit(design: pd.DataFrame, time: np.ndarray, event: np.ndarray):
                 fit_options={"precision": 1e-30, "r_precision": 1e-30, "max_steps": 60},
             )
         except (ConvergenceError, np.linalg.LinAlgError, ValueError, ZeroDivisionError):
-            return None, None
+            return None, None, float("nan")
     beta = cph.params_.reindex(design.columns).to_numpy(float)
     se = cph.standard_errors_.reindex(design.columns).to_numpy(float)
-    return beta, se
+    return beta, se, float(cph.log_likelihood_)
 
 
 #: Above this many records lifelines evaluates the likelihood over blocks of tied times.

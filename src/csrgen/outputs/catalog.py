@@ -44,6 +44,10 @@ CATALOG: dict[str, str] = {
     "t_bds_cat": "csrgen.outputs.t_bds_cat",
     "t_bds_shift": "csrgen.outputs.t_bds_shift",
     "l_bds_abn": "csrgen.outputs.l_bds_abn",
+    # hepatotoxicity from a lab block: eDISH, potential Hy's law and its subjects' liver tests
+    "t_hys_law": "csrgen.outputs.t_hys_law",
+    "f_edish": "csrgen.outputs.f_edish",
+    "l_hys_law": "csrgen.outputs.l_hys_law",
     # disposition, exposure, deaths, lab shifts and the section 16.2 listings
     "t_disp": "csrgen.outputs.t_disp",
     "t_exposure": "csrgen.outputs.t_exposure",
@@ -57,6 +61,9 @@ CATALOG: dict[str, str] = {
     "f_km": "csrgen.outputs.f_km",
     "t_cif": "csrgen.outputs.t_cif",
     "f_cif": "csrgen.outputs.f_cif",
+    # the treatment effect by subgroup (table and forest plot)
+    "t_tte_subgroup": "csrgen.outputs.t_tte_subgroup",
+    "f_forest": "csrgen.outputs.f_forest",
     # medications, medical history and protocol deviations (OCCDS) with their listings
     "t_cm": "csrgen.outputs.t_cm",
     "t_mh": "csrgen.outputs.t_mh",
@@ -78,7 +85,17 @@ SYNONYMS: dict[str, str] = {
 CATALOG.update({old: CATALOG[new] for old, new in SYNONYMS.items()})
 #: The outputs of a ``[bds.<name>]`` block (their ``options.bds``).
 BDS_MODULES = frozenset(
-    {"t_bds_summary", "t_bds_ancova", "f_bds_mean", "t_bds_cat", "t_bds_shift", "l_bds_abn"}
+    {
+        "t_bds_summary",
+        "t_bds_ancova",
+        "f_bds_mean",
+        "t_bds_cat",
+        "t_bds_shift",
+        "l_bds_abn",
+        "t_hys_law",
+        "f_edish",
+        "l_hys_law",
+    }
 )
 
 
@@ -237,3 +254,16 @@ def run_output(ctx: OutputContext) -> OutputResult:
         raise AssertionError(f"{ctx.spec.id}: malformed ARD: {problems}")
     blocks = tuple(module.build(ctx, prepared, ard))
     return OutputResult(ctx.spec.id, ard, blocks)
+
+
+def rebuild_output(ctx: OutputContext, ard: pd.DataFrame) -> OutputResult:
+    """The output's blocks from its (cached) ARD: pre-processing and build, no statistic."""
+    module = get_module(ctx.spec.slug)
+    prepared = module.prepare(ctx)
+    return OutputResult(ctx.spec.id, ard, tuple(module.build(ctx, prepared, ard)))
+
+
+def declared_roles(ctx: OutputContext) -> set[str]:
+    """The datasets an output declares it reads (its ``requires``)."""
+    module = get_module(ctx.spec.slug)
+    return set(module.requires(ctx.config, ctx.spec, ctx.options))

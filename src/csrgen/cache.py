@@ -1,0 +1,174 @@
+"""The incremental rebuild: each output's statistics (its ARD) and document blocks, kept between
+runs and used again when nothing they depend on changed.
+
+An output's statistics are keyed by a hash of: the csrgen version, its module and options, its
+population, the study file's analysis settings (everything but the outputs' list and the
+narrative's own keys), and the content of every dataset it reads (the roles its
+``requires`` declares, ADSL, and any other role it was seen to read when the entry was made:
+each entry records the roles the output read and their hashes, and is used only when all still
+match). Its blocks are keyed by that, the data lock (its source line names it), and its
+number, title and footnotes. So a footnote, title
+or narrative edit recomputes no statistic (the edited output is rebuilt from its cached ARD); a
+change in ADAE recomputes exactly the outputs that read ADAE.
+
+The cache is never required: a miss runs the output as without it, and cold and warm runs
+give byte-identical files (tested). Entries are pickles this csrgen wrote into its own cache
+folder (beside the output, ``.<output folder>.cache``, or ``--cache DIR``), named by their key;
+a damaged or foreign entry is a miss, never an error.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import pickle
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import pandas as pd
+
+from csrgen import __version__
+from csrgen.config import StudyConfig
+from csrgen.datasets import StudyData
+from csrgen.lock import LockInfo
+
+#: The narrative's own settings: they shape no output block.
+NARRATIVE_KEYS = ("narrative", "labels", "units", "abbreviations", "previous_report", "status")
+#: Raised when the layout of an entry changes.
+FORMAT = 1
+
+
+def _digest(*parts) -> str:
+    text = json.dumps(parts, sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def data_hashes(data: StudyData) -> dict[str, str]:
+    """A hash of each dataset's content: columns, types and values (row order counts)."""
+    out = {}
+    for role, frame in data.frames.items():
+        values = pd.util.hash_pandas_object(frame, index=False).to_numpy()
+        h = hashlib.sha256(values.tobytes())
+        h.update(json.dumps([list(map(str, frame.columns)), list(map(str, frame.dtypes))]).encode())
+        h.update(data.files[role].name.encode())
+        out[role] = h.hexdigest()
+    return out
+
+
+class _Reads(Mapping):
+    """The datasets of a run, noting which roles an output looks at."""
+
+    def __init__(self, frames: Mapping[str, pd.DataFrame]) -> None:
+        self._frames = frames
+        self.roles: set[str] = set()
+
+    def __getitem__(self, role: str) -> pd.DataFrame:
+        self.roles.add(role)
+        return self._frames[role]
+
+    def __contains__(self, role: object) -> bool:
+        if isinstance(role, str):
+            self.roles.add(role)
+        return role in self._frames
+
+    def __iter__(self) -> Iterator[str]:
+        self.roles.update(self._frames)
+        return iter(self._frames)
+
+    def __len__(self) -> int:
+        return len(self._frames)
+
+
+@dataclass(frozen=True)
+class OutputCache:
+    """The cache of one run: its folder and the hashes of the run's datasets and settings."""
+
+    folder: Path
+    hashes: dict[str, str]
+    settings: str
+    #: The data lock (id, date): printed in every output's source line, not a statistic's input.
+    lock: str = ""
+
+    @classmethod
+    def open(cls, folder: Path, config: StudyConfig, lock: LockInfo, data: StudyData):
+        settings = config.model_dump(mode="json", exclude={"outputs"})
+        for key in NARRATIVE_KEYS:
+            settings.get("document", {}).pop(key, None)
+        lock_part = _digest(lock.locked, lock.lock_id, lock.lock_date)
+        return cls(Path(folder), data_hashes(data), _digest(__version__, settings), lock_part)
+
+    def _stats_key(self, ctx, roles: set[str]) -> str:
+        spec = ctx.spec
+        deps = {r: self.hashes.get(r, "") for r in sorted(roles)}
+        return _digest(self.settings, spec.id, spec.slug, spec.population, spec.options, deps)
+
+    def _path(self, kind: str, output_id: str, key: str) -> Path:
+        return self.folder / f"{output_id}.{kind}.{key[:32]}.pkl"
+
+    def _load(self, path: Path):
+        try:
+            with path.open("rb") as stream:
+                entry = pickle.load(stream)  # noqa: S301 - our own folder, written by us
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+            return None
+        if not isinstance(entry, dict) or entry.get("format") != FORMAT:
+            return None
+        if any(self.hashes.get(r) != h for r, h in entry["reads"].items()):
+            return None  # a dataset it read besides the declared ones changed
+        return entry
+
+    def _store(self, path: Path, entry: dict) -> None:
+        """Written whole or not at all (a temporary file renamed); a failure is only a miss."""
+        tmp = path.with_name(f".{path.name}.{os.getpid()}")
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            with tmp.open("wb") as stream:
+                pickle.dump({"format": FORMAT, **entry}, stream, protocol=5)
+            os.replace(tmp, path)
+        except OSError:
+            tmp.unlink(missing_ok=True)
+
+    def paths(self, ctx, declared: set[str]) -> tuple[Path, Path]:
+        """The output's two entries: its ARD, and its blocks."""
+        stats_key = self._stats_key(ctx, declared | {"adsl"})
+        spec = ctx.spec
+        blocks_key = _digest(stats_key, self.lock, spec.number, spec.title, spec.footnotes)
+        return self._path("ard", spec.id, stats_key), self._path("blocks", spec.id, blocks_key)
+
+    def prune(self, keep: set[Path]) -> None:
+        """Remove the entries this run did not use (older versions of its outputs)."""
+        if not self.folder.is_dir():
+            return
+        for path in self.folder.glob("*.pkl"):
+            if path not in keep:
+                path.unlink(missing_ok=True)
+        for path in self.folder.glob(".*.pkl.*"):  # left by a killed run
+            path.unlink(missing_ok=True)
+
+    def run(self, ctx, run_output, run_build, declared: set[str]):
+        """The output's result, from the cache where its dependencies are unchanged.
+
+        ``run_output(ctx)`` runs it whole; ``run_build(ctx, ard)`` rebuilds its blocks from an
+        ARD (prepare and build, no statistic).
+        """
+        roles = declared | {"adsl"}
+        stats_path, blocks_path = self.paths(ctx, declared)
+        entry = self._load(blocks_path)
+        if entry is not None:
+            return entry["result"], "cached"
+        entry = self._load(stats_path)
+        reads = _Reads(ctx.data.frames)
+        watched = replace(ctx, data=replace(ctx.data, frames=reads))
+        if entry is not None:
+            result = run_build(watched, entry["ard"])
+            how = "rebuilt"
+        else:
+            result = run_output(watched)
+            how = "computed"
+        read = {r: self.hashes[r] for r in sorted(reads.roles - roles) if r in self.hashes}
+        if entry is None:
+            self._store(stats_path, {"ard": result.ard, "reads": read})
+        self._store(blocks_path, {"result": result, "reads": read})
+        return result, how
