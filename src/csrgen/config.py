@@ -422,8 +422,9 @@ class OutputSpec(_Strict):
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     #: The catalog module that makes it; defaults to ``id``.
     module: str = ""
-    #: Display number, e.g. "Table 14.1.1", "Figure 14.2.1", "Listing 16.2.7".
-    number: str = Field(pattern=r"^(Table|Figure|Listing) \d+(\.\d+)*$")
+    #: Display number, e.g. "Table 14.1.1", "Figure 14.2.1", "Listing 16.2.7"; an output that
+    #: is a section of its own (the narratives) is "Section 14.3.3".
+    number: str = Field(pattern=r"^(Table|Figure|Listing|Section) \d+(\.\d+)*$")
     title: Text
     population: str
     footnotes: list[Text] = Field(default_factory=list)
@@ -527,6 +528,9 @@ class DocumentSettings(_Strict):
     labels: dict[str, str] = Field(default_factory=dict)
     #: Units of parameters for the narrative (PARAMCD -> "g/L").
     units: dict[str, str] = Field(default_factory=dict)
+    #: Patient narratives (section 14.3.3) printed in the CSR up to this many subjects; above
+    #: it they go to ``narratives.docx`` and ``narratives.html`` beside it.
+    narratives_inline_max: int = Field(default=20, ge=0)
     #: The previous data lock's report folder (relative to the study file): the report then
     #: says what changed since it (``csrgen report --previous`` overrides this).
     previous_report: PathText = ""

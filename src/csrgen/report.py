@@ -256,19 +256,24 @@ def _task_label(doc: Document, task: tuple[str, int]) -> str:
         from csrgen.writers.listings import external_listings
 
         return ", ".join(external_listings(doc.sections)[index].external)
+    if kind.startswith("att_"):
+        return f"{doc.attachments[index][0]}.{kind[4:]}"
     names = {"ard": "ard.csv", "snapshot": SNAPSHOT, "delta_csv": "delta.csv"}
     return names.get(kind, "delta.html" if kind == "delta_html" else f"csr.{kind}")
 
 
 def _file_tasks(doc: Document, qmd: bool = False) -> list[tuple[str, int]]:
     """("docx", 0), ("html", 0), ("ard", 0), ("qmd", 0) when asked for, ("listing", i) for each
-    long listing; the largest first, so that the longest task starts at once."""
+    long listing; the largest first, so that the longest task starts at once; then each
+    attachment's DOCX and HTML."""
     from csrgen.writers.listings import external_listings
 
     listings = external_listings(doc.sections)
     by_size = sorted(range(len(listings)), key=lambda i: -listings[i].total_rows)
     quarto = [("qmd", 0)] if qmd else []
-    return [("docx", 0), ("html", 0), ("ard", 0)] + quarto + [("listing", i) for i in by_size]
+    attached = [(k, i) for i in range(len(doc.attachments)) for k in ("att_docx", "att_html")]
+    listed = [("listing", i) for i in by_size]
+    return [("docx", 0), ("html", 0), ("ard", 0)] + quarto + attached + listed
 
 
 def _write_one(state: tuple, task: tuple[str, int]) -> None:
@@ -276,6 +281,11 @@ def _write_one(state: tuple, task: tuple[str, int]) -> None:
     delta)."""
     prep, doc, ard, tmp, snapshot, delta = state
     kind, index = task
+    if kind.startswith("att_"):  # a document beside the CSR (the narratives): same writers
+        name, doc = doc.attachments[index]
+        kind = kind[4:]
+    else:
+        name = "csr"
     if kind == "snapshot":
         write_snapshot(snapshot, tmp / SNAPSHOT)
     elif kind == "delta_csv":
@@ -290,11 +300,11 @@ def _write_one(state: tuple, task: tuple[str, int]) -> None:
     elif kind == "docx":
         from csrgen.writers.docx import write_docx
 
-        write_docx(doc, tmp / "csr.docx", find_template("reference.docx", prep.config))
+        write_docx(doc, tmp / f"{name}.docx", find_template("reference.docx", prep.config))
     elif kind == "html":
         from csrgen.writers.html import write_html
 
-        write_html(doc, tmp / "csr.html", template_dirs(prep.config))
+        write_html(doc, tmp / f"{name}.html", template_dirs(prep.config))
     elif kind == "qmd":
         from csrgen.writers.qmd import write_qmd
 

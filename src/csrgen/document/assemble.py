@@ -11,6 +11,7 @@ of an output section (say an introduction to 14) is merged into it.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -19,7 +20,7 @@ from csrgen import __version__
 from csrgen.config import StudyConfig
 from csrgen.document.context import narrative_environment, render_narrative, template_context
 from csrgen.document.links import settle_links
-from csrgen.document.model import Block, Document, Section
+from csrgen.document.model import Attachment, Block, Contents, Document, Section
 from csrgen.document.narrative import NarrativeError, parse_narrative
 from csrgen.errors import ConfigError
 from csrgen.lock import LockInfo
@@ -85,8 +86,13 @@ def output_sections(blocks_by_output: Sequence[tuple[str, Sequence[Block]]]) -> 
     tops: dict[str, list[Section]] = {}
     for number in sorted(groups, key=lambda n: [int(p) for p in n.split(".")]):
         top = number.split(".")[0]
+        # An output that is a section of its own (the narratives, 14.3.3) follows the section's
+        # tables and figures: under its heading a reader finds only it (as in merge_sections).
+        blocks = groups[number]
+        ordered = [b for b in blocks if not isinstance(b, Section)]
+        ordered += [b for b in blocks if isinstance(b, Section)]
         tops.setdefault(top, []).append(
-            Section(number, ICH_E3_TITLES.get(number, ""), anchor(number), tuple(groups[number]))
+            Section(number, ICH_E3_TITLES.get(number, ""), anchor(number), tuple(ordered))
         )
     return tuple(
         Section(top, ICH_E3_TITLES.get(top, ""), anchor(top), tuple(subs))
@@ -161,11 +167,16 @@ def build_document(
         template_dirs = default_dirs(config)
     s = config.study
     lock_text = f"data lock {lock.lock_id} ({lock.lock_date})" if lock.locked else UNLOCKED_BANNER
+    attachments = [b for _, blocks in blocks_by_output for b in blocks if isinstance(b, Attachment)]
+    blocks_by_output = [
+        (number, tuple(b for b in blocks if not isinstance(b, Attachment)))
+        for number, blocks in blocks_by_output
+    ]
     sections = merge_sections(
         narrative_sections(config, lock, ard, template_dirs, output_blocks),
         output_sections(settle_links(blocks_by_output)),
     )
-    return Document(
+    doc = Document(
         study_id=s.id,
         title=s.title,
         header=(s.id, f"Protocol {s.protocol}", "CONFIDENTIAL", config.document.status),
@@ -175,4 +186,20 @@ def build_document(
         sections=sections,
         paper=config.document.paper,
         meta={"sponsor": s.sponsor, "lock_date": lock.lock_date if lock.locked else ""},
+    )
+    return replace(doc, attachments=tuple((a.name, attached(doc, a)) for a in attachments))
+
+
+def attached(doc: Document, attachment: Attachment) -> Document:
+    """The document of an :class:`Attachment`: the CSR's header, footer, banners and title
+    page under the attachment's title, a table of contents and its sections."""
+    return replace(
+        doc,
+        title=f"{doc.title}: {attachment.title}",
+        title_page=(("Document", attachment.title), *doc.title_page),
+        sections=(
+            Section("", "Table of Contents", "sec-contents", (Contents(depth=2),)),
+            *attachment.sections,
+        ),
+        attachments=(),
     )

@@ -359,7 +359,7 @@ class Contents:
     depth: int = 3
 
 
-Block = Union[Paragraph, Table, Listing, Figure, Contents, "Section"]
+Block = Union[Paragraph, Table, Listing, Figure, Contents, "Section", "Attachment"]
 
 
 @dataclass(frozen=True)
@@ -373,6 +373,23 @@ class Section:
     @property
     def heading(self) -> str:
         return f"{self.number} {self.title}" if self.number else self.title
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """Sections an output puts in a document of their own beside the CSR (``<name>.docx`` and
+    ``<name>.html``: the patient narratives when there are many); the output's other blocks
+    say in the CSR where they are. The document layer takes it out of the CSR's sections into
+    :attr:`Document.attachments`; the writers never see it among blocks."""
+
+    #: File stem (``narratives``): letters, digits, ``_`` and ``-``.
+    name: str
+    title: str
+    sections: tuple[Section, ...]
+
+    def __post_init__(self) -> None:
+        if not re.fullmatch(r"[A-Za-z0-9_-]+", self.name):
+            raise ValueError(f"attachment name {self.name!r}")
 
 
 @dataclass(frozen=True)
@@ -393,6 +410,9 @@ class Document:
     #: Paper size of the DOCX pages.
     paper: Literal["A4", "Letter"] = "A4"
     meta: dict[str, str] = field(default_factory=dict, compare=False)
+    #: Documents written beside this one (file stem, document), from the outputs'
+    #: :class:`Attachment` s, with this document's header, footer and banners.
+    attachments: tuple[tuple[str, Document], ...] = ()
 
 
 def iter_blocks(blocks: tuple[Block, ...]):

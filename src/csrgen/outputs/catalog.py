@@ -53,6 +53,7 @@ CATALOG: dict[str, str] = {
     "t_exposure": "csrgen.outputs.t_exposure",
     "t_deaths": "csrgen.outputs.t_deaths",
     "l_deaths": "csrgen.outputs.l_deaths",
+    "narratives": "csrgen.outputs.narratives",
     "l_sae": "csrgen.outputs.l_sae",
     "l_ae": "csrgen.outputs.l_ae",
     "l_disc": "csrgen.outputs.l_disc",
