@@ -125,3 +125,22 @@ def test_counts_take_singular_and_plural(name):
     text = paragraphs(shipped_document(name))
     assert not re.search(r"\b1 (events|patients|subjects|deaths)\b", text)
     assert "NE%" not in text
+
+
+@pytest.mark.parametrize("name", ["seed", "pilot", "admiral"])
+def test_kaplan_meier_curves_are_named_only_for_kaplan_meier_figures(name):
+    """A forest plot or a cumulative-incidence figure of an endpoint is not its KM curves."""
+    from csrgen.document.model import Figure
+
+    doc = shipped_document(name)
+    modules = {b.id: b for b in iter_blocks(doc.sections) if isinstance(b, Figure)}
+    said = [
+        run.link.removeprefix("#")
+        for b in iter_blocks(doc.sections)
+        if isinstance(b, Paragraph) and b.text.startswith("The Kaplan-Meier curves are shown in")
+        for run in b.runs
+        if run.link
+    ]
+    assert said, name
+    assert all(fid in modules and fid.startswith("f_km") for fid in said), said
+    assert len(said) == len(set(said))  # each figure named once
