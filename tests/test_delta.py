@@ -311,3 +311,31 @@ def test_the_study_file_can_name_the_previous_report(tmp_path, capsys):
     missing = write_tiny_study(tmp_path, extra='[document]\nprevious_report = "none"\n')
     assert main(["report", str(missing), "--out", str(tmp_path / "third"), "--quiet"]) == 2
     assert "no such report folder" in capsys.readouterr().err
+
+
+def test_events_the_data_cannot_determine_are_said_not_counted_as_zero():
+    """No DTHFL/DTHDT is not "no deaths": the appendix says the kind is not determined."""
+    from csrgen.document.delta import compare, delta_section, summary_sentences
+    from csrgen.document.snapshot import Snapshot
+
+    def snap(arms, events):
+        return Snapshot("s", "L", "2024-01-01", arms, {}, events, {})
+
+    old = snap({"A-1": "Drug"}, {"serious": {}})
+    new = snap({"A-1": "Drug", "A-2": "Placebo"}, {"serious": {}})
+    from csrgen.ard import ARD_COLUMNS
+
+    empty = pd.DataFrame(
+        {c: pd.Series(dtype=float if c == "stat" else object) for c in ARD_COLUMNS}
+    )
+    delta = compare(old, new, ["Placebo", "Drug"], empty, empty)
+    assert delta.new_deaths is None and delta.new_serious == ()
+    text = summary_sentences(delta)
+    assert "new deaths not determined" in text and "0 new serious adverse events" in text
+    events = next(b for b in delta_section(delta).blocks if getattr(b, "id", "") == "delta_events")
+    labels = [r.cells[0].text for r in events.rows if r.kind == "group"]
+    assert labels == [
+        "New deaths (not determined: ADSL has neither DTHFL nor DTHDT)",
+        "New serious adverse events (0)",
+        "New discontinuations (not determined: ADSL has no EOSSTT)",
+    ]

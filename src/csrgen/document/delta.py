@@ -29,7 +29,7 @@ from csrgen.document.model import (
     Section,
     Table,
 )
-from csrgen.document.snapshot import SEP, Snapshot, cell_positions
+from csrgen.document.snapshot import SEP, UNDETERMINED, Snapshot, cell_positions
 
 ANCHOR = "sec-delta"
 #: Records of the appendix's record listing at most (all of them are in delta.csv).
@@ -72,10 +72,11 @@ class Delta:
     subjects_removed: dict[str, tuple[str, ...]]
     records: tuple[RecordChanges, ...]
     #: (subject, arm, date or reason or term)
-    new_deaths: tuple[tuple[str, str, str], ...]
-    new_discontinued: tuple[tuple[str, str, str], ...]
+    #: ``None``: the kind cannot be determined from the data (see snapshot.UNDETERMINED).
+    new_deaths: tuple[tuple[str, str, str], ...] | None
+    new_discontinued: tuple[tuple[str, str, str], ...] | None
     #: (ADAE key, arm, term)
-    new_serious: tuple[tuple[str, str, str], ...]
+    new_serious: tuple[tuple[str, str, str], ...] | None
     cells: tuple[CellChange, ...]
     #: ARD rows added, removed or changed (see :func:`csrgen.ard.diff_ard`).
     statistics: pd.DataFrame = field(compare=False, repr=False)
@@ -133,8 +134,10 @@ def compare(
             )
         )
 
-    def new_events(kind: str, arm_of) -> tuple[tuple[str, str, str], ...]:
-        was, now = previous.events.get(kind, {}), current.events.get(kind, {})
+    def new_events(kind: str, arm_of) -> tuple[tuple[str, str, str], ...] | None:
+        if kind not in current.events or kind not in previous.events:
+            return None
+        was, now = previous.events[kind], current.events[kind]
         return tuple((k, arm_of(k), now[k]) for k in sorted(set(now) - set(was)))
 
     def arm_of_subject(s: str) -> str:
@@ -236,6 +239,10 @@ def _n(n: int, word: str) -> str:
     return f"{fmt.fmt_count(n)} {plural(n, word)}"
 
 
+def _events_n(events, word: str) -> str:
+    return f"{word}s not determined" if events is None else _n(len(events), word)
+
+
 def summary_sentences(delta: Delta) -> str:
     """One paragraph: what changed since the previous lock, in words and counts."""
     if delta.empty:
@@ -251,9 +258,9 @@ def summary_sentences(delta: Delta) -> str:
         f"{_n(added, 'subject')} added and {removed} removed",
         f"{_n(changed_records, 'record')} added, removed or changed in "
         f"{_n(sum(r.any for r in delta.records), 'dataset')}",
-        f"{_n(len(delta.new_deaths), 'new death')}, "
-        f"{_n(len(delta.new_serious), 'new serious adverse event')} and "
-        f"{_n(len(delta.new_discontinued), 'new discontinuation')}",
+        f"{_events_n(delta.new_deaths, 'new death')}, "
+        f"{_events_n(delta.new_serious, 'new serious adverse event')} and "
+        f"{_events_n(delta.new_discontinued, 'new discontinuation')}",
         f"printed numbers changed in {_n(len(tables), 'table')} ({_n(len(delta.cells), 'cell')})",
     ]
     return f"Since data lock {delta.previous_lock}: " + "; ".join(parts) + "."
@@ -358,13 +365,14 @@ def _records_table(delta: Delta) -> Table:
 
 def _events_table(delta: Delta) -> Table:
     rows = []
-    for label, events in (
-        ("New deaths", delta.new_deaths),
-        ("New serious adverse events", delta.new_serious),
-        ("New discontinuations", delta.new_discontinued),
+    for label, kind, events in (
+        ("New deaths", "deaths", delta.new_deaths),
+        ("New serious adverse events", "serious", delta.new_serious),
+        ("New discontinuations", "discontinued", delta.new_discontinued),
     ):
-        rows.append(Row((Cell(f"{label} ({len(events)})", bold=True), Cell(""), Cell("")), "group"))
-        for key, arm, detail in events:
+        count = f"not determined: {UNDETERMINED[kind]}" if events is None else len(events)
+        rows.append(Row((Cell(f"{label} ({count})", bold=True), Cell(""), Cell("")), "group"))
+        for key, arm, detail in events or ():
             rows.append(Row((Cell(key, indent=1), Cell(arm), Cell(fmt.fmt_term(detail) or "-"))))
     return Table(
         id="delta_events",

@@ -174,24 +174,33 @@ def take_snapshot(config: StudyConfig, lock: LockInfo, data: StudyData, doc: Doc
     )
 
 
+#: Why an event kind cannot be determined from the data (the delta then says so).
+UNDETERMINED = {
+    "deaths": "ADSL has neither DTHFL nor DTHDT",
+    "discontinued": "ADSL has no EOSSTT",
+    "serious": "no AE dataset with the [safety] serious rule's variables",
+}
+
+
 def _events(config: StudyConfig, frames: dict[str, pd.DataFrame]) -> dict[str, dict[str, str]]:
+    """The event kinds the data can determine (a kind missing here is "not determined", never
+    an empty set: no DTHFL is not the same as no deaths)."""
     adsl = frames.get("adsl", pd.DataFrame())
-    deaths: dict[str, str] = {}
-    discontinued: dict[str, str] = {}
+    out: dict[str, dict[str, str]] = {}
     if "USUBJID" in adsl:
         ids = _text(adsl["USUBJID"])
-        died = pd.Series(False, index=adsl.index)
-        if "DTHFL" in adsl:
-            died |= _text(adsl["DTHFL"]) == "Y"
-        if "DTHDT" in adsl:
-            died |= adsl["DTHDT"].notna()
-        date = _text(adsl["DTHDT"]) if "DTHDT" in adsl else pd.Series("", index=adsl.index)
-        deaths = dict(zip(ids[died], date[died], strict=True))
+        if "DTHFL" in adsl or "DTHDT" in adsl:
+            died = pd.Series(False, index=adsl.index)
+            if "DTHFL" in adsl:
+                died |= _text(adsl["DTHFL"]) == "Y"
+            if "DTHDT" in adsl:
+                died |= adsl["DTHDT"].notna()
+            date = _text(adsl["DTHDT"]) if "DTHDT" in adsl else pd.Series("", index=adsl.index)
+            out["deaths"] = dict(zip(ids[died], date[died], strict=True))
         if "EOSSTT" in adsl:
             stopped = _text(adsl["EOSSTT"]).str.upper() == "DISCONTINUED"
             reason = _text(adsl["DCSREAS"]) if "DCSREAS" in adsl else pd.Series("", adsl.index)
-            discontinued = dict(zip(ids[stopped], reason[stopped], strict=True))
-    serious: dict[str, str] = {}
+            out["discontinued"] = dict(zip(ids[stopped], reason[stopped], strict=True))
     safety = config.safety
     adae = frames.get(safety.dataset if safety else "adae")
     if safety is not None and adae is not None and all(r.var in adae for r in safety.serious):
@@ -200,8 +209,8 @@ def _events(config: StudyConfig, frames: dict[str, pd.DataFrame]) -> dict[str, d
         hit = meets(adae, safety.serious)
         term = _text(adae["AEDECOD"]) if "AEDECOD" in adae else pd.Series("", adae.index)
         keys = record_keys(safety.dataset, adae)
-        serious = dict(zip(keys[hit], term[hit], strict=True))
-    return {"deaths": deaths, "discontinued": discontinued, "serious": serious}
+        out["serious"] = dict(zip(keys[hit], term[hit], strict=True))
+    return out
 
 
 def write_snapshot(snapshot: Snapshot, path: Path) -> None:
