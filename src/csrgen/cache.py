@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import hashlib
 import json
 import os
@@ -200,6 +201,11 @@ def content_key(*parts) -> str:
     return h.hexdigest()
 
 
+@functools.cache
+def _fields(cls) -> tuple[bytes, tuple[str, ...]]:
+    return f"{cls.__qualname__}\0".encode(), tuple(f.name for f in dataclasses.fields(cls))
+
+
 def _feed(h, obj) -> None:
     """Feed ``obj`` into the hash ``h``, each value tagged with its type."""
     if obj is None or isinstance(obj, bool | int | float | str):
@@ -223,13 +229,30 @@ def _feed(h, obj) -> None:
             h.update(f"array:{obj.dtype.str}:{obj.shape}\0".encode())
             h.update(np.ascontiguousarray(obj).tobytes())
     elif dataclasses.is_dataclass(obj):
-        h.update(f"{type(obj).__qualname__}\0".encode())
-        for f in dataclasses.fields(obj):
-            _feed(h, getattr(obj, f.name))
+        kind, names = _fields(type(obj))
+        h.update(kind)
+        for name in names:
+            _feed(h, getattr(obj, name))
     elif isinstance(obj, dt.date | dt.datetime | dt.time):
         h.update(f"{type(obj).__name__}:{obj.isoformat()}\0".encode())
     else:
         raise TypeError(f"no content key for {type(obj).__name__}")
+
+
+def _sha256(path: Path) -> str:
+    with path.open("rb") as stream:
+        return hashlib.file_digest(stream, "sha256").hexdigest()
+
+
+def _place(source: Path, target: Path) -> None:
+    """``target`` as a hard link to ``source`` (no copy of a listing of hundreds of MB; the
+    files are never written again in place, and a kept one is checked by its hash before use),
+    or a copy on a file system without links."""
+    target.unlink(missing_ok=True)
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copyfile(source, target)
 
 
 @dataclass(frozen=True)
@@ -270,26 +293,26 @@ class FileCache:
             sums = json.loads((entry / "files.json").read_text(encoding="utf-8"))
             if not isinstance(sums, dict) or not sums:
                 return False
-            found = {name: (entry / name).read_bytes() for name in sums}
+            if any(_sha256(entry / name) != sums[name] for name in sums):
+                return False
+            for name in sums:
+                _place(entry / name, target / name)
         except (OSError, ValueError, TypeError):
+            for name in sums if isinstance(sums, dict) else ():
+                (target / name).unlink(missing_ok=True)
             return False
-        if any(hashlib.sha256(b).hexdigest() != sums[n] for n, b in found.items()):
-            return False
-        for name, content in found.items():
-            (target / name).write_bytes(content)
         return True
 
     def _store(self, entry: Path, scratch: Path, names: list[str]) -> None:
-        """Copied whole or not at all (a temporary folder renamed); a failure is only a miss."""
+        """Kept whole or not at all (a temporary folder renamed); a failure is only a miss."""
         tmp = entry.with_name(f".{entry.name}.{os.getpid()}")
         try:
             shutil.rmtree(tmp, ignore_errors=True)
             tmp.mkdir(parents=True)
             sums = {}
             for name in names:
-                content = (scratch / name).read_bytes()
-                (tmp / name).write_bytes(content)
-                sums[name] = hashlib.sha256(content).hexdigest()
+                _place(scratch / name, tmp / name)
+                sums[name] = _sha256(tmp / name)
             (tmp / "files.json").write_text(json.dumps(sums, sort_keys=True), encoding="utf-8")
             shutil.rmtree(entry, ignore_errors=True)
             os.replace(tmp, entry)
