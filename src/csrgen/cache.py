@@ -291,14 +291,17 @@ class FileCache:
         nothing (a damaged entry is a miss)."""
         try:
             sums = json.loads((entry / "files.json").read_text(encoding="utf-8"))
-            if not isinstance(sums, dict) or not sums:
-                return False
+        except (OSError, ValueError):
+            return False
+        if not isinstance(sums, dict) or not sums or any(Path(str(n)).name != n for n in sums):
+            return False
+        try:
             if any(_sha256(entry / name) != sums[name] for name in sums):
                 return False
             for name in sums:
                 _place(entry / name, target / name)
-        except (OSError, ValueError, TypeError):
-            for name in sums if isinstance(sums, dict) else ():
+        except OSError:
+            for name in sums:
                 (target / name).unlink(missing_ok=True)
             return False
         return True
