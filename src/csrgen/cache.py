@@ -19,10 +19,8 @@ a damaged or foreign entry is a miss, never an error.
 
 from __future__ import annotations
 
-import dataclasses
-import datetime as dt
-import functools
 import hashlib
+import io
 import json
 import os
 import pickle
@@ -192,51 +190,22 @@ class OutputCache:
         return result, how
 
 
-def content_key(*parts) -> str:
-    """A key of everything ``parts`` hold (a listing, a document, a table): the same for equal
-    content however it was made (computed, or read back from the cache), unlike a pickle,
-    whose bytes depend on which objects are shared."""
-    h = hashlib.sha256(f"{FORMAT}\0{__version__}".encode())
-    _feed(h, parts)
-    return h.hexdigest()
+def content_key(*parts) -> str | None:
+    """A key of everything ``parts`` hold (a listing, a document, a table), or None when they
+    cannot be keyed (then nothing is kept).
 
-
-@functools.cache
-def _fields(cls) -> tuple[bytes, tuple[str, ...]]:
-    return f"{cls.__qualname__}\0".encode(), tuple(f.name for f in dataclasses.fields(cls))
-
-
-def _feed(h, obj) -> None:
-    """Feed ``obj`` into the hash ``h``, each value tagged with its type."""
-    if obj is None or isinstance(obj, bool | int | float | str):
-        h.update(f"{type(obj).__name__}:{obj!r}\0".encode("utf-8", "surrogatepass"))
-    elif isinstance(obj, bytes):
-        h.update(b"bytes:%d\0" % len(obj))
-        h.update(obj)
-    elif isinstance(obj, tuple | list):
-        h.update(f"seq:{len(obj)}\0".encode())
-        for item in obj:
-            _feed(h, item)
-    elif isinstance(obj, dict):
-        h.update(f"map:{len(obj)}\0".encode())
-        for key in sorted(obj, key=repr):
-            _feed(h, key)
-            _feed(h, obj[key])
-    elif isinstance(obj, np.ndarray):
-        if obj.dtype == object:
-            _feed(h, obj.tolist())
-        else:
-            h.update(f"array:{obj.dtype.str}:{obj.shape}\0".encode())
-            h.update(np.ascontiguousarray(obj).tobytes())
-    elif dataclasses.is_dataclass(obj):
-        kind, names = _fields(type(obj))
-        h.update(kind)
-        for name in names:
-            _feed(h, getattr(obj, name))
-    elif isinstance(obj, dt.date | dt.datetime | dt.time):
-        h.update(f"{type(obj).__name__}:{obj.isoformat()}\0".encode())
-    else:
-        raise TypeError(f"no content key for {type(obj).__name__}")
+    A pickle without its memo (``Pickler.fast``): every value is written out where it occurs,
+    so the key depends on the content only, not on which objects happen to be shared (a block
+    computed and the same block read back from the cache give the same key; tested). The model
+    is a tree of frozen dataclasses, tuples, text, numbers and arrays, which this handles."""
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, protocol=5)
+    pickler.fast = True
+    try:
+        pickler.dump((FORMAT, __version__, parts))
+    except (pickle.PicklingError, TypeError, AttributeError, ValueError, RecursionError):
+        return None
+    return hashlib.sha256(buffer.getbuffer()).hexdigest()
 
 
 def _sha256(path: Path) -> str:
@@ -343,8 +312,8 @@ class FragmentStore:
         self.used: set[str] = set()
 
     @staticmethod
-    def key(*parts) -> str:
-        """A key of the parts' content (:func:`content_key`)."""
+    def key(*parts) -> str | None:
+        """A key of the parts' content (:func:`content_key`), or None."""
         return content_key(*parts)
 
     def get(self, key: str):

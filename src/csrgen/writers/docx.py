@@ -275,13 +275,13 @@ class _Writer:
 
     def _kept(self, block: _Tabular) -> tuple | None:
         """(layout, table XML) of the same block laid out by an earlier run, if kept."""
-        if self.fragments is None:
+        if self.fragments is None or self._key(block) is None:
             return None
         if id(block) not in self.kept:
             self.kept[id(block)] = self.fragments.get(self._key(block))
         return self.kept[id(block)]
 
-    def _key(self, block: _Tabular) -> str:
+    def _key(self, block: _Tabular) -> str | None:
         """Everything a table's XML is made from: the block, the styles, the paper, csrgen."""
         if id(block) not in self.keys:
             self.keys[id(block)] = self.fragments.key(self.salt, block)
@@ -292,7 +292,7 @@ class _Writer:
         if kept is not None:
             return parse_xml(kept[1])
         tbl = tables.table(block, self._layout(block), self.st)
-        if self.fragments is not None:
+        if self.fragments is not None and self._key(block) is not None:
             self.fragments.put(self._key(block), (self._layout(block), etree.tostring(tbl)))
         return tbl
 

@@ -222,6 +222,8 @@ def render_html(doc: Document, template_dirs: list[Path], fragments=None) -> str
 
 def _kept_body(t, fragments) -> Markup:
     key = fragments.key(_FRAGMENTS, t)
+    if key is None:
+        return body_html(t)
     kept = fragments.get(key)
     if isinstance(kept, str):
         return Markup(kept)
