@@ -248,11 +248,12 @@ def write_report(
             on_done=lambda task: progress.step(_task_label(doc, task)),
         )
         said = [entry for entries in used for entry in entries]
-        pages = {e.split("/")[1]: int(e.split("/")[2]) for e in said if e.startswith("pages/")}
+        counts = [e.split("/") for e in said if e.startswith("pages/") and e.count("/") == 2]
+        pages = {name: int(n) for _, name, n in counts}
         if files is not None:
             kept = set(said)
             files[0].prune({n.split("/")[1] for n in kept if n.startswith("files/")})
-            for writer in ("docx", "html"):
+            for writer in ("docx", "html", "pages"):
                 fragments = FragmentStore(prep.cache.folder / writer)
                 fragments.prune({n.split("/")[1] for n in kept if n.startswith(f"{writer}/")})
         write_manifest(prep, tmp, pages)
@@ -315,11 +316,17 @@ def _write_one(state: tuple, task: tuple[str, int]) -> list[str]:
         key = content_key(kind, part, extra, templates)
         used = cache.write(key, tmp, lambda folder: _write_one(_no_cache(state, folder), task))
         kept = [f"files/{used[:32]}"] if used else []
-        if kind == "att_docx":  # its page count, whether written or copied
+        if kind == "att_docx":  # its page count, whether written or copied (kept as well)
             from csrgen.writers.pages import estimate_pages
 
             name, attached = doc.attachments[index]
-            kept.append(f"pages/{name}.docx/{estimate_pages(attached)}")
+            counts = FragmentStore(cache.folder / "pages")
+            pages = counts.get(key) if key else None
+            if not isinstance(pages, int):
+                pages = estimate_pages(attached)
+                if key:
+                    counts.put(key, pages)
+            kept += [f"pages/{name}.docx/{pages}", *(f"pages/{n}" for n in counts.used)]
         return kept
     if kind.startswith("att_"):  # a document beside the CSR (the narratives): same writers
         name, doc = doc.attachments[index]
