@@ -21,6 +21,7 @@ from csrgen.errors import ConfigError, DataValidationError
 from csrgen.outputs import bds_records
 from csrgen.outputs.base import OutputContext
 from csrgen.outputs.bds_records import prepare_block
+from csrgen.figures import drawn
 from csrgen.outputs.catalog import run_output
 from csrgen.report import prepare_study
 from tests.studies import PILOT_DATA, PILOT_STUDY, tiny_adsl, write_tiny_study
@@ -106,7 +107,8 @@ def run_module_prepare(ctx):
 def run(study, output_id):
     prep = prepare_study(study)
     spec = prep.config.output(output_id)
-    return run_output(OutputContext(prep.config, spec, prep.options[spec.id], prep.data, prep.lock))
+    ctx = OutputContext(prep.config, spec, prep.options[spec.id], prep.data, prep.lock)
+    return drawn(run_output(ctx))  # figures drawn now (a run draws them all at once)
 
 
 @pytest.fixture
