@@ -165,7 +165,7 @@ def draw_forest(
     lo, hi = axis_limits(rows, layout.x_limits)
     with style():
         fig = new_figure(width_in, height)
-        fig.set_layout_engine("none")
+        fig.set_layout_engine(None)  # fixed geometry: no engine, no extra draw
         top = height - _top_in(layout)
         ax = fig.add_axes(
             (
