@@ -18,10 +18,10 @@ from csrgen.ard import stat_lookup
 from csrgen.cli import main
 from csrgen.document.model import Figure, Table
 from csrgen.errors import ConfigError, DataValidationError
+from csrgen.figures import drawn
 from csrgen.outputs import bds_records
 from csrgen.outputs.base import OutputContext
 from csrgen.outputs.bds_records import prepare_block
-from csrgen.figures import drawn
 from csrgen.outputs.catalog import run_output
 from csrgen.report import prepare_study
 from tests.studies import PILOT_DATA, PILOT_STUDY, tiny_adsl, write_tiny_study

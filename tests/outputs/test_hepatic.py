@@ -17,8 +17,8 @@ import pytest
 from csrgen.ard import stat_lookup
 from csrgen.cli import main
 from csrgen.errors import ConfigError
-from csrgen.outputs.base import OutputContext
 from csrgen.figures import drawn
+from csrgen.outputs.base import OutputContext
 from csrgen.outputs.catalog import run_output
 from csrgen.report import prepare_study
 from tests.studies import (

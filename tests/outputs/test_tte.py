@@ -13,8 +13,8 @@ from csrgen import formatting as fmt
 from csrgen.ard import stat_lookup
 from csrgen.document.model import Figure, Table
 from csrgen.errors import ConfigError, DataValidationError
-from csrgen.outputs.base import OutputContext
 from csrgen.figures import drawn
+from csrgen.outputs.base import OutputContext
 from csrgen.outputs.catalog import run_output
 from csrgen.report import prepare_study, run_report
 from tests.studies import tiny_adsl, write_tiny_study
