@@ -128,7 +128,8 @@ def prepare_study(
 def run_outputs(
     prep: Prepared, jobs: int | None = None, progress: Progress | None = None
 ) -> list[OutputResult]:
-    """Every output of the study file, in its order (``progress`` hears of each one done).
+    """Every output of the study file, in its order (``progress`` hears of each one done), with
+    their figures drawn (:func:`csrgen.figures.draw_figures`).
 
     Outputs are independent, so with ``jobs`` > 1 they run in forked worker processes (which
     inherit the validated data without copying or re-reading it). The results, and therefore
@@ -157,7 +158,11 @@ def run_outputs(
     if prep.cache is not None:
         keep = {p for i in ids for p in prep.cache.paths(_context(prep, i), _declared(prep, i))}
         prep.cache.prune(keep)
-    return [done[i] for i in ids]
+    # the figures of every output, drawn together over the workers (see csrgen.figures)
+    from csrgen.figures import draw_figures
+
+    folder = prep.cache.folder if prep.cache is not None else None
+    return draw_figures([done[i] for i in ids], folder, jobs, _run_tasks, progress)
 
 
 def _cost(prep: Prepared, output_id: str) -> int:

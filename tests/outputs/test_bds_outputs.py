@@ -18,6 +18,7 @@ from csrgen.ard import stat_lookup
 from csrgen.cli import main
 from csrgen.document.model import Figure, Table
 from csrgen.errors import ConfigError, DataValidationError
+from csrgen.figures import drawn
 from csrgen.outputs import bds_records
 from csrgen.outputs.base import OutputContext
 from csrgen.outputs.bds_records import prepare_block
@@ -106,7 +107,8 @@ def run_module_prepare(ctx):
 def run(study, output_id):
     prep = prepare_study(study)
     spec = prep.config.output(output_id)
-    return run_output(OutputContext(prep.config, spec, prep.options[spec.id], prep.data, prep.lock))
+    ctx = OutputContext(prep.config, spec, prep.options[spec.id], prep.data, prep.lock)
+    return drawn(run_output(ctx))  # figures drawn now (a run draws them all at once)
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ import pytest
 from csrgen.ard import stat_lookup
 from csrgen.cli import main
 from csrgen.errors import ConfigError
+from csrgen.figures import drawn
 from csrgen.outputs.base import OutputContext
 from csrgen.outputs.catalog import run_output
 from csrgen.report import prepare_study
@@ -152,7 +153,7 @@ def run(path, output_id):
     prep = prepare_study(path)
     spec = prep.config.output(output_id)
     ctx = OutputContext(prep.config, spec, prep.options[spec.id], prep.data, prep.lock)
-    return run_output(ctx)
+    return drawn(run_output(ctx))  # figures drawn now (a run draws them all at once)
 
 
 def test_hys_law_table_by_hand(tmp_path):

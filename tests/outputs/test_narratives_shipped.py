@@ -286,6 +286,7 @@ def _expected_labs(r: Rules, adlb: pd.DataFrame, u: str, onset) -> set[tuple[str
 @pytest.mark.parametrize("study", STUDY_NAMES)
 def test_timelines_are_drawn_again_to_the_same_bytes(study):
     """A second drawing of the five subjects' timelines gives the same SVG and PNG bytes."""
+    from csrgen.figures import drawn
     from csrgen.outputs import narratives
     from csrgen.outputs.base import OutputContext
     from csrgen.outputs.narrative_data import subject_records
@@ -300,7 +301,7 @@ def test_timelines_are_drawn_again_to_the_same_bytes(study):
     for rec in subject_records(ctx):
         if rec.usubjid not in picks:
             continue
-        again = narratives.subject_section(ctx, rec)
+        again = drawn(narratives.subject_section(ctx, rec))
         first = [b for b in sections[rec.usubjid].blocks if isinstance(b, Figure)][0]
         second = [b for b in again.blocks if isinstance(b, Figure)][0]
         assert (first.svg, first.png) == (second.svg, second.png), rec.usubjid

@@ -13,6 +13,7 @@ from csrgen import formatting as fmt
 from csrgen.ard import stat_lookup
 from csrgen.document.model import Figure, Table
 from csrgen.errors import ConfigError, DataValidationError
+from csrgen.figures import drawn
 from csrgen.outputs.base import OutputContext
 from csrgen.outputs.catalog import run_output
 from csrgen.report import prepare_study, run_report
@@ -109,7 +110,8 @@ def study(tmp_path, frame=None, outputs=None, population="ITT"):
 def run(path, output_id):
     prep = prepare_study(path)
     spec = prep.config.output(output_id)
-    return run_output(OutputContext(prep.config, spec, prep.options[spec.id], prep.data, prep.lock))
+    ctx = OutputContext(prep.config, spec, prep.options[spec.id], prep.data, prep.lock)
+    return drawn(run_output(ctx))  # figures drawn now (a run draws them all at once)
 
 
 def texts(table: Table) -> dict[str, list[str]]:

@@ -324,14 +324,31 @@ class Listing(_Tabular):
 
 
 @dataclass(frozen=True)
+class FigurePlan:
+    """A figure not drawn yet: what draws it and with what, so that the figures of a run are
+    drawn together after every output is built (spread over the workers, each drawn once and
+    kept between runs; see :mod:`csrgen.figures`).
+
+    ``func`` names the draw function (``"package.module:function"``), which returns the SVG text
+    and PNG bytes; ``args`` and ``kwargs`` are plain data (numbers, texts, tuples, numpy arrays,
+    frozen dataclasses), which pickle, and whose pickle identifies the figure.
+    """
+
+    func: str
+    args: tuple = ()
+    kwargs: tuple[tuple[str, object], ...] = ()
+
+
+@dataclass(frozen=True)
 class Figure:
     id: str
     number: str
     title: str
     population: str
-    #: Vector image for HTML (a complete ``<svg>`` element, deterministic ids).
+    #: Vector image for HTML (a complete ``<svg>`` element, deterministic ids); empty while
+    #: :attr:`plan` is pending.
     svg: str
-    #: Raster image for DOCX (PNG bytes, high resolution).
+    #: Raster image for DOCX (PNG bytes, high resolution); empty while :attr:`plan` is pending.
     png: bytes
     width_in: float
     height_in: float
@@ -341,6 +358,9 @@ class Figure:
     source: str = ""
     landscape: bool = False
     null_reason: str = ""
+    #: How to draw the figure, while it is not drawn yet (``svg`` and ``png`` empty); ``None``
+    #: once drawn (the writers see drawn figures only).
+    plan: FigurePlan | None = None
 
     @property
     def caption(self) -> str:

@@ -22,6 +22,7 @@ from csrgen.document.model import Figure
 from csrgen.outputs.base import OptionsModel, OutputContext
 from csrgen.outputs.f_km import hr_lines, risk_rows
 from csrgen.outputs.km_plot import Curve, draw_survival_figure, null_figure
+from csrgen.outputs.plotting import plan
 from csrgen.outputs.t_cif import cif_requires
 from csrgen.outputs.tte_data import (
     TtePrepared,
@@ -104,7 +105,8 @@ def build(ctx: OutputContext, prep: TtePrepared, ard: pd.DataFrame) -> list[Figu
     y_max = opts.y_max or min(1.0, max(0.1, math.ceil(highest * 1.25 * 20) / 20))
     note = hr_lines(ctx, ix, variable="cox_cs", with_p=True)
     note[0] = "Cause-specific " + note[0][0].lower() + note[0][1:]
-    svg, png = draw_survival_figure(
+    drawing = plan(
+        draw_survival_figure,
         ctx.spec.id,
         curves,
         risk_rows(ctx, prep, ix),
@@ -143,8 +145,9 @@ def build(ctx: OutputContext, prep: TtePrepared, ard: pd.DataFrame) -> list[Figu
             number=ctx.spec.number,
             title=ctx.spec.title,
             population=population_text(ctx, prep, n_total),
-            svg=svg,
-            png=png,
+            svg="",
+            png=b"",
+            plan=drawing,
             width_in=opts.width_in,
             height_in=opts.height_in,
             alt=alt,

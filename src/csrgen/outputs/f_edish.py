@@ -13,6 +13,7 @@ number is read from the ARD.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import pandas as pd
 from pydantic import Field
@@ -23,7 +24,7 @@ from csrgen.document.model import Figure
 from csrgen.formatting import fmt_level
 from csrgen.outputs import hepatic_common as hc
 from csrgen.outputs.base import OutputContext, population_n
-from csrgen.outputs.plotting import ARM_COLOURS, new_figure, render, style
+from csrgen.outputs.plotting import ARM_COLOURS, new_figure, plan, render, style
 from csrgen.outputs.t_hys_law import QUADRANT_LABELS, baseline_note
 from csrgen.outputs.t_hys_law import analyze as analyze
 from csrgen.outputs.t_hys_law import decimals as decimals
@@ -85,32 +86,27 @@ def build(ctx: OutputContext, liver: hc.LiverRecords, ard: pd.DataFrame) -> list
     t, b = opts.transaminase_uln, opts.bilirubin_uln
     xlim = _limits([v for x, _ in data.values() for v in x], t)
     ylim = _limits([v for _, y in data.values() for v in y], b)
-    with style():
-        fig = new_figure(opts.width_in, opts.height_in)
-        axes = fig.subplots(1, len(arms), sharex=True, sharey=True, squeeze=False)[0]
-        for i, (ax, arm) in enumerate(zip(axes, arms, strict=True)):
-            x, y = data[arm]
-            colour = ARM_COLOURS[i % len(ARM_COLOURS)]
-            ax.scatter(
-                x, y, s=14, marker=MARKERS[i % len(MARKERS)], facecolors="none",
-                edgecolors=colour, linewidths=0.8, zorder=3,
-            )  # fmt: skip
-            _reference(ax, t, b, xlim, ylim)
-            _quadrant_labels(ax, ix, arm, t, b, xlim, ylim)
-            n = ix.text("n", group_level=arm, variable="EDISH")
-            ax.set_title(f"{arm}\n(n={n})", fontsize=8.5, color=colour)
-            ax.set_xlabel("Peak ALT (× ULN)")
-            if i == 0:
-                ax.set_ylabel("Peak total bilirubin (× ULN)")
-        svg, png = render(fig, ctx.spec.id)
+    panels = tuple(
+        Panel(
+            x=tuple(data[arm][0]),
+            y=tuple(data[arm][1]),
+            title=f"{arm}\n(n={ix.text('n', group_level=arm, variable='EDISH')})",
+            quadrants=tuple(
+                ix.text("n", group_level=arm, variable="EDISH", variable_level=q) for q in QUADRANTS
+            ),
+        )
+        for arm in arms
+    )
+    drawing = plan(draw_edish, ctx.spec.id, panels, t, b, xlim, ylim, opts.width_in, opts.height_in)
     return [
         Figure(
             id=ctx.spec.id,
             number=ctx.spec.number,
             title=ctx.spec.title,
             population=population,
-            svg=svg,
-            png=png,
+            svg="",
+            png=b"",
+            plan=drawing,
             width_in=opts.width_in,
             height_in=opts.height_in,
             alt=f"Scatter plot per arm ({', '.join(arms)}) of each subject's peak "
@@ -121,6 +117,46 @@ def build(ctx: OutputContext, liver: hc.LiverRecords, ard: pd.DataFrame) -> list
             source=ctx.source_line([liver.data.settings.dataset, "adsl"]),
         )
     ]
+
+
+@dataclass(frozen=True)
+class Panel:
+    """One arm's panel: the points, its title and each quadrant's count (as printed, in the
+    order of :data:`~csrgen.analyses.hepatic.QUADRANTS`)."""
+
+    x: tuple[float, ...]
+    y: tuple[float, ...]
+    title: str
+    quadrants: tuple[str, ...]
+
+
+def draw_edish(
+    figure_id: str,
+    panels: tuple[Panel, ...],
+    t: float,
+    b: float,
+    xlim: tuple[float, float],
+    ylim: tuple[float, float],
+    width_in: float,
+    height_in: float,
+) -> tuple[str, bytes]:
+    """SVG and PNG of the eDISH panels, one per arm."""
+    with style():
+        fig = new_figure(width_in, height_in)
+        axes = fig.subplots(1, len(panels), sharex=True, sharey=True, squeeze=False)[0]
+        for i, (ax, panel) in enumerate(zip(axes, panels, strict=True)):
+            colour = ARM_COLOURS[i % len(ARM_COLOURS)]
+            ax.scatter(
+                list(panel.x), list(panel.y), s=14, marker=MARKERS[i % len(MARKERS)],
+                facecolors="none", edgecolors=colour, linewidths=0.8, zorder=3,
+            )  # fmt: skip
+            _reference(ax, t, b, xlim, ylim)
+            _quadrant_labels(ax, panel.quadrants, xlim, ylim)
+            ax.set_title(panel.title, fontsize=8.5, color=colour)
+            ax.set_xlabel("Peak ALT (× ULN)")
+            if i == 0:
+                ax.set_ylabel("Peak total bilirubin (× ULN)")
+        return render(fig, figure_id)
 
 
 def _reference(ax, t: float, b: float, xlim, ylim) -> None:
@@ -138,7 +174,7 @@ def _reference(ax, t: float, b: float, xlim, ylim) -> None:
     ax.tick_params(labelsize=7.5)
 
 
-def _quadrant_labels(ax, ix: ArdIndex, arm: str, t: float, b: float, xlim, ylim) -> None:
+def _quadrant_labels(ax, counts: tuple[str, ...], xlim, ylim) -> None:
     """Each quadrant's name and count in its outer corner, away from the reference lines where
     the points gather; drawn beneath the points (on a light box) so that no point is hidden."""
     pad = 1.15
@@ -148,9 +184,8 @@ def _quadrant_labels(ax, ix: ArdIndex, arm: str, t: float, b: float, xlim, ylim)
         "TEMPLE": (xlim[1] / pad, ylim[0] * pad, "right", "bottom"),
         "HYS_LAW": (xlim[1] / pad, ylim[1] / pad, "right", "top"),
     }
-    for q in QUADRANTS:
+    for q, n in zip(QUADRANTS, counts, strict=True):
         x, y, ha, va = corners[q]
-        n = ix.text("n", group_level=arm, variable="EDISH", variable_level=q)
         label = QUADRANT_LABELS[q].replace("Temple's corollary", "Temple's\ncorollary")
         label = label.replace("Potential Hy's law", "Potential\nHy's law")
         ax.text(

@@ -16,8 +16,15 @@ from pydantic import Field, model_validator
 from csrgen.ard import ArdIndex
 from csrgen.document.model import Figure
 from csrgen.outputs.base import OutputContext, population_n
-from csrgen.outputs.forest_plot import Estimate, ForestLayout, ForestRow, draw_forest
+from csrgen.outputs.forest_plot import (
+    Estimate,
+    ForestLayout,
+    ForestRow,
+    draw_forest,
+    forest_height,
+)
 from csrgen.outputs.km_plot import null_figure
+from csrgen.outputs.plotting import plan
 from csrgen.outputs.t_tte_subgroup import (
     ci_label,
     compared_arms,
@@ -125,7 +132,7 @@ def build(ctx: OutputContext, prep: SubgroupPrepared, ard: pd.DataFrame) -> list
         else (),
         x_limits=tuple(opts.x_limits) if opts.x_limits else None,
     )
-    svg, png, height = draw_forest(ctx.spec.id, rows, layout, opts.width_in)
+    drawing = plan(draw_forest, ctx.spec.id, tuple(rows), layout, opts.width_in)
     n_total = population_n(ix, ctx)
     table_rows = [r.label for r in rows]
     alt = (
@@ -151,10 +158,11 @@ def build(ctx: OutputContext, prep: SubgroupPrepared, ard: pd.DataFrame) -> list
             number=ctx.spec.number,
             title=ctx.spec.title,
             population=population_text(ctx, prep.tte, n_total),
-            svg=svg,
-            png=png,
+            svg="",
+            png=b"",
             width_in=opts.width_in,
-            height_in=height,
+            height_in=forest_height(rows, layout),
+            plan=drawing,
             alt=alt,
             footnotes=tuple(notes),
             source=ctx.source_line(["adsl", prep.tte.settings.dataset]),

@@ -18,6 +18,7 @@ from csrgen.ard import ArdIndex
 from csrgen.document.model import Figure
 from csrgen.outputs.base import OptionsModel, OutputContext, population_n
 from csrgen.outputs.km_plot import Curve, draw_survival_figure, null_figure
+from csrgen.outputs.plotting import plan
 from csrgen.outputs.tte_data import (
     TtePrepared,
     arm_note,
@@ -100,7 +101,8 @@ def build(ctx: OutputContext, prep: TtePrepared, ard: pd.DataFrame) -> list[Figu
         )
     risk = risk_rows(ctx, prep, ix)
     notes_in_plot = _hr_text(ctx, ix) if opts.show_hr else []
-    svg, png = draw_survival_figure(
+    drawing = plan(
+        draw_survival_figure,
         ctx.spec.id,
         curves,
         risk,
@@ -139,8 +141,9 @@ def build(ctx: OutputContext, prep: TtePrepared, ard: pd.DataFrame) -> list[Figu
             number=ctx.spec.number,
             title=ctx.spec.title,
             population=population_text(ctx, prep, n_total),
-            svg=svg,
-            png=png,
+            svg="",
+            png=b"",
+            plan=drawing,
             width_in=opts.width_in,
             height_in=opts.height_in,
             alt=alt.strip(),

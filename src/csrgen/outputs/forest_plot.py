@@ -148,8 +148,8 @@ def axis_limits(rows: Sequence[ForestRow], given=None) -> tuple[float, float]:
 
 def draw_forest(
     figure_id: str, rows: Sequence[ForestRow], layout: ForestLayout, width_in: float
-) -> tuple[str, bytes, float]:
-    """SVG, PNG and height (inches) of the forest plot."""
+) -> tuple[str, bytes]:
+    """SVG and PNG of the forest plot (:func:`forest_height` high)."""
     from matplotlib.ticker import FixedLocator, NullLocator
     from matplotlib.transforms import blended_transform_factory
 
@@ -165,7 +165,7 @@ def draw_forest(
     lo, hi = axis_limits(rows, layout.x_limits)
     with style():
         fig = new_figure(width_in, height)
-        fig.set_layout_engine("none")
+        fig.set_layout_engine(None)  # fixed geometry: no engine, no extra draw
         top = height - _top_in(layout)
         ax = fig.add_axes(
             (
@@ -204,7 +204,7 @@ def draw_forest(
             _row(ax, fig, row_text, row, y, layout, lo, hi, pad, est_centre, p_centre)
             y += row.lines
         _favours(ax, layout.favours)
-        return (*render(fig, figure_id), height)
+        return render(fig, figure_id)
 
 
 def _row(ax, fig, tr, row: ForestRow, y: int, layout, lo, hi, pad, est_centre, p_centre) -> None:

@@ -32,16 +32,21 @@ def _short(text: str) -> str:
     return text if len(text) <= MAX_LABEL else text[: MAX_LABEL - 1] + "\u2026"
 
 
+def timeline_height(events: Sequence[TimelineEvent]) -> float:
+    """The height (inches) of the timeline of ``events``: a row each, and the treatment's."""
+    return 0.9 + 0.22 * (1 + len(events))
+
+
 def draw_timeline(
     figure_id: str,
     treatment: tuple[float | None, float | None],
     events: Sequence[TimelineEvent],
     death_day: float | None,
     width_in: float = 6.3,
-) -> tuple[str, bytes, float]:
-    """SVG, PNG and height (inches) of one subject's timeline."""
+) -> tuple[str, bytes]:
+    """SVG and PNG of one subject's timeline (:func:`timeline_height` high)."""
     rows = ["Treatment"] + [_short(e.label) for e in events]
-    height = 0.9 + 0.22 * len(rows)
+    height = timeline_height(events)
     fig = _figure(width_in, height)
     fig.subplots_adjust(
         left=1.75 / width_in, right=1 - 0.15 / width_in, top=1 - 0.4 / height, bottom=0.5 / height
@@ -92,8 +97,7 @@ def draw_timeline(
             ncols=len(handles),
             fontsize=8,
         )
-        svg, png = render(fig, figure_id)
-    return svg, png, height
+        return render(fig, figure_id)
 
 
 def _figure(width_in: float, height_in: float):

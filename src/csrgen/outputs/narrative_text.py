@@ -13,7 +13,8 @@ from csrgen.document.model import Figure, Paragraph, Run
 from csrgen.outputs.ae_common import safety_settings
 from csrgen.outputs.base import OutputContext
 from csrgen.outputs.narrative_data import SubjectRecords
-from csrgen.outputs.narrative_plot import TimelineEvent, draw_timeline
+from csrgen.outputs.narrative_plot import TimelineEvent, draw_timeline, timeline_height
+from csrgen.outputs.plotting import plan
 
 
 def uses_cm(config, options) -> bool:
@@ -189,16 +190,17 @@ def timeline(ctx: OutputContext, r: SubjectRecords, anchor: str) -> Figure:
     ]
     dday = None if r.death is None or pd.isna(r.death["DTHDY"]) else float(r.death["DTHDY"])
     fig_id = f"{anchor}-timeline"
-    svg, png, height = draw_timeline(fig_id, (None if pd.isna(start) else 1.0, t_end), events, dday)
+    treatment = (None if pd.isna(start) else 1.0, t_end)
     return Figure(
         id=fig_id,
         number="",
         title=f"Timeline of subject {r.usubjid}",
         population="",
-        svg=svg,
-        png=png,
+        svg="",
+        png=b"",
         width_in=6.3,
-        height_in=height,
+        height_in=timeline_height(events),
+        plan=plan(draw_timeline, fig_id, treatment, tuple(events), dday),
         alt=(
             f"Study days of treatment, {len(events)} adverse event(s)"
             + (" and death" if dday is not None else "")

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Callable
 from typing import Any
+
+from csrgen.document.model import FigurePlan
 
 #: Colours per arm position (reference arm first): colour-blind-safe (Okabe-Ito), also
 #: distinguishable in greyscale by line style.
@@ -28,6 +31,19 @@ _RC: dict[str, Any] = {
     "svg.fonttype": "none",
     "path.simplify": False,
 }
+
+
+def plan(func: Callable, *args, **kwargs) -> FigurePlan:
+    """A plan to draw a figure later with ``func(*args, **kwargs)``, which returns its SVG text
+    and PNG bytes (see :mod:`csrgen.figures`, which draws the plans of a run together).
+
+    ``func`` must be a module-level function, the arguments plain data: numbers, texts,
+    tuples, lists, numpy arrays, frozen dataclasses of those (no output context).
+    """
+    name = f"{func.__module__}:{func.__qualname__}"
+    if "." in func.__qualname__:
+        raise ValueError(f"{name}: a figure's draw function must be a module-level function")
+    return FigurePlan(name, tuple(args), tuple(sorted(kwargs.items())))
 
 
 def new_figure(width_in: float, height_in: float):
@@ -61,7 +77,9 @@ def render(fig, figure_id: str) -> tuple[str, bytes]:
         buffer = io.StringIO()
         fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
         svg = buffer.getvalue()
-        fig.set_layout_engine("none")
+        # No engine at all (``"none"`` would leave a placeholder engine, for which savefig
+        # draws the whole figure once more before drawing it).
+        fig.set_layout_engine(None)
         png = io.BytesIO()
         # zlib level 1: a few % larger files, a third of the encoding time.
         fig.savefig(
