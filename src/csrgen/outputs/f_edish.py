@@ -130,6 +130,12 @@ class Panel:
     quadrants: tuple[str, ...]
 
 
+#: Above this many subjects in a panel the points are one embedded image in the SVG (axes and
+#: text stay vector): 100,000 circles as SVG paths make a page of tens of MB that a browser
+#: draws slowly, and cost most of the figure's time.
+RASTER_POINTS = 5000
+
+
 def draw_edish(
     figure_id: str,
     panels: tuple[Panel, ...],
@@ -149,6 +155,7 @@ def draw_edish(
             ax.scatter(
                 list(panel.x), list(panel.y), s=14, marker=MARKERS[i % len(MARKERS)],
                 facecolors="none", edgecolors=colour, linewidths=0.8, zorder=3,
+                rasterized=len(panel.x) > RASTER_POINTS,
             )  # fmt: skip
             _reference(ax, t, b, xlim, ylim)
             _quadrant_labels(ax, panel.quadrants, xlim, ylim)
