@@ -76,13 +76,19 @@ def count_rows(path: Path) -> int:
         import pyarrow.parquet as pq
 
         return pq.ParquetFile(path).metadata.num_rows
-    if suffix == ".xpt":
+    if suffix == ".xpt":  # a transport file does not say how many records it holds: read one column
         import pyreadstat
 
-        return pyreadstat.read_xport(str(path), metadataonly=True)[1].number_rows
+        first = pyreadstat.read_xport(str(path), metadataonly=True)[1].column_names[:1]
+        return len(pyreadstat.read_xport(str(path), usecols=first)[0])
     if suffix == ".csv":  # the simulator quotes no line break: one record a line
         with open(path, "rb") as f:
             return sum(chunk.count(b"\n") for chunk in iter(lambda: f.read(1 << 24), b"")) - 1
+    if suffix == ".json":  # Dataset-JSON 1.1 says it before its rows: no need to parse gigabytes
+        with open(path, encoding="utf-8") as f:
+            found = re.search(r'"records"\s*:\s*(\d+)', f.read(1 << 16))
+        if found:
+            return int(found[1])
     raise RuntimeError(f"no row count for {path.name}")
 
 
@@ -142,6 +148,15 @@ def run_scale(opts, tmp: Path) -> tuple[list[Figure], dict]:
             reason = f"simulate has no {fmt} format"
             print(f"   {fmt:8} not measured: {reason}")
             details["formats"][fmt] = {"not_measured": reason, "simulate_said": str(err)}
+            figures.append(not_measured("scale", f"{fmt}: {TARGET_SUBJECTS:,} subjects", reason))
+            continue
+        except (subprocess.CalledProcessError, RuntimeError, OSError) as err:
+            # one format failing (simulate or report) leaves the other formats measured
+            said = err.stderr if isinstance(err, subprocess.CalledProcessError) else ""
+            said = said.decode(errors="replace") if isinstance(said, bytes) else said or ""
+            reason = f"failed: {err}"
+            print(f"   {fmt:8} {reason}\n{said}".rstrip())
+            details["formats"][fmt] = {"failed": str(err), "stderr": said}
             figures.append(not_measured("scale", f"{fmt}: {TARGET_SUBJECTS:,} subjects", reason))
             continue
         k = growth_exponent(rows)
