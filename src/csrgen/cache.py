@@ -23,6 +23,7 @@ import hashlib
 import json
 import os
 import pickle
+import shutil
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -30,12 +31,14 @@ from pathlib import Path
 import pandas as pd
 
 from csrgen import __version__
-from csrgen.config import StudyConfig
+from csrgen.config import StudyConfig, StudyInfo
 from csrgen.datasets import StudyData
 from csrgen.lock import LockInfo
 
 #: The narrative's own settings: they shape no output block.
 NARRATIVE_KEYS = ("narrative", "labels", "units", "abbreviations", "previous_report", "status")
+#: The study's descriptive text (title page, synopsis): no output reads it (its id does).
+STUDY_TEXT_KEYS = tuple(name for name in StudyInfo.model_fields if name not in ("id", "synthetic"))
 #: Raised when the layout of an entry changes.
 FORMAT = 1
 
@@ -96,6 +99,8 @@ class OutputCache:
         settings = config.model_dump(mode="json", exclude={"outputs"})
         for key in NARRATIVE_KEYS:
             settings.get("document", {}).pop(key, None)
+        for key in STUDY_TEXT_KEYS:
+            settings.get("study", {}).pop(key, None)
         lock_part = _digest(lock.locked, lock.lock_id, lock.lock_date)
         return cls(Path(folder), data_hashes(data), _digest(__version__, settings), lock_part)
 
@@ -172,3 +177,90 @@ class OutputCache:
             self._store(stats_path, {"ard": result.ard, "reads": read})
         self._store(blocks_path, {"result": result, "reads": read})
         return result, how
+
+
+def content_key(*parts) -> str | None:
+    """A key for a written file made from ``parts`` (picklable objects: a listing, a document),
+    or None when they do not pickle (then the file is simply written)."""
+    h = hashlib.sha256(f"{FORMAT}\0{__version__}".encode())
+    try:
+        for part in parts:
+            h.update(pickle.dumps(part, protocol=5))
+    except (pickle.PicklingError, TypeError, AttributeError):
+        return None
+    return h.hexdigest()
+
+
+@dataclass(frozen=True)
+class FileCache:
+    """Files a writer made, kept by a key of everything they are made from (see
+    :func:`content_key`): a long listing's CSV and XLSX, the narratives' documents. A run whose
+    key matches copies the files instead of writing them again; they are the same bytes."""
+
+    folder: Path
+
+    def _entry(self, key: str) -> Path:
+        return self.folder / "files" / key[:32]
+
+    def write(self, key: str | None, target: Path, write) -> str | None:
+        """``write(folder)`` writes files into ``folder``; they end in ``target``. Returns the key
+        used (for :meth:`prune`), or None when nothing was kept."""
+        if key is None:
+            write(target)
+            return None
+        entry = self._entry(key)
+        if self._copy(entry, target):
+            return key
+        scratch = target / f".files-{key[:16]}"
+        scratch.mkdir()
+        write(scratch)
+        written = sorted(p.name for p in scratch.iterdir())
+        self._store(entry, scratch, written)
+        for name in written:
+            os.replace(scratch / name, target / name)
+        scratch.rmdir()
+        return key
+
+    @staticmethod
+    def _copy(entry: Path, target: Path) -> bool:
+        """The entry's files into ``target`` when each is whole (its recorded hash), else
+        nothing (a damaged entry is a miss)."""
+        try:
+            sums = json.loads((entry / "files.json").read_text(encoding="utf-8"))
+            if not isinstance(sums, dict) or not sums:
+                return False
+            found = {name: (entry / name).read_bytes() for name in sums}
+        except (OSError, ValueError, TypeError):
+            return False
+        if any(hashlib.sha256(b).hexdigest() != sums[n] for n, b in found.items()):
+            return False
+        for name, content in found.items():
+            (target / name).write_bytes(content)
+        return True
+
+    def _store(self, entry: Path, scratch: Path, names: list[str]) -> None:
+        """Copied whole or not at all (a temporary folder renamed); a failure is only a miss."""
+        tmp = entry.with_name(f".{entry.name}.{os.getpid()}")
+        try:
+            shutil.rmtree(tmp, ignore_errors=True)
+            tmp.mkdir(parents=True)
+            sums = {}
+            for name in names:
+                content = (scratch / name).read_bytes()
+                (tmp / name).write_bytes(content)
+                sums[name] = hashlib.sha256(content).hexdigest()
+            (tmp / "files.json").write_text(json.dumps(sums, sort_keys=True), encoding="utf-8")
+            shutil.rmtree(entry, ignore_errors=True)
+            os.replace(tmp, entry)
+        except OSError:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+    def prune(self, keep: set[str]) -> None:
+        """Remove the entries this run did not use."""
+        root = self.folder / "files"
+        if not root.is_dir():
+            return
+        wanted = {k[:32] for k in keep}
+        for entry in root.iterdir():
+            if entry.name not in wanted:
+                shutil.rmtree(entry, ignore_errors=True)

@@ -7,6 +7,7 @@ every file is complete, so a failed or interrupted run leaves the previous repor
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import multiprocessing as mp
 import os
@@ -19,7 +20,7 @@ from pathlib import Path
 
 from csrgen import __version__
 from csrgen.ard import concat_ard, write_ard
-from csrgen.cache import OutputCache
+from csrgen.cache import FileCache, OutputCache, content_key
 from csrgen.config import StudyConfig
 from csrgen.datasets import StudyData, read_study_data, roles_with_problems
 from csrgen.document.assemble import build_document
@@ -236,14 +237,17 @@ def write_report(
     if delta is not None:
         tasks += [("delta_csv", 0), ("delta_html", 0)]
     progress.stage("writing files", len(tasks) + 1)
+    files = None if prep.cache is None else (FileCache(prep.cache.folder), _templates_key(prep))
     with staging(out) as tmp:
-        _run_tasks(
+        used = _run_tasks(
             _write_one,
-            (prep, doc, ard, tmp, snapshot, delta),
+            (prep, doc, ard, tmp, snapshot, delta, files),
             tasks,
             default_jobs(),
             on_done=lambda task: progress.step(_task_label(doc, task)),
         )
+        if files is not None:
+            files[0].prune({key for key in used if key})
         write_manifest(prep, tmp)
         progress.step("manifest.json")
     progress.close()
@@ -276,11 +280,32 @@ def _file_tasks(doc: Document, qmd: bool = False) -> list[tuple[str, int]]:
     return [("docx", 0), ("html", 0), ("ard", 0)] + quarto + attached + listed
 
 
-def _write_one(state: tuple, task: tuple[str, int]) -> None:
+def _templates_key(prep: Prepared) -> str:
+    """A hash of every template file the writers may read (the study's own and the project's)."""
+    h = hashlib.sha256()
+    for folder in template_dirs(prep.config):
+        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+            h.update(str(path.relative_to(folder)).encode() + b"\0" + path.read_bytes())
+    return h.hexdigest()
+
+
+def _write_one(state: tuple, task: tuple[str, int]) -> str | None:
     """Write one file; ``state`` is (prepared study, document, ARD, staging folder, snapshot,
-    delta)."""
-    prep, doc, ard, tmp, snapshot, delta = state
+    delta, written-file cache and templates key or None). The long listings' files and the
+    attachments are made from their own block or document alone: with a cache they are copied
+    from the previous run when that is unchanged. Returns the cache key used, if any."""
+    prep, doc, ard, tmp, snapshot, delta, files = state
     kind, index = task
+    if files is not None and (kind == "listing" or kind.startswith("att_")):
+        from csrgen.writers.listings import external_listings, lock_stamp
+
+        cache, templates = files
+        if kind == "listing":
+            part, extra = external_listings(doc.sections)[index], lock_stamp(doc)
+        else:
+            part, extra = doc.attachments[index], templates
+        key = content_key(kind, part, extra, templates)
+        return cache.write(key, tmp, lambda folder: _write_one(_no_cache(state, folder), task))
     if kind.startswith("att_"):  # a document beside the CSR (the narratives): same writers
         name, doc = doc.attachments[index]
         kind = kind[4:]
@@ -313,6 +338,12 @@ def _write_one(state: tuple, task: tuple[str, int]) -> None:
         from csrgen.writers.listings import external_listings, lock_stamp, write_listing_files
 
         write_listing_files(external_listings(doc.sections)[index], tmp, lock_stamp(doc))
+
+
+def _no_cache(state: tuple, folder: Path) -> tuple:
+    """``state`` writing into ``folder`` without the written-file cache."""
+    prep, doc, ard, _, snapshot, delta, _ = state
+    return (prep, doc, ard, folder, snapshot, delta, None)
 
 
 #: What forked workers work on, set in the parent just before the fork (see :func:`_run_tasks`).
