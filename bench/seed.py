@@ -3,6 +3,7 @@ warm rebuilds with the incremental cache."""
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shutil
@@ -41,6 +42,7 @@ def report_libraries(tmp: Path) -> list[str]:
     return json.loads(out.strip().splitlines()[-1])
 
 
+@functools.cache  # the probe is a whole report: once for the parts seed and warm together
 def bare_import(tmp: Path) -> tuple[list[str], list[str]]:
     """The libraries the seed report imports, and a command that imports just them."""
     script = tmp / "bare_import.py"
