@@ -141,6 +141,7 @@ def test_a_damaged_cache_is_a_miss(tmp_path, calls):
     cache = tmp_path / "cache"
     args = ["report", str(SEED_STUDY), "--quiet", "--cache", str(cache)]
     assert main([*args, "--out", str(tmp_path / "a")]) == 0
+    first = files(tmp_path / "a")  # (a kept file may be a hard link to the output's)
     entries = sorted(cache.glob("*.pkl"))
     assert entries
     entries[0].write_bytes(b"not a pickle")
@@ -154,7 +155,7 @@ def test_a_damaged_cache_is_a_miss(tmp_path, calls):
     reset(calls)
     assert main([*args, "--out", str(tmp_path / "b")]) == 0
     assert 1 <= len(calls["computed"]) + len(calls["rebuilt"]) <= 2
-    assert files(tmp_path / "a") == files(tmp_path / "b")
+    assert files(tmp_path / "b") == first
     # a later run leaves only this run's entries (two per output), the damaged files rewritten
     assert len(list(cache.glob("*.pkl"))) == 2 * len(load_study(SEED_STUDY).outputs)
     assert sorted((cache / "files").iterdir()) == kept
