@@ -8,6 +8,8 @@ PILOT  := report/cdiscpilot01.toml
 ADMIRAL := report/pharmaverseadam.toml
 # The synthetic seed database was locked on this date (kept fixed so `make data` is reproducible).
 SEED_LOCK_DATE := 2026-11-24
+# `make bench BENCH_ARGS="--only admiral,pilot --runs 3"`: options of bench/bench.py
+BENCH_ARGS ?=
 
 .PHONY: report pilot admiral test data lock bench lint clean
 
@@ -34,8 +36,8 @@ data: $(STAMP)  ## regenerate the committed synthetic data and their lock
 	$(BIN)/python -c "from csrgen.simulate.readme import write_data_readme; write_data_readme('data/ucmsc-dlc')"
 	$(BIN)/csrgen lock $(SEED) --date $(SEED_LOCK_DATE)
 
-bench: $(STAMP)  ## timings: report vs bare imports, and scale (see README)
-	$(BIN)/python bench/bench.py
+bench: $(STAMP)  ## timings against issue 14's targets; parts: make bench BENCH_ARGS="--only peer"
+	$(BIN)/python bench/bench.py $(BENCH_ARGS)
 
 lint: $(STAMP)  ## ruff: lint and formatting
 	$(BIN)/ruff check src tests bench tools

@@ -1,282 +1,168 @@
-"""`make bench`: how long a report takes, measured, not asserted.
+"""`make bench`: how long csrgen takes, measured against the targets of issue 14, never asserted.
 
-1. Seed study: median wall time of cold `csrgen report` runs against the median time of a bare
-   `python -c "import ..."` of the same third-party libraries the report imports, run alternately
-   (so that both see the same machine state). The ratio is the headline figure.
-2. Warm rebuilds (the incremental cache): the seed study after a title edit (no statistic
-   recomputed) and after a change in ADAE (the outputs that read ADAE recomputed), medians,
-   beside the cold run and the bare import.
-3. Scale: studies simulated with `csrgen simulate --subjects N` (N = 1,000, 10,000, 100,000 by
-   default), each reported with `--draft`: wall time, peak RSS, time per input row, and the growth
-   exponent fitted to time ~ rows^k (k <= 1 means no worse than linear).
+Parts (``--only`` runs some of them, e.g. ``--only admiral,pilot``):
 
-Usage: ``python bench/bench.py [--runs 5] [--sizes 1000 10000 100000] [--skip-scale]``.
+- seed: the seed study, median of cold ``csrgen report --no-cache`` runs, against the median of
+  a bare import of the third-party modules that report imports, run alternately (target: <= 2x).
+- warm: warm rebuilds of the seed study with the incremental cache, after a title edit (target:
+  <= 1.5x the bare import) and after a change in ADAE.
+- admiral: the study made with admiral, every lab parameter and vital sign
+  (bench/pharmaverseadam-full.toml): ``csrgen validate``, then first runs of ``csrgen report``
+  (target: <= 15 s).
+- pilot: the CDISC pilot from its XPT files (report/cdiscpilot01.toml; target: <= 8 s).
+- scale: ``csrgen simulate --subjects N --format F`` for CSV, XPT and Parquet, reported with
+  ``--draft`` (targets at 100,000 subjects: <= 30 s wall, <= 3 GB max RSS; growth k <= 1). A
+  format that simulate refuses is "not measured".
+- peer: the R peer (../shared/bench/peer_officer.R, PEER_ASSEMBLY=chunks) beside csrgen making
+  the same four outputs (bench/cdiscpilot01-four.toml), alternately (target: csrgen >= 5x
+  faster); only when Rscript and its packages are present.
+
+"First run" means no output folder and no cache before it: what a user meets the first time.
+The end is one table of every figure with its target and whether it is met; the same figures go
+to ``build/bench.json`` (``--json``), where the parts not run this time keep their last result.
+
+Usage: ``python bench/bench.py [--only PARTS] [--runs 5] [--sizes 1000 10000 100000]
+[--formats csv xpt parquet] [--json build/bench.json]``.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
-import re
-import shutil
-import statistics
+import platform
 import subprocess
 import sys
 import tempfile
-import time
+import traceback
+from dataclasses import asdict
+from datetime import UTC, datetime
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-BIN = Path(sys.executable).parent
-SEED = ROOT / "report" / "ucmsc-dlc.toml"
-GNU_TIME = shutil.which("time") or "/usr/bin/time"
+from measure import ROOT, Figure, print_table
+from peer import run_peer
+from scale import run_scale
+from seed import run_seed, run_warm
+from studyruns import run_admiral, run_pilot
 
-_PROBE = """
-import sys, sysconfig, json
-from csrgen.report import run_report
-run_report(sys.argv[1], out=sys.argv[2], draft=True)
-std = sysconfig.get_paths()["stdlib"]
-names = set()
-for name, mod in list(sys.modules.items()):
-    path = getattr(mod, "__file__", None) or ""
-    if "site-packages" in path and not name.startswith(("csrgen", "_")):
-        names.add(name)
-print(json.dumps(sorted(names)))
-"""
+PARTS = {
+    "seed": run_seed,
+    "warm": run_warm,
+    "admiral": run_admiral,
+    "pilot": run_pilot,
+    "scale": run_scale,
+    "peer": run_peer,
+}
 
 
-def report_libraries(tmp: Path) -> list[str]:
-    """Every third-party module (submodules included: ``scipy.stats``, not just ``scipy``) a
-    seed-study report imports."""
-    # One process (CSRGEN_JOBS=1): forked workers' imports would not show in sys.modules.
-    out = subprocess.run(
-        [sys.executable, "-c", _PROBE, str(SEED), str(tmp / "probe")],
-        env={**os.environ, "CSRGEN_JOBS": "1"},
-        check=True,
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-    ).stdout
-    return json.loads(out.strip().splitlines()[-1])
-
-
-def timed(cmd: list[str], cwd: Path = ROOT) -> tuple[float, float, float]:
-    """Wall seconds, peak RSS of the largest single process (MB, GNU time) and peak memory of
-    the whole process tree (MB, sum of PSS sampled every 50 ms).
-
-    The report forks worker processes that share the parent's pages copy-on-write: the sum of
-    their RSS would count shared pages several times, the largest RSS alone would miss the
-    workers' own memory. PSS (each shared page divided among its sharers) adds up to what the
-    tree really holds.
-    """
-    with tempfile.NamedTemporaryFile("r", suffix=".time") as handle:
-        start = time.perf_counter()
-        proc = subprocess.Popen(
-            [GNU_TIME, "-f", "%M", "-o", handle.name, *cmd],
-            cwd=cwd,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-        )
-        peak_tree = 0.0
-        while proc.poll() is None:
-            peak_tree = max(peak_tree, _tree_pss_mb(proc.pid))
-            time.sleep(0.05)
-        wall = time.perf_counter() - start
-        stderr = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
-        if proc.returncode:
-            raise subprocess.CalledProcessError(proc.returncode, cmd, stderr=stderr)
-        rss_kb = float(handle.read().strip().splitlines()[-1])
-    return wall, rss_kb / 1024, peak_tree
-
-
-def _tree_pss_mb(pid: int) -> float:
-    """Sum of PSS over ``pid`` and its descendants now (Linux /proc; 0 where unreadable)."""
-    total_kb, todo = 0, [pid]
-    while todo:
-        p = todo.pop()
-        try:
-            with open(f"/proc/{p}/smaps_rollup") as f:
-                for line in f:
-                    if line.startswith("Pss:"):
-                        total_kb += int(line.split()[1])
-                        break
-            for task in os.listdir(f"/proc/{p}/task"):
-                with open(f"/proc/{p}/task/{task}/children") as f:
-                    todo += [int(c) for c in f.read().split()]
-        except (OSError, ValueError):
-            continue
-    return total_kb / 1024
-
-
-def seed_ratio(runs: int, tmp: Path) -> dict:
-    libs = report_libraries(tmp)
-    script = tmp / "bare_import.py"
-    script.write_text(
-        "import importlib\n"
-        f"for name in {libs!r}:\n"
-        "    try:\n"
-        "        importlib.import_module(name)\n"
-        "    except Exception:\n"
-        "        pass\n",
-        encoding="utf-8",
-    )
-    bare = [sys.executable, str(script)]
-    report = [str(BIN / "csrgen"), "report", str(SEED), "--out", str(tmp / "seed"), "--no-cache"]
-    t_report, t_import = [], []
-    for _ in range(runs):
-        t_import.append(timed(bare)[0])
-        t_report.append(timed(report)[0])
-    med_r, med_i = statistics.median(t_report), statistics.median(t_import)
-    return {
-        "libraries": libs,
-        "report_s": med_r,
-        "imports_s": med_i,
-        "ratio": med_r / med_i,
-        "report_runs": t_report,
-        "import_runs": t_import,
-    }
-
-
-def warm(runs: int, tmp: Path) -> dict:
-    """Median wall time of a warm run after a title edit and after a change in ADAE."""
-    data = tmp / "warm-data"
-    shutil.copytree(ROOT / "data" / "ucmsc-dlc", data)
-    edited = tmp / "edited.toml"
-    text = SEED.read_text(encoding="utf-8")
-    edited.write_text(text.replace('title = "Subject Disposition"', 'title = "Disposition"'))
-    adae = (data / "adae.csv").read_text(encoding="utf-8")
-    changed = adae.replace(",MILD,", ",MODERATE,", 1)
-    csrgen = str(BIN / "csrgen")
-
-    def report(study: Path) -> list[str]:
-        out, cache = str(tmp / "warm"), str(tmp / "warm-cache")
-        return [csrgen, "report", str(study), "--data", str(data), "--out", out, "--cache", cache]
-
-    def relock(adae_text: str) -> None:
-        (data / "adae.csv").write_text(adae_text, encoding="utf-8")
-        lock = [csrgen, "lock", str(SEED), "--data", str(data), "--date", "2026-01-31"]
-        subprocess.run(lock, check=True, stdout=subprocess.DEVNULL)
-
-    t_text, t_adae = [], []
-    for _ in range(runs):
-        relock(adae)
-        subprocess.run(report(SEED), check=True, stdout=subprocess.DEVNULL)  # the cache, filled
-        t_text.append(timed(report(edited))[0])
-        relock(changed)
-        t_adae.append(timed(report(edited))[0])
-    return {"text_s": statistics.median(t_text), "adae_s": statistics.median(t_adae)}
-
-
-def scale(sizes: list[int], tmp: Path) -> list[dict]:
-    rows = []
-    for n in sizes:
-        data = tmp / f"sim{n}"
-        subprocess.run(
-            [
-                str(BIN / "csrgen"),
-                "simulate",
-                "--subjects",
-                str(n),
-                "--out",
-                str(data),
-                "--format",
-                "parquet",
-            ],
-            check=True,
-            cwd=ROOT,
-            stdout=subprocess.DEVNULL,
-        )
-        study = tmp / f"sim{n}.toml"
-        text = SEED.read_text(encoding="utf-8")
-        text = re.sub(r'(?m)^dir = ".*"$', f'dir = "{data.as_posix()}"', text, count=1)
-        text = text.replace('.csv"', '.parquet"')
-        # without the patient narratives: one timeline figure per subject who died or had a
-        # serious AE (about 0.12 s each) would measure matplotlib, not the study's size
-        blocks = text.split("\n[[outputs]]\n")
-        text = "\n[[outputs]]\n".join(b for b in blocks if 'id = "narratives"' not in b)
-        study.write_text(text, encoding="utf-8")
-        n_rows = sum(_rows(p) for p in data.glob("*.parquet"))
-        wall, rss, tree = timed(
-            [str(BIN / "csrgen"), "report", str(study), "--draft", "--out", str(tmp / f"out{n}")]
-        )
-        rows.append(
-            {
-                "subjects": n,
-                "input_rows": n_rows,
-                "wall_s": wall,
-                "peak_rss_mb": rss,
-                "peak_tree_mb": tree,
-                "us_per_row": 1e6 * wall / n_rows,
-            }
-        )
-    return rows
-
-
-def _rows(path: Path) -> int:
-    import pyarrow.parquet as pq
-
-    return pq.ParquetFile(path).metadata.num_rows
-
-
-def growth_exponent(rows: list[dict]) -> float:
-    """Slope of log(time) on log(input rows) between the two largest sizes.
-
-    The small sizes are dominated by the fixed cost (imports, document); the step between the
-    largest two shows how the cost grows with the data.
-    """
-    if len(rows) < 2:
-        return float("nan")
-    a, b = rows[-2], rows[-1]
-    return math.log(b["wall_s"] / a["wall_s"]) / math.log(b["input_rows"] / a["input_rows"])
-
-
-def main() -> int:
+def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--sizes", type=int, nargs="*", default=[1_000, 10_000, 100_000])
-    parser.add_argument("--skip-scale", action="store_true")
-    args = parser.parse_args()
-    print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}")
+    parser.add_argument(
+        "--only",
+        default=",".join(PARTS),
+        help=f"comma-separated parts to run (default: all: {','.join(PARTS)})",
+    )
+    parser.add_argument("--runs", type=int, default=5, help="runs of each timed command")
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 10_000, 100_000])
+    parser.add_argument("--formats", nargs="+", default=["csv", "xpt", "parquet"])
+    parser.add_argument("--skip-scale", action="store_true", help="all parts but scale")
+    parser.add_argument("--json", type=Path, default=ROOT / "build" / "bench.json")
+    args = parser.parse_args(argv)
+    parts = [p.strip() for p in args.only.split(",") if p.strip()]
+    unknown = [p for p in parts if p not in PARTS]
+    if unknown:
+        parser.error(f"--only: unknown part(s) {', '.join(unknown)}; use {','.join(PARTS)}")
+    if args.skip_scale:
+        parts = [p for p in parts if p != "scale"]
+    if args.runs < 1:
+        parser.error("--runs must be at least 1")
+    args.parts = [p for p in PARTS if p in parts]  # always in the order of PARTS
+    return args
+
+
+def commit() -> str:
+    """The checkout measured: its commit, "+dirty" when files differ from it."""
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+    except OSError:
+        return ""
+    return head + ("+dirty" if dirty else "")
+
+
+def run_parts(args: argparse.Namespace, tmp: Path) -> dict[str, dict]:
+    """Each part in turn; a part that fails is recorded as failed and the others still run."""
+    results = {}
+    for name in args.parts:
+        stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        entry = {"measured_at": stamp, "commit": commit(), "runs": args.runs}
+        try:
+            figures, details = PARTS[name](args, tmp)
+            entry |= {"figures": [asdict(f) for f in figures], "details": details}
+        except Exception as err:  # a failed part is reported, the bench goes on
+            text = getattr(err, "stderr", None) or ""
+            if isinstance(text, bytes):
+                text = text.decode(errors="replace")
+            print(f"   FAILED: {err}\n{text}".rstrip())
+            traceback.print_exc(file=sys.stdout)
+            entry |= {"failed": f"{type(err).__name__}: {err}", "figures": []}
+        results[name] = entry
+    return results
+
+
+def summary(results: dict[str, dict]) -> None:
+    print("\nsummary (this run)")
+    rows = []
+    for name, entry in results.items():
+        if "failed" in entry:
+            rows.append((name, "(the part failed)", "", "", "FAILED", entry["failed"][:60]))
+        for f in (Figure(**d) for d in entry["figures"]):
+            rows.append((f.part, f.name, f.shown(), f.target, f.verdict(), f.note))
+    print_table(("part", "figure", "value", "target", "met", "note"), rows, align="llrlll")
+
+
+def write_json(path: Path, results: dict[str, dict]) -> None:
+    """Merge this run's parts into ``path``: the parts not run now keep their last result."""
+    old = {}
+    if path.exists():
+        try:
+            old = json.loads(path.read_text(encoding="utf-8")).get("parts", {})
+        except (ValueError, AttributeError):
+            old = {}
+    parts = {name: results[name] if name in results else old.get(name) for name in PARTS}
+    parts = {name: entry for name, entry in parts.items() if entry is not None}
+    doc = {
+        "machine": {
+            "cores": os.cpu_count(),
+            "python": sys.version.split()[0],
+            "platform": platform.platform(),
+        },
+        "figures": [f for entry in parts.values() for f in entry.get("figures", [])],
+        "parts": parts,
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
+    kept = [name for name in parts if name not in results]
+    note = f" (kept from earlier runs: {', '.join(kept)})" if kept else ""
+    print(f"\nwritten: {path}{note}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse(argv)
+    python = sys.version.split()[0]
+    print(f"machine: {os.cpu_count()} cores, Python {python}; parts: {', '.join(args.parts)}")
     with tempfile.TemporaryDirectory(prefix="csrgen-bench-") as name:
-        tmp = Path(name)
-        seed = seed_ratio(args.runs, tmp)
-        print(f"\n1. seed study ({args.runs} alternating cold runs, medians)")
-        tops = sorted({name.split(".")[0] for name in seed["libraries"]})
-        n_mod = len(seed["libraries"])
-        print(f"   libraries the report imports ({n_mod} modules): {', '.join(tops)}")
-        print(f"   bare import   {seed['imports_s']:6.2f} s")
-        print(f"   csrgen report {seed['report_s']:6.2f} s")
-        print(f"   ratio         {seed['ratio']:6.2f}   (target <= 2)")
-        rebuild = warm(args.runs, tmp)
-        print(f"\n2. warm rebuilds of the seed study ({args.runs} runs, medians)")
-        print(f"   cold run (--no-cache)          {seed['report_s']:6.2f} s")
-        ratio = rebuild["text_s"] / seed["imports_s"]
-        print(
-            f"   after a title edit             {rebuild['text_s']:6.2f} s"
-            f"   {ratio:.2f} x the bare import (target <= 1.5)"
-        )
-        print(f"   after a change in ADAE         {rebuild['adae_s']:6.2f} s")
-        if not args.skip_scale:
-            print("\n3. scale (csrgen simulate --format parquet; csrgen report --draft)")
-            head = ("subjects", "input rows", "wall s", "max RSS MB", "tree PSS MB", "us/row")
-            print("   {:>9} {:>11} {:>8} {:>11} {:>12} {:>8}".format(*head))
-            rows = scale(args.sizes, tmp)
-            for r in rows:
-                print(
-                    f"   {r['subjects']:9,d} {r['input_rows']:11,d} {r['wall_s']:8.1f} "
-                    f"{r['peak_rss_mb']:11.0f} {r['peak_tree_mb']:12.0f} {r['us_per_row']:8.1f}"
-                )
-            print(
-                f"   growth exponent (time ~ rows^k): k = {growth_exponent(rows):.2f}"
-                "   (targets: 100,000 subjects <= 60 s and <= 4096 MB; k <= 1)"
-            )
-            print(
-                "   max RSS: the largest single process (GNU time); tree PSS: parent and forked"
-                " workers together, shared pages counted once"
-            )
-    return 0
+        results = run_parts(args, Path(name))
+    summary(results)
+    write_json(args.json, results)
+    return 1 if any("failed" in entry for entry in results.values()) else 0
 
 
 if __name__ == "__main__":
