@@ -3,7 +3,9 @@
 XPORT version 5 is what the FDA accepts: variable names of at most 8 characters, labels of at
 most 40, text values of at most 200 bytes. A name or a value beyond those limits is a bug of the
 simulator and stops the write (nothing is cut silently); a label is shortened to 40 characters,
-as SAS does. Dates are SAS dates (days since 1960-01-01) with the format ``DATE9.``.
+as SAS does. Dates are SAS dates (days since 1960-01-01) with the format ``DATE9.``. The
+headers' created and modified times are fixed (:data:`XPT_CREATED`), so that the same seed gives
+the same bytes.
 
 Dataset-JSON 1.1: one object with the dataset's metadata, ``columns`` (name, label, dataType)
 and ``rows``; dates as ISO 8601 text (``date``), numbers as JSON numbers (``integer`` when every
@@ -62,6 +64,25 @@ def write_xpt(frame: pd.DataFrame, path: Path, name: str, labels: dict[str, str]
         column_labels=[labels.get(c, "")[:XPT_LABEL] for c in frame.columns],
         variable_format=formats,
     )
+    _fix_xpt_times(path)
+
+
+#: The created and modified times of the library and member headers (16 bytes each, at these
+#: offsets in a version 5 file): written as the clock's time, fixed here to keep the bytes a
+#: function of the seed.
+_XPT_TIMES = (144, 160, 464, 480)
+XPT_CREATED = b"01JAN00:00:00:00"
+
+
+def _fix_xpt_times(path: Path) -> None:
+    with path.open("r+b") as handle:
+        head = bytearray(handle.read(8 * 80))
+        for at in _XPT_TIMES:
+            stamp = bytes(head[at : at + 16])
+            if stamp[2:5].isalpha() and stamp[7:8] == b":":  # ddMMMyy:hh:mm:ss
+                head[at : at + 16] = XPT_CREATED
+        handle.seek(0)
+        handle.write(head)
 
 
 def write_dataset_json(frame: pd.DataFrame, path: Path, name: str, labels: dict[str, str]) -> None:
