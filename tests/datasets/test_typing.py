@@ -237,3 +237,23 @@ def test_xpt_cut_off_is_found_when_read_in_chunks(tmp_path, monkeypatch):
     with pytest.raises(Exception) as caught:
         read_dataset(path, "adae")
     assert (caught.value.problem.file, caught.value.problem.rule) == ("adae.xpt", "file-truncated")
+
+
+def test_xpt_chunk_ending_in_blank_records_reads_them(tmp_path, monkeypatch):
+    """Records of blanks only (all text missing) where a chunk ends are records, not padding:
+    the reader falls back to one read rather than lose them."""
+    import pyreadstat
+
+    values = ["x"] * 70 + [""] * 30 + ["y"] * 67
+    frame = pd.DataFrame({"USUBJID": values, "AETERM": values})
+    path = tmp_path / "adae.xpt"
+    pyreadstat.write_xport(frame, str(path), table_name="ADAE", file_format_version=5)
+    whole = read_dataset(path, "adae").frame
+    monkeypatch.setattr(xport, "CHUNK_BYTES", 100)  # 2-byte records: 80 records a chunk
+    fallbacks = []
+    whole_read = xport._read_whole
+    monkeypatch.setattr(xport, "_read_whole", lambda *a: fallbacks.append(1) or whole_read(*a))
+    chunked = read_dataset(path, "adae").frame
+    assert fallbacks == [1]  # records 71-80 are blank: the second chunk came back short
+    pd.testing.assert_frame_equal(chunked, whole)
+    assert chunked["USUBJID"].tolist() == values
