@@ -254,6 +254,6 @@ def test_xpt_chunk_ending_in_blank_records_reads_them(tmp_path, monkeypatch):
     whole_read = xport._read_whole
     monkeypatch.setattr(xport, "_read_whole", lambda *a: fallbacks.append(1) or whole_read(*a))
     chunked = read_dataset(path, "adae").frame
-    assert fallbacks == [1]  # records 71-80 are blank: the second chunk came back short
+    assert fallbacks == [1]  # the first chunk ends in blank records 71-80: it comes back short
     pd.testing.assert_frame_equal(chunked, whole)
     assert chunked["USUBJID"].tolist() == values
