@@ -291,7 +291,7 @@ def normalise_frame(frame: pd.DataFrame, dataset: RawDataset | None = None) -> p
         if pd.api.types.is_datetime64_any_dtype(series):
             columns[col] = as_ns_dates(series, col, dataset)
         elif pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
-            columns[col] = series.astype("float64")
+            columns[col] = series.astype("float64", copy=False)  # the old frame is dropped
         else:
             columns[col] = clean_text(series)
     return pd.DataFrame(columns, index=frame.index, copy=False)
