@@ -42,13 +42,35 @@ def calls(monkeypatch):
     return seen
 
 
+@pytest.fixture
+def written(monkeypatch):
+    """The files the writers made (not copied from the written-file cache), in this process."""
+    import csrgen.writers.docx as docx_writer
+    import csrgen.writers.listings as listing_writer
+
+    made: list[str] = []
+    write_docx, write_listing_files = docx_writer.write_docx, listing_writer.write_listing_files
+
+    def counted_docx(doc, path, *args, **kwargs):
+        made.append(path.name)
+        return write_docx(doc, path, *args, **kwargs)
+
+    def counted_listing(listing, folder, *args, **kwargs):
+        made.extend(listing.external)
+        return write_listing_files(listing, folder, *args, **kwargs)
+
+    monkeypatch.setattr(docx_writer, "write_docx", counted_docx)
+    monkeypatch.setattr(listing_writer, "write_listing_files", counted_listing)
+    return made
+
+
 def reset(seen):
     seen["computed"].clear()
     seen["rebuilt"].clear()
 
 
 def test_cold_and_warm_runs_give_the_same_bytes_and_an_edit_recomputes_no_statistic(
-    tmp_path, calls
+    tmp_path, calls, written
 ):
     ids = [spec.id for spec in load_study(SEED_STUDY).outputs]
     cache = tmp_path / "cache"
@@ -56,10 +78,15 @@ def test_cold_and_warm_runs_give_the_same_bytes_and_an_edit_recomputes_no_statis
     assert main([*args, "--out", str(tmp_path / "cold"), "--no-cache"]) == 0
     assert sorted(calls["computed"]) == sorted(ids) and not (tmp_path / ".cold.cache").exists()
     reset(calls)
+    long_listings = [n for n in written if n.endswith((".csv", ".xlsx"))]
+    assert long_listings and "narratives.docx" in written  # the seed has both
     for name in ("first", "warm"):
+        written.clear()
         assert main([*args, "--out", str(tmp_path / name), "--cache", str(cache)]) == 0
-    # the first run filled the cache, the second took every output from it
+    # the first run filled the cache, the second took every output from it, and copied the
+    # long listings' files and the narratives' documents instead of writing them
     assert sorted(calls["computed"]) == sorted(ids) and calls["rebuilt"] == []
+    assert written == ["csr.docx"]
     cold = files(tmp_path / "cold")
     assert files(tmp_path / "first") == cold == files(tmp_path / "warm")
 
@@ -74,8 +101,10 @@ def test_cold_and_warm_runs_give_the_same_bytes_and_an_edit_recomputes_no_statis
     study.write_text(edited, encoding="utf-8")
     reset(calls)
     args = ["report", str(study), "--data", str(SEED_DATA), "--quiet"]
+    written.clear()
     assert main([*args, "--out", str(tmp_path / "edited"), "--cache", str(cache)]) == 0
     assert calls == {"computed": [], "rebuilt": ["t_demog"]}
+    assert written == ["csr.docx"]
     assert main([*args, "--out", str(tmp_path / "edited_cold"), "--no-cache"]) == 0
     edited_files = files(tmp_path / "edited")
     assert "(edited)" in (tmp_path / "edited" / "csr.html").read_text(encoding="utf-8")
@@ -116,9 +145,17 @@ def test_a_damaged_cache_is_a_miss(tmp_path, calls):
     assert entries
     entries[0].write_bytes(b"not a pickle")
     entries[1].write_bytes(entries[1].read_bytes()[:100])
+    # a kept listing file cut short, another entry's file list damaged: both misses
+    kept = sorted((cache / "files").iterdir())
+    assert len(kept) >= 2
+    damaged = next(p for p in kept[0].iterdir() if p.name != "files.json")
+    damaged.write_bytes(damaged.read_bytes()[:-10])
+    (kept[1] / "files.json").write_text("{", encoding="utf-8")
     reset(calls)
     assert main([*args, "--out", str(tmp_path / "b")]) == 0
     assert 1 <= len(calls["computed"]) + len(calls["rebuilt"]) <= 2
     assert files(tmp_path / "a") == files(tmp_path / "b")
-    # a later run leaves only this run's entries (two per output)
+    # a later run leaves only this run's entries (two per output), the damaged files rewritten
     assert len(list(cache.glob("*.pkl"))) == 2 * len(load_study(SEED_STUDY).outputs)
+    assert sorted((cache / "files").iterdir()) == kept
+    assert damaged.read_bytes() == (tmp_path / "b" / damaged.name).read_bytes()

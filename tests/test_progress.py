@@ -2,6 +2,7 @@
 once, ``--quiet`` silent, and the files the same whether anyone watches or not."""
 
 import fcntl
+import json
 import os
 import pty
 import re
@@ -58,11 +59,16 @@ def test_no_bars_unless_stderr_is_a_terminal(tmp_path, capsys):
     captured = capsys.readouterr()
     assert captured.err == ""
     summary = re.fullmatch(
-        rf"wrote {re.escape(str(tmp_path / 'out'))}: csr\.docx, csr\.html, ard\.csv, "
-        r"manifest\.json and 1 more file in \d+\.\d s\n",
+        rf"wrote {re.escape(str(tmp_path / 'out'))}: csr\.docx \(about (\d+) pages\), "
+        r"csr\.html, ard\.csv, manifest\.json and 1 more file in \d+\.\d s\n",
         captured.out,
     )
     assert summary, captured.out
+    # the count the manifest records (csrgen.writers.pages; tests/render checks it against
+    # LibreOffice): a title page and at least one page of content
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["pages_estimated"] == {"csr.docx": int(summary.group(1))}
+    assert int(summary.group(1)) >= 2
 
 
 class FakeTerminal:
@@ -128,7 +134,11 @@ def test_report_on_a_terminal_same_files_and_quiet(tmp_path):
     assert code == 0, terminal
     for stage in ("reading datasets", "computing outputs", "writing files"):
         assert stage in terminal
-    assert "wrote watched: csr.docx, csr.html, ard.csv, manifest.json and 1 more file in" in stdout
+    assert re.search(
+        r"wrote watched: csr\.docx \(about \d+ pages\), csr\.html, ard\.csv, manifest\.json "
+        r"and 1 more file in",
+        stdout,
+    ), stdout
     code, stdout, terminal = _run_on_a_terminal(
         ["report", str(study), "--out", "quiet", "--quiet"], tmp_path
     )

@@ -19,23 +19,29 @@ a damaged or foreign entry is a miss, never an error.
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import hashlib
 import json
 import os
 import pickle
+import shutil
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from csrgen import __version__
-from csrgen.config import StudyConfig
+from csrgen.config import StudyConfig, StudyInfo
 from csrgen.datasets import StudyData
 from csrgen.lock import LockInfo
 
 #: The narrative's own settings: they shape no output block.
 NARRATIVE_KEYS = ("narrative", "labels", "units", "abbreviations", "previous_report", "status")
+#: The study's descriptive text (title page, synopsis): no output reads it (its id does).
+STUDY_TEXT_KEYS = tuple(name for name in StudyInfo.model_fields if name not in ("id", "synthetic"))
 #: Raised when the layout of an entry changes.
 FORMAT = 1
 
@@ -45,12 +51,13 @@ def _digest(*parts) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def data_hashes(data: StudyData) -> dict[str, str]:
-    """A hash of each dataset's content: columns, types and values (row order counts)."""
+def data_hashes(data: StudyData, row_hashes: Mapping[str, np.ndarray]) -> dict[str, str]:
+    """A hash of each dataset's content: columns (in order), types and values (row order
+    counts), from each record's hash (:func:`csrgen.document.snapshot.record_hashes`, which
+    the run's snapshot also keeps)."""
     out = {}
     for role, frame in data.frames.items():
-        values = pd.util.hash_pandas_object(frame, index=False).to_numpy()
-        h = hashlib.sha256(values.tobytes())
+        h = hashlib.sha256(np.ascontiguousarray(row_hashes[role]).tobytes())
         h.update(json.dumps([list(map(str, frame.columns)), list(map(str, frame.dtypes))]).encode())
         h.update(data.files[role].name.encode())
         out[role] = h.hexdigest()
@@ -92,12 +99,22 @@ class OutputCache:
     lock: str = ""
 
     @classmethod
-    def open(cls, folder: Path, config: StudyConfig, lock: LockInfo, data: StudyData):
+    def open(
+        cls,
+        folder: Path,
+        config: StudyConfig,
+        lock: LockInfo,
+        data: StudyData,
+        row_hashes: Mapping[str, np.ndarray],
+    ):
         settings = config.model_dump(mode="json", exclude={"outputs"})
         for key in NARRATIVE_KEYS:
             settings.get("document", {}).pop(key, None)
+        for key in STUDY_TEXT_KEYS:
+            settings.get("study", {}).pop(key, None)
         lock_part = _digest(lock.locked, lock.lock_id, lock.lock_date)
-        return cls(Path(folder), data_hashes(data), _digest(__version__, settings), lock_part)
+        hashes = data_hashes(data, row_hashes)
+        return cls(Path(folder), hashes, _digest(__version__, settings), lock_part)
 
     def _stats_key(self, ctx, roles: set[str]) -> str:
         spec = ctx.spec
@@ -172,3 +189,167 @@ class OutputCache:
             self._store(stats_path, {"ard": result.ard, "reads": read})
         self._store(blocks_path, {"result": result, "reads": read})
         return result, how
+
+
+def content_key(*parts) -> str:
+    """A key of everything ``parts`` hold (a listing, a document, a table): the same for equal
+    content however it was made (computed, or read back from the cache), unlike a pickle,
+    whose bytes depend on which objects are shared."""
+    h = hashlib.sha256(f"{FORMAT}\0{__version__}".encode())
+    _feed(h, parts)
+    return h.hexdigest()
+
+
+def _feed(h, obj) -> None:
+    """Feed ``obj`` into the hash ``h``, each value tagged with its type."""
+    if obj is None or isinstance(obj, bool | int | float | str):
+        h.update(f"{type(obj).__name__}:{obj!r}\0".encode("utf-8", "surrogatepass"))
+    elif isinstance(obj, bytes):
+        h.update(b"bytes:%d\0" % len(obj))
+        h.update(obj)
+    elif isinstance(obj, tuple | list):
+        h.update(f"seq:{len(obj)}\0".encode())
+        for item in obj:
+            _feed(h, item)
+    elif isinstance(obj, dict):
+        h.update(f"map:{len(obj)}\0".encode())
+        for key in sorted(obj, key=repr):
+            _feed(h, key)
+            _feed(h, obj[key])
+    elif isinstance(obj, np.ndarray):
+        if obj.dtype == object:
+            _feed(h, obj.tolist())
+        else:
+            h.update(f"array:{obj.dtype.str}:{obj.shape}\0".encode())
+            h.update(np.ascontiguousarray(obj).tobytes())
+    elif dataclasses.is_dataclass(obj):
+        h.update(f"{type(obj).__qualname__}\0".encode())
+        for f in dataclasses.fields(obj):
+            _feed(h, getattr(obj, f.name))
+    elif isinstance(obj, dt.date | dt.datetime | dt.time):
+        h.update(f"{type(obj).__name__}:{obj.isoformat()}\0".encode())
+    else:
+        raise TypeError(f"no content key for {type(obj).__name__}")
+
+
+@dataclass(frozen=True)
+class FileCache:
+    """Files a writer made, kept by a key of everything they are made from (see
+    :func:`content_key`): a long listing's CSV and XLSX, the narratives' documents. A run whose
+    key matches copies the files instead of writing them again; they are the same bytes."""
+
+    folder: Path
+
+    def _entry(self, key: str) -> Path:
+        return self.folder / "files" / key[:32]
+
+    def write(self, key: str | None, target: Path, write) -> str | None:
+        """``write(folder)`` writes files into ``folder``; they end in ``target``. Returns the key
+        used (for :meth:`prune`), or None when nothing was kept."""
+        if key is None:
+            write(target)
+            return None
+        entry = self._entry(key)
+        if self._copy(entry, target):
+            return key
+        scratch = target / f".files-{key[:16]}"
+        scratch.mkdir()
+        write(scratch)
+        written = sorted(p.name for p in scratch.iterdir())
+        self._store(entry, scratch, written)
+        for name in written:
+            os.replace(scratch / name, target / name)
+        scratch.rmdir()
+        return key
+
+    @staticmethod
+    def _copy(entry: Path, target: Path) -> bool:
+        """The entry's files into ``target`` when each is whole (its recorded hash), else
+        nothing (a damaged entry is a miss)."""
+        try:
+            sums = json.loads((entry / "files.json").read_text(encoding="utf-8"))
+            if not isinstance(sums, dict) or not sums:
+                return False
+            found = {name: (entry / name).read_bytes() for name in sums}
+        except (OSError, ValueError, TypeError):
+            return False
+        if any(hashlib.sha256(b).hexdigest() != sums[n] for n, b in found.items()):
+            return False
+        for name, content in found.items():
+            (target / name).write_bytes(content)
+        return True
+
+    def _store(self, entry: Path, scratch: Path, names: list[str]) -> None:
+        """Copied whole or not at all (a temporary folder renamed); a failure is only a miss."""
+        tmp = entry.with_name(f".{entry.name}.{os.getpid()}")
+        try:
+            shutil.rmtree(tmp, ignore_errors=True)
+            tmp.mkdir(parents=True)
+            sums = {}
+            for name in names:
+                content = (scratch / name).read_bytes()
+                (tmp / name).write_bytes(content)
+                sums[name] = hashlib.sha256(content).hexdigest()
+            (tmp / "files.json").write_text(json.dumps(sums, sort_keys=True), encoding="utf-8")
+            shutil.rmtree(entry, ignore_errors=True)
+            os.replace(tmp, entry)
+        except OSError:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+    def prune(self, keep: set[str]) -> None:
+        """Remove the entries this run did not use."""
+        root = self.folder / "files"
+        if not root.is_dir():
+            return
+        wanted = {k[:32] for k in keep}
+        for entry in root.iterdir():
+            if entry.name not in wanted:
+                shutil.rmtree(entry, ignore_errors=True)
+
+
+class FragmentStore:
+    """Pieces of a document a writer made (each table's layout and XML), kept between runs by
+    a key the writer computes from everything they are made from; a damaged or foreign entry
+    is a miss. ``used`` names the entries this run read or wrote (for :meth:`prune`)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = Path(folder)
+        self.used: set[str] = set()
+
+    @staticmethod
+    def key(*parts) -> str:
+        """A key of the parts' content (:func:`content_key`)."""
+        return content_key(*parts)
+
+    def get(self, key: str):
+        name = key[:32]
+        try:
+            raw = (self.folder / name).read_bytes()
+            if hashlib.sha256(raw[32:]).digest() != raw[:32]:
+                return None
+            value = pickle.loads(raw[32:])  # noqa: S301 - our own folder, checked by its hash
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+            return None
+        self.used.add(name)
+        return value
+
+    def put(self, key: str, value) -> None:
+        name = key[:32]
+        payload = pickle.dumps(value, protocol=5)
+        path = self.folder / name
+        tmp = path.with_name(f".{name}.{os.getpid()}")
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            tmp.write_bytes(hashlib.sha256(payload).digest() + payload)
+            os.replace(tmp, path)
+            self.used.add(name)
+        except OSError:
+            tmp.unlink(missing_ok=True)
+
+    def prune(self, keep: set[str]) -> None:
+        """Remove the entries no writer of this run used."""
+        if not self.folder.is_dir():
+            return
+        for path in self.folder.iterdir():
+            if path.name not in keep:
+                path.unlink(missing_ok=True)

@@ -173,9 +173,12 @@ def _written(out: Path) -> str:
     files = [*manifest["outputs"], "manifest.json"]
     first = ("csr.docx", "csr.html", "csr.qmd", "ard.csv", "manifest.json")
     named = [f for f in first if f in files]
-    rest = len(files) - len(named)
+    pages = manifest.get("pages_estimated", {})
+    named = [f"{f} (about {pages[f]} pages)" if f in pages else f for f in named]
+    attached = [f"{f} (about {n} pages)" for f, n in pages.items() if f not in first]
+    rest = len(files) - len(named) - len(attached)
     more = f" and {rest} more file{'s' if rest != 1 else ''}" if rest else ""
-    return f"wrote {out}: {', '.join(named)}{more}"
+    return f"wrote {out}: {', '.join(named + attached)}{more}"
 
 
 def _validate(args) -> int:

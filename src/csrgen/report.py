@@ -7,6 +7,7 @@ every file is complete, so a failed or interrupted run leaves the previous repor
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import multiprocessing as mp
 import os
@@ -19,7 +20,7 @@ from pathlib import Path
 
 from csrgen import __version__
 from csrgen.ard import concat_ard, write_ard
-from csrgen.cache import OutputCache
+from csrgen.cache import FileCache, FragmentStore, OutputCache, content_key
 from csrgen.config import StudyConfig
 from csrgen.datasets import StudyData, read_study_data, roles_with_problems
 from csrgen.document.assemble import build_document
@@ -30,6 +31,7 @@ from csrgen.document.snapshot import (
     PreviousReportError,
     Snapshot,
     read_snapshot,
+    record_hashes,
     take_snapshot,
     write_snapshot,
 )
@@ -236,15 +238,24 @@ def write_report(
     if delta is not None:
         tasks += [("delta_csv", 0), ("delta_html", 0)]
     progress.stage("writing files", len(tasks) + 1)
+    files = None if prep.cache is None else (FileCache(prep.cache.folder), _templates_key(prep))
     with staging(out) as tmp:
-        _run_tasks(
+        used = _run_tasks(
             _write_one,
-            (prep, doc, ard, tmp, snapshot, delta),
+            (prep, doc, ard, tmp, snapshot, delta, files),
             tasks,
             default_jobs(),
             on_done=lambda task: progress.step(_task_label(doc, task)),
         )
-        write_manifest(prep, tmp)
+        said = [entry for entries in used for entry in entries]
+        pages = {e.split("/")[1]: int(e.split("/")[2]) for e in said if e.startswith("pages/")}
+        if files is not None:
+            kept = set(said)
+            files[0].prune({n.split("/")[1] for n in kept if n.startswith("files/")})
+            for writer in ("docx", "html"):
+                fragments = FragmentStore(prep.cache.folder / writer)
+                fragments.prune({n.split("/")[1] for n in kept if n.startswith(f"{writer}/")})
+        write_manifest(prep, tmp, pages)
         progress.step("manifest.json")
     progress.close()
     return out
@@ -276,11 +287,40 @@ def _file_tasks(doc: Document, qmd: bool = False) -> list[tuple[str, int]]:
     return [("docx", 0), ("html", 0), ("ard", 0)] + quarto + attached + listed
 
 
-def _write_one(state: tuple, task: tuple[str, int]) -> None:
+def _templates_key(prep: Prepared) -> str:
+    """A hash of every template file the writers may read (the study's own and the project's)."""
+    h = hashlib.sha256()
+    for folder in template_dirs(prep.config):
+        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+            h.update(str(path.relative_to(folder)).encode() + b"\0" + path.read_bytes())
+    return h.hexdigest()
+
+
+def _write_one(state: tuple, task: tuple[str, int]) -> list[str]:
     """Write one file; ``state`` is (prepared study, document, ARD, staging folder, snapshot,
-    delta)."""
-    prep, doc, ard, tmp, snapshot, delta = state
+    delta, written-file cache and templates key or None). The long listings' files and the
+    attachments are made from their own block or document alone: with a cache they are copied
+    from the previous run when that is unchanged; the CSR's DOCX keeps its tables' layout and
+    XML. Returns the cache entries used ("files/KEY", "docx/KEY")."""
+    prep, doc, ard, tmp, snapshot, delta, files = state
     kind, index = task
+    if files is not None and (kind == "listing" or kind.startswith("att_")):
+        from csrgen.writers.listings import external_listings, lock_stamp
+
+        cache, templates = files
+        if kind == "listing":
+            part, extra = external_listings(doc.sections)[index], lock_stamp(doc)
+        else:
+            part, extra = doc.attachments[index], templates
+        key = content_key(kind, part, extra, templates)
+        used = cache.write(key, tmp, lambda folder: _write_one(_no_cache(state, folder), task))
+        kept = [f"files/{used[:32]}"] if used else []
+        if kind == "att_docx":  # its page count, whether written or copied
+            from csrgen.writers.pages import estimate_pages
+
+            name, attached = doc.attachments[index]
+            kept.append(f"pages/{name}.docx/{estimate_pages(attached)}")
+        return kept
     if kind.startswith("att_"):  # a document beside the CSR (the narratives): same writers
         name, doc = doc.attachments[index]
         kind = kind[4:]
@@ -300,11 +340,17 @@ def _write_one(state: tuple, task: tuple[str, int]) -> None:
     elif kind == "docx":
         from csrgen.writers.docx import write_docx
 
-        write_docx(doc, tmp / f"{name}.docx", find_template("reference.docx", prep.config))
+        tables = None if files is None else FragmentStore(files[0].folder / "docx")
+        reference = find_template("reference.docx", prep.config)
+        pages = write_docx(doc, tmp / f"{name}.docx", reference, tables)
+        kept = [f"docx/{n}" for n in tables.used] if tables is not None else []
+        return [*kept, f"pages/{name}.docx/{pages}"]
     elif kind == "html":
         from csrgen.writers.html import write_html
 
-        write_html(doc, tmp / f"{name}.html", template_dirs(prep.config))
+        bodies = None if files is None else FragmentStore(files[0].folder / "html")
+        write_html(doc, tmp / f"{name}.html", template_dirs(prep.config), bodies)
+        return [f"html/{n}" for n in bodies.used] if bodies is not None else []
     elif kind == "qmd":
         from csrgen.writers.qmd import write_qmd
 
@@ -313,6 +359,13 @@ def _write_one(state: tuple, task: tuple[str, int]) -> None:
         from csrgen.writers.listings import external_listings, lock_stamp, write_listing_files
 
         write_listing_files(external_listings(doc.sections)[index], tmp, lock_stamp(doc))
+    return []
+
+
+def _no_cache(state: tuple, folder: Path) -> tuple:
+    """``state`` writing into ``folder`` without the written-file cache."""
+    prep, doc, ard, _, snapshot, delta, _ = state
+    return (prep, doc, ard, folder, snapshot, delta, None)
 
 
 #: What forked workers work on, set in the parent just before the fork (see :func:`_run_tasks`).
@@ -405,12 +458,16 @@ def run_report(
         prep = prepare_study(study, data, draft, progress)
         if warn is not None and prep.warnings:
             warn(prep.warnings)
+        # each record's hash, once: the cache keys datasets by them, the snapshot keeps them
+        hashes = {role: record_hashes(frame) for role, frame in prep.data.frames.items()}
         if cache is not False:
             folder = target.parent / f".{target.name}.cache" if cache is True else Path(cache)
-            prep = replace(prep, cache=OutputCache.open(folder, prep.config, prep.lock, prep.data))
+            opened = OutputCache.open(folder, prep.config, prep.lock, prep.data, hashes)
+            prep = replace(prep, cache=opened)
         results = run_outputs(prep, progress=progress)
         doc = assemble(prep, results)
-        snapshot = take_snapshot(prep.config, prep.lock, prep.data, doc)
+        snapshot = take_snapshot(prep.config, prep.lock, prep.data, doc, hashes)
+        del hashes
         delta = None
         if before is not None:
             old_snapshot, old_ard = before
@@ -507,8 +564,9 @@ def recover(out: Path) -> None:
             shutil.rmtree(old, ignore_errors=True)
 
 
-def write_manifest(prep: Prepared, folder: Path) -> None:
-    """``manifest.json``: versions, the lock, SHA-256 of every input and every output file."""
+def write_manifest(prep: Prepared, folder: Path, pages: dict[str, int] | None = None) -> None:
+    """``manifest.json``: versions, the lock, SHA-256 of every input and every output file, and
+    the estimated page count of each Word document (:mod:`csrgen.writers.pages`)."""
     config = prep.config
     outputs = {
         p.relative_to(folder).as_posix(): sha256_file(p)
@@ -526,6 +584,7 @@ def write_manifest(prep: Prepared, folder: Path) -> None:
         },
         "inputs": dict(sorted(prep.lock.files.items())),
         "outputs": outputs,
+        "pages_estimated": dict(sorted((pages or {}).items())),
         "python": platform.python_version(),
         "packages": {name: _version(name) for name in RECORDED_PACKAGES},
     }

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.render import doccheck as dc
-from tests.render.pdftext import pdf_lines, soffice_pdf
+from tests.render.pdftext import pdf_lines, pdf_pages, soffice_pdf
 from tests.shipped import STUDIES, shipped
 
 pytestmark = [pytest.mark.render, pytest.mark.e2e]
@@ -38,9 +38,10 @@ class Rendered:
         self.variables = study.variables
         self.docx = folder / "csr.docx"
         self.html = folder / "csr.html"
-        write_docx(self.doc, self.docx, study.reference)
+        self.estimated_pages = write_docx(self.doc, self.docx, study.reference)
         write_html(self.doc, self.html, list(study.template_dirs))
-        self.lines = pdf_lines(soffice_pdf(self.docx, folder))
+        self.pdf = soffice_pdf(self.docx, folder)
+        self.lines = pdf_lines(self.pdf)
 
 
 @pytest.fixture(scope="session", params=list(STUDIES))
@@ -99,3 +100,13 @@ def test_no_variable_name_as_a_label(rendered, request):
     name, r = rendered
     expect(request, "raw_variable", name)
     assert_none(dc.check_variable_names(r.doc, r.variables))
+
+
+def test_the_estimated_page_count_is_close_to_the_rendered_one(rendered):
+    """csrgen report prints "about N pages" for the DOCX (csrgen.writers.pages); LibreOffice's
+    PDF of the same file is the reference: within 10 %."""
+    name, r = rendered
+    printed = pdf_pages(r.pdf)
+    assert abs(r.estimated_pages - printed) <= max(2, 0.10 * printed), (
+        f"{name}: estimated {r.estimated_pages} pages, LibreOffice printed {printed}"
+    )

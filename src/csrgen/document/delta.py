@@ -29,7 +29,13 @@ from csrgen.document.model import (
     Section,
     Table,
 )
-from csrgen.document.snapshot import SEP, UNDETERMINED, Snapshot, cell_positions
+from csrgen.document.snapshot import (
+    SEP,
+    UNDETERMINED,
+    Snapshot,
+    cell_positions,
+    records_series,
+)
 
 ANCHOR = "sec-delta"
 #: Records of the appendix's record listing at most (all of them are in delta.csv).
@@ -120,15 +126,16 @@ def compare(
     for role in sorted(set(previous.datasets) | set(current.datasets)):
         old = previous.datasets.get(role, {"records": {}, "columns": [], "key": [], "file": ""})
         new = current.datasets.get(role, {"records": {}, "columns": [], "key": [], "file": ""})
-        a, b = old["records"], new["records"]
+        a, b = records_series(old["records"]), records_series(new["records"])
+        both = b.index.intersection(a.index)
         records.append(
             RecordChanges(
                 role=role,
                 file=new["file"] or old["file"],
                 key=tuple(new["key"] or old["key"]),
-                added=tuple(sorted(set(b) - set(a))),
-                removed=tuple(sorted(set(a) - set(b))),
-                changed=tuple(sorted(k for k in set(a) & set(b) if a[k] != b[k])),
+                added=tuple(sorted(b.index.difference(a.index, sort=False))),
+                removed=tuple(sorted(a.index.difference(b.index, sort=False))),
+                changed=tuple(sorted(both[a[both].to_numpy() != b[both].to_numpy()])),
                 columns_added=tuple(sorted(set(new["columns"]) - set(old["columns"]))),
                 columns_removed=tuple(sorted(set(old["columns"]) - set(new["columns"]))),
             )

@@ -19,12 +19,12 @@ two letters and SEQ). Deaths are ``DTHFL = "Y"`` (or a ``DTHDT``), discontinuati
 from __future__ import annotations
 
 import gzip
-import io
 import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from csrgen.config import StudyConfig
@@ -74,20 +74,96 @@ def _text(series: pd.Series) -> pd.Series:
 def record_keys(role: str, frame: pd.DataFrame) -> pd.Series:
     """Each record's key text: the key variables joined, then ``#n`` for the n-th (n > 1)
     record of the same key in file order."""
+    return pd.Series(_key_array(role, frame).to_pylist(), index=frame.index, dtype=object)
+
+
+def _key_array(role: str, frame: pd.DataFrame):
+    """:func:`record_keys` as an Arrow string array (compact: a study of 100,000 subjects has
+    millions of records, and Python strings cost about 60 bytes more each)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     names = record_key_vars(role, frame)
-    if names:
-        parts = [_text(frame[n]) for n in names]
-        keys = parts[0].str.cat(parts[1:], sep=SEP) if len(parts) > 1 else parts[0]
-    else:
-        keys = pd.Series("", index=frame.index)
-    nth = keys.groupby(keys, sort=False).cumcount() + 1
-    return keys.where(nth == 1, keys + " #" + nth.astype(str))
+    if not names:
+        return pa.array([""] * len(frame), type=pa.string())
+    parts = [_arrow_text(frame[n]) for n in names]
+    keys = pc.binary_join_element_wise(*parts, SEP) if len(parts) > 1 else parts[0]
+    repeated = pd.Series(pd.array(keys, dtype="string[pyarrow]")).duplicated(keep=False)
+    if not repeated.any():
+        return keys
+    # rare (a key that does not identify records): number the repeats in file order
+    text = pd.Series(keys.to_pylist(), dtype=object)
+    nth = text.groupby(text, sort=False).cumcount() + 1
+    return pa.array(text.where(nth == 1, text + " #" + nth.astype(str)), type=pa.string())
 
 
-def record_hashes(frame: pd.DataFrame) -> pd.Series:
-    """A hash of each record's values (columns in name order, so a reordered file is equal)."""
-    ordered = frame[sorted(frame.columns)]
-    return pd.util.hash_pandas_object(ordered, index=False).map("{:016x}".format)
+def _arrow_text(series: pd.Series):
+    """:func:`_text` as an Arrow string array, computed by Arrow where that gives the same
+    text (dates, whole numbers, strings)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if pd.api.types.is_datetime64_any_dtype(series):
+        values = pa.array(series.dt.tz_localize(None) if series.dt.tz else series)
+        return pc.fill_null(pc.strftime(values, format="%Y-%m-%d"), "")
+    if pd.api.types.is_float_dtype(series) or pd.api.types.is_integer_dtype(series):
+        values = series.to_numpy(dtype="float64", na_value=np.nan)
+        whole = np.isfinite(values) & (values == np.round(values)) & (np.abs(values) < 2**53)
+        if whole.all() or not np.isfinite(values).any():
+            ints = pa.array(np.where(whole, values, 0).astype("int64"), mask=~whole)
+            return pc.fill_null(pc.cast(ints, pa.string()), "")
+    if series.dtype == object:
+        try:  # text (blanks None or NaN) without a Python string per value
+            return pc.fill_null(pa.array(series, type=pa.string(), from_pandas=True), "")
+        except (pa.ArrowTypeError, pa.ArrowInvalid):
+            pass  # not all text: as _text prints each value
+    return pa.array(_text(series).to_numpy(dtype=object), type=pa.string())
+
+
+def record_hashes(frame: pd.DataFrame) -> np.ndarray:
+    """A hash of each record's values (columns in name order, so a reordered file is equal):
+    pandas' ``hash_pandas_object`` of the frame with its columns sorted, combined column by
+    column as pandas does (without copying the frame)."""
+    columns = sorted(frame.columns)
+    combined = np.full(len(frame), 0x345678, dtype=np.uint64)
+    mult = np.uint64(1000003)
+    with np.errstate(over="ignore"):
+        for i, col in enumerate(columns):
+            inverse = len(columns) - i
+            combined ^= pd.util.hash_pandas_object(frame[col], index=False).to_numpy()
+            combined *= mult
+            mult += np.uint64(82520 + inverse + inverse)
+        combined += np.uint64(97531)
+    return combined
+
+
+@dataclass(frozen=True)
+class Records:
+    """A dataset's records in the snapshot: key texts and value hashes, in file order (written
+    as a JSON object ``{key: hash}``; a snapshot read back holds that object as a dict)."""
+
+    keys: object  # a pyarrow string array
+    hashes: np.ndarray  # uint64
+
+    def __len__(self) -> int:
+        return len(self.hashes)
+
+    def hex(self):
+        """The hashes as 16-digit hexadecimal texts (an Arrow string array)."""
+        import pyarrow as pa
+
+        digits = np.frombuffer(self.hashes.astype(">u8").tobytes().hex().encode(), dtype="S16")
+        return pa.array(digits, type=pa.binary()).cast(pa.string())
+
+    def to_series(self) -> pd.Series:
+        return pd.Series(self.hex().to_pylist(), index=self.keys.to_pylist(), dtype=object)
+
+
+def records_series(records) -> pd.Series:
+    """A snapshot's records (a :class:`Records` or the dict read back) as key -> hash."""
+    if isinstance(records, Records):
+        return records.to_series()
+    return pd.Series(records, dtype=object) if records else pd.Series([], dtype=object)
 
 
 def cell_positions(table: Table):
@@ -142,7 +218,15 @@ class Snapshot:
         return {"format": FORMAT, **self.__dict__}
 
 
-def take_snapshot(config: StudyConfig, lock: LockInfo, data: StudyData, doc: Document) -> Snapshot:
+def take_snapshot(
+    config: StudyConfig,
+    lock: LockInfo,
+    data: StudyData,
+    doc: Document,
+    row_hashes: dict[str, np.ndarray] | None = None,
+) -> Snapshot:
+    """The snapshot of a run; ``row_hashes`` are each dataset's :func:`record_hashes` when the
+    run has them already (the cache keys datasets by them)."""
     frames = data.frames
     adsl = frames.get("adsl", pd.DataFrame())
     arm_var = next(iter(config.populations.values())).arm_var
@@ -152,12 +236,12 @@ def take_snapshot(config: StudyConfig, lock: LockInfo, data: StudyData, doc: Doc
         arms = dict(zip(_text(adsl["USUBJID"]), arm, strict=True))
     datasets = {}
     for role, frame in frames.items():
-        keys = record_keys(role, frame)
+        hashes = row_hashes[role] if row_hashes and role in row_hashes else record_hashes(frame)
         datasets[role] = {
             "file": data.files[role].name,
             "key": record_key_vars(role, frame),
             "columns": sorted(frame.columns),
-            "records": dict(zip(keys, record_hashes(frame), strict=True)),
+            "records": Records(_key_array(role, frame), hashes),
         }
     tables = {
         t.number: {"id": t.id, "title": t.title, "cells": cell_places(t)}
@@ -214,12 +298,60 @@ def _events(config: StudyConfig, frames: dict[str, pd.DataFrame]) -> dict[str, d
 
 
 def write_snapshot(snapshot: Snapshot, path: Path) -> None:
-    """Gzipped JSON, byte-identical for identical data (no time or name in the gzip header)."""
-    text = json.dumps(snapshot.to_json(), sort_keys=True, ensure_ascii=False, indent=0)
-    buffer = io.BytesIO()
-    with gzip.GzipFile(filename="", mode="wb", fileobj=buffer, mtime=0) as stream:
-        stream.write(text.encode("utf-8"))
-    path.write_bytes(buffer.getvalue())
+    """Gzipped JSON, byte-identical for identical data (no time or name in the gzip header;
+    the fastest compression: most of the file is hashes, which do not compress).
+
+    The records of each dataset (millions in a large study) are streamed into the file a
+    chunk at a time, in file order, never held as one text or as Python objects."""
+    holes: dict[str, Records] = {}
+    data = snapshot.to_json()
+    data["datasets"] = {role: dict(entry) for role, entry in data["datasets"].items()}
+    for role, entry in data["datasets"].items():
+        if isinstance(entry["records"], Records):
+            holes[f"\x00records:{role}\x00"] = entry["records"]
+            entry["records"] = f"\x00records:{role}\x00"
+    text = json.dumps(data, sort_keys=True, ensure_ascii=False, indent=0)
+    fast = {"compresslevel": 1, "mtime": 0}
+    with path.open("wb") as raw, gzip.GzipFile("", "wb", fileobj=raw, **fast) as out:
+        pos = 0
+        for hole in re.finditer(r'"\\u0000records:[^"]*\\u0000"', text):
+            out.write(text[pos : hole.start()].encode("utf-8"))
+            name = json.loads(hole.group())
+            _write_records(holes[name], out)
+            pos = hole.end()
+        out.write(text[pos:].encode("utf-8"))
+
+
+#: Records written at once (bounds the memory the text of the records takes).
+_CHUNK = 1 << 20
+
+
+def _write_records(records: Records, out) -> None:
+    """``{\n"key": "hash",\n...\n}`` as ``json.dumps(indent=0)`` writes an object."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not len(records):
+        out.write(b"{}")
+        return
+    out.write(b"{\n")
+    hexes = records.hex()
+    for start in range(0, len(records), _CHUNK):
+        keys = records.keys.slice(start, _CHUNK)
+        plain = pc.invert(pc.match_substring_regex(keys, r'["\\\x00-\x1f]'))
+        if pc.all(plain).as_py():
+            quoted = pc.binary_join_element_wise('"', keys, '"', "")
+        else:  # a key with a quote, backslash or control character: JSON's own escaping
+            quoted = pa.array([json.dumps(k, ensure_ascii=False) for k in keys.to_pylist()])
+        lines = pc.binary_join_element_wise(quoted, ': "', hexes.slice(start, _CHUNK), '",\n', "")
+        if isinstance(lines, pa.ChunkedArray):
+            lines = lines.combine_chunks()
+        offsets = np.frombuffer(lines.buffers()[1], dtype=np.int32)[lines.offset :]
+        text = memoryview(lines.buffers()[2])[offsets[0] : offsets[len(lines)]]
+        if start + _CHUNK >= len(records):  # the last record: no comma
+            text = text[:-2]
+        out.write(text)
+    out.write(b"\n}")
 
 
 def read_snapshot(folder: Path) -> Snapshot:

@@ -14,6 +14,7 @@ the zip is rewritten with fixed timestamps and a fixed member order.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import io
 from pathlib import Path
 
@@ -21,8 +22,11 @@ from docx import Document as open_docx
 from docx.enum.section import WD_ORIENT, WD_SECTION
 from docx.enum.text import WD_TAB_ALIGNMENT
 from docx.oxml.ns import qn
+from docx.oxml.parser import parse_xml
 from docx.shared import Emu, Inches
+from lxml import etree
 
+from csrgen import __version__
 from csrgen import formatting as fmt
 from csrgen.document.model import (
     Contents,
@@ -46,6 +50,7 @@ from csrgen.writers.docx_xml import (
     normalise_zip,
     run,
 )
+from csrgen.writers.pages import estimate_pages
 from csrgen.writers.text import printable
 
 #: Paragraph and character styles the writer uses; reference.docx must define them.
@@ -83,18 +88,26 @@ REQUIRED_STYLES = (
 #: Paper sizes (portrait width, height) and margins, as the table layout knows them.
 PAPER = {name: (Inches(w), Inches(h)) for name, (w, h) in lay.PAPER_IN.items()}
 MARGIN = Inches(lay.MARGIN_IN)
+#: Raised when the kept tables' layout changes (see :func:`write_docx`).
+FRAGMENTS = 1
 #: Room under a figure for its caption, population line and notes.
 FIGURE_ALLOWANCE = Inches(1.6)
 
 
 class _Writer:
-    def __init__(self, doc: Document, reference: Path | None) -> None:
+    def __init__(self, doc: Document, reference: Path | None, fragments=None) -> None:
         self.doc = doc
         if reference is None:  # the project's styles
             from csrgen.resources import find_template
 
             reference = find_template("reference.docx")
         self.word = open_docx(str(reference)) if reference and reference.exists() else open_docx()
+        #: Tables laid out by an earlier run (see :func:`write_docx`), and their keys by block.
+        self.fragments = fragments
+        self.kept: dict[int, tuple | None] = {}
+        self.keys: dict[int, str] = {}
+        styles = reference.read_bytes() if reference and reference.exists() else b""
+        self.salt = (FRAGMENTS, __version__, hashlib.sha256(styles).hexdigest(), doc.paper)
         self.st = tables.find_style_ids(self.word.styles)
         missing = [name for name in REQUIRED_STYLES if name not in self.st]
         if missing:
@@ -256,8 +269,32 @@ class _Writer:
         """The block's layout, planned once (orientation first, the table itself later)."""
         key = id(block)
         if key not in self.layouts:
-            self.layouts[key] = lay.plan(block, self.page)
+            kept = self._kept(block)
+            self.layouts[key] = kept[0] if kept else lay.plan(block, self.page)
         return self.layouts[key]
+
+    def _kept(self, block: _Tabular) -> tuple | None:
+        """(layout, table XML) of the same block laid out by an earlier run, if kept."""
+        if self.fragments is None:
+            return None
+        if id(block) not in self.kept:
+            self.kept[id(block)] = self.fragments.get(self._key(block))
+        return self.kept[id(block)]
+
+    def _key(self, block: _Tabular) -> str:
+        """Everything a table's XML is made from: the block, the styles, the paper, csrgen."""
+        if id(block) not in self.keys:
+            self.keys[id(block)] = self.fragments.key(self.salt, block)
+        return self.keys[id(block)]
+
+    def _table(self, block: _Tabular):
+        kept = self._kept(block)
+        if kept is not None:
+            return parse_xml(kept[1])
+        tbl = tables.table(block, self._layout(block), self.st)
+        if self.fragments is not None:
+            self.fragments.put(self._key(block), (self._layout(block), etree.tostring(tbl)))
+        return tbl
 
     def _orient(self, landscape: bool) -> None:
         """Start a new section when the orientation changes; headers are written per section."""
@@ -343,7 +380,7 @@ class _Writer:
                 keep_next=keep,
             )
         elif block.rows:
-            self.append(tables.table(block, self._layout(block), self.st))
+            self.append(self._table(block))
             if tables.notes_inside(block):
                 return
         for p in tables.notes(block.footnotes, block.source, self.st):
@@ -375,10 +412,19 @@ class _Writer:
             self.append(p)
 
 
-def write_docx(doc: Document, path: Path, reference: Path | None = None) -> None:
-    """Write ``doc`` to ``path`` (.docx). ``reference`` is a styles template (reference.docx;
-    default the project's)."""
-    _Writer(doc, reference).write(path)
+def write_docx(doc: Document, path: Path, reference: Path | None = None, fragments=None) -> int:
+    """Write ``doc`` to ``path`` (.docx) and return its estimated page count
+    (:mod:`csrgen.writers.pages`). ``reference`` is a styles template (reference.docx; default
+    the project's).
+
+    ``fragments`` (optional; ``key(*parts)`` -> a key of their content, ``get(key)`` -> value
+    or None, ``put(key, value)``) keeps each
+    table's layout and XML between runs, by a key of everything they are made from: a run
+    after a title edit lays out again only the edited table. The XML is the same bytes either
+    way (a kept table is parsed back; lxml writes it as it wrote the one built)."""
+    writer = _Writer(doc, reference, fragments)
+    writer.write(path)
+    return estimate_pages(doc, writer._layout)
 
 
 # -- helpers ------------------------------------------------------------------------------------

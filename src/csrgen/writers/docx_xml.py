@@ -3,12 +3,13 @@ hyperlinks, shading, reproducible zip packaging. Used by the DOCX writer only.""
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 import zipfile
 
-from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
+from docx.oxml.ns import NamespacePrefixedTag, qn
+from docx.oxml.parser import oxml_parser
 
 from csrgen.writers.text import printable
 
@@ -16,11 +17,22 @@ _FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
 
 def el(tag: str, **attrs: str):
-    """``w:tag`` with ``w:`` attributes (``el("w:jc", val="center")``)."""
-    node = OxmlElement(tag)
-    for key, value in attrs.items():
-        node.set(qn(f"w:{key}"), value)
-    return node
+    """``w:tag`` with ``w:`` attributes (``el("w:jc", val="center")``): python-docx's
+    ``OxmlElement`` with the tag's and attributes' qualified names worked out once per name (a
+    long table makes hundreds of thousands of elements)."""
+    clark, nsmap = _tag(tag)
+    return oxml_parser.makeelement(clark, {_attr(k): v for k, v in attrs.items()}, nsmap=nsmap)
+
+
+@functools.cache
+def _tag(tag: str) -> tuple[str, dict[str, str]]:
+    name = NamespacePrefixedTag(tag)
+    return name.clark_name, name.nsmap
+
+
+@functools.cache
+def _attr(key: str) -> str:
+    return qn(f"w:{key}")
 
 
 def bookmark_name(anchor: str) -> str:

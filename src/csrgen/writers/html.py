@@ -208,13 +208,32 @@ def html_environment(template_dirs: list[Path]) -> Environment:
     return env
 
 
-def render_html(doc: Document, template_dirs: list[Path]) -> str:
+def render_html(doc: Document, template_dirs: list[Path], fragments=None) -> str:
+    """The page; ``fragments`` (optional, as :func:`csrgen.writers.docx.write_docx` takes)
+    keeps each table's body between runs, by a hash of the block (the same text either way)."""
     env = html_environment(template_dirs)
+    if fragments is not None:
+        env.filters["body_html"] = lambda t: _kept_body(t, fragments)
     css = env.loader.get_source(env, "html/csr.css")[0]
     js = env.loader.get_source(env, "html/csr.js")[0]
     page = env.get_template("html/csr.html.j2")
     return page.render(doc=doc, css=Markup(css), js=Markup(js), version=__version__)
 
 
-def write_html(doc: Document, path: Path, template_dirs: list[Path]) -> None:
-    path.write_text(render_html(doc, template_dirs), encoding="utf-8", newline="\n")
+def _kept_body(t, fragments) -> Markup:
+    key = fragments.key(_FRAGMENTS, t)
+    kept = fragments.get(key)
+    if isinstance(kept, str):
+        return Markup(kept)
+    made = body_html(t)
+    fragments.put(key, str(made))
+    return made
+
+
+#: Raised when the kept table bodies' markup changes.
+_FRAGMENTS = 1
+
+
+def write_html(doc: Document, path: Path, template_dirs: list[Path], fragments=None) -> None:
+    page = render_html(doc, template_dirs, fragments)
+    path.write_text(page, encoding="utf-8", newline="\n")
