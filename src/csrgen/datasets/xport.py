@@ -169,7 +169,7 @@ def _read_chunks(handle, layout: Layout, size: int) -> tuple[dict[str, pd.Series
     twice, only one chunk of pyreadstat's Python strings at a time.
 
     pyreadstat skips ``row_offset`` records by reading them, so each chunk is handed to it as a
-    file of its own: the headers followed by the chunk's records (:class:`_Window`). A chunk is
+    file of its own, in memory: the headers followed by the chunk's records. A chunk is
     a whole number of 80-byte lines, so the last window ends as the file does (the checks of
     :func:`check_records` see the same tail). A version 8 file (its OBS header holds the record
     count) is read in one piece; so is a file a chunk of which reads fewer records than it
@@ -187,7 +187,12 @@ def _read_chunks(handle, layout: Layout, size: int) -> tuple[dict[str, pd.Series
     while True:
         end = start + rows * layout.obs_len
         last = end >= size
-        window = _Window(handle, header, start, size if last else end)
+        if last and start == layout.obs_start:
+            window = handle  # the whole file: read as it is
+            window.seek(0)
+        else:  # in memory, read by pyreadstat record by record without a Python call each
+            handle.seek(start)
+            window = io.BytesIO(header + handle.read((size if last else end) - start))
         frame, meta_chunk = pyreadstat.read_xport(window, disable_datetime_conversion=True)
         if not last and len(frame) != rows:
             del frame, pieces
@@ -216,48 +221,6 @@ def _read_whole(handle, layout: Layout, size: int):
     """The observations in one piece (as a version 8 file is read)."""
     whole = Layout(8, layout.names, layout.obs_start, layout.obs_len, layout.count)
     return _read_chunks(handle, whole, size)
-
-
-class _Window(io.RawIOBase):
-    """A read-only file of ``header`` followed by the bytes ``start:end`` of ``handle``."""
-
-    def __init__(self, handle, header: bytes, start: int, end: int):
-        super().__init__()
-        self._handle, self._header, self._start = handle, header, start
-        self._size = len(header) + end - start
-        self._pos = 0
-
-    def readable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return True
-
-    def tell(self) -> int:
-        return self._pos
-
-    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
-        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: self._size}[whence]
-        self._pos = max(0, base + offset)
-        return self._pos
-
-    def read(self, n: int = -1) -> bytes:
-        n = self._size - self._pos if n is None or n < 0 else min(n, self._size - self._pos)
-        if n <= 0:
-            return b""
-        out = b""
-        if self._pos < len(self._header):
-            out = self._header[self._pos : self._pos + n]
-        if len(out) < n:
-            self._handle.seek(self._start + self._pos + len(out) - len(self._header))
-            out += self._handle.read(n - len(out))
-        self._pos += len(out)
-        return out
-
-    def readinto(self, buffer) -> int:
-        data = self.read(len(buffer))
-        buffer[: len(data)] = data
-        return len(data)
 
 
 def _is_sas_date(fmt: str) -> bool:
