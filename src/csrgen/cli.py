@@ -80,7 +80,12 @@ def _parser() -> argparse.ArgumentParser:
         "--seed", type=int, default=None, help="random seed (default: the committed data's)"
     )
     p.add_argument("--out", type=Path, required=True, help="output folder")
-    p.add_argument("--format", choices=("csv", "parquet"), default="csv")
+    p.add_argument(
+        "--format",
+        choices=("csv", "parquet", "xpt", "json"),
+        default="csv",
+        help="csv (default), parquet, xpt (SAS transport v5) or json (Dataset-JSON 1.1)",
+    )
 
     p = sub.add_parser(
         "diff", help="compare two ard.csv files (QC, or one data lock with the next)"

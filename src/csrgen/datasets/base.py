@@ -182,17 +182,32 @@ def finite_problem(dataset: RawDataset, col: str, bad: np.ndarray, shown) -> Pro
 def coerce(dataset: RawDataset, col: str, values: pd.Series, kind: str) -> pd.Series:
     """``values`` (stripped text) as ``kind``; a value that is not of the kind is a problem:
     ``[type]``, or ``[finite]`` for a number spelled ``inf``, ``Infinity``, ``NaN``, ``1e999``."""
-    blank = values == ""
     if kind == "text":
         return values.astype(object)
-    if kind not in ("num", "date"):
-        raise read_error(dataset.name, "type", f"unknown type {kind!r}", variable=col)
     # Each distinct text converted once (a date column of a million records has a few
     # thousand distinct dates), then spread back by code.
     codes, uniques = pd.factorize(values.to_numpy(dtype=object))
+    return coerce_codes(dataset, col, codes, uniques, kind, values.index, values.name)
+
+
+def coerce_codes(
+    dataset: RawDataset,
+    col: str,
+    codes: np.ndarray,
+    uniques: np.ndarray,
+    kind: str,
+    index: pd.Index | None = None,
+    name: str | None = None,
+) -> pd.Series:
+    """The column ``uniques[codes]`` (stripped text, given once per distinct value) as ``kind``
+    (``num`` or ``date``): each distinct value converted once, the results spread back by
+    code. The problems are those :func:`coerce` finds, with the same messages."""
+    if kind not in ("num", "date"):
+        raise read_error(dataset.name, "type", f"unknown type {kind!r}", variable=col)
     distinct = pd.Series(uniques, dtype=object)
-    distinct = distinct.where(distinct != "")
-    infinite = np.zeros(len(values), dtype=bool)
+    empty = (distinct == "").to_numpy(dtype=bool)
+    distinct = distinct.where(~empty)
+    odd = np.zeros(len(distinct), dtype=bool)
     if kind == "num":
         converted = pd.to_numeric(distinct, errors="coerce").astype("float64")
         failed = converted.isna() & distinct.notna()
@@ -200,18 +215,17 @@ def coerce(dataset: RawDataset, col: str, values: pd.Series, kind: str) -> pd.Se
         if failed.any():  # "NaN", "-nan", "1e999" (pandas cannot hold it): not finite
             odd |= (failed & distinct.map(_not_finite_text).astype(bool)).to_numpy()
         if odd.any():
-            infinite = odd[codes] & (codes >= 0)
             converted = converted.where(~odd)
     else:
         converted = parse_iso_dates(distinct)
-    out = pd.Series(converted.to_numpy()[codes], index=values.index, name=values.name)
+    out = pd.Series(converted.to_numpy()[codes], index=index, name=name)
+    shown = _Shown(uniques, codes)
+    infinite = odd[codes] & (codes >= 0) if odd.any() else np.zeros(len(codes), dtype=bool)
     if infinite.any():
-        dataset.problems.append(
-            finite_problem(dataset, col, infinite, [repr(v) for v in values.to_numpy()])
-        )
-    bad = (out.isna() & ~blank).to_numpy() & ~infinite
-    if bad.any():
-        rows = np.flatnonzero(bad)
+        dataset.problems.append(finite_problem(dataset, col, infinite, shown))
+    unconverted = (converted.isna().to_numpy() & ~empty & ~odd)[codes]
+    if unconverted.any():
+        rows = np.flatnonzero(unconverted)
         dataset.problems.append(
             Problem(
                 dataset.name,
@@ -220,12 +234,22 @@ def coerce(dataset: RawDataset, col: str, values: pd.Series, kind: str) -> pd.Se
                 f"expected {'a number' if kind == 'num' else 'an ISO 8601 date (YYYY-MM-DD)'}",
                 count=len(rows),
                 examples=tuple(
-                    f"{dataset.where(r, col)}: {col}={values.iloc[r]!r}"
+                    f"{dataset.where(r, col)}: {col}={uniques[codes[r]]!r}"
                     for r in rows[:MAX_EXAMPLES]
                 ),
             )
         )
     return out.astype("float64") if kind == "num" else out
+
+
+class _Shown:
+    """``repr`` of row ``r``'s text, made only for the rows a problem shows."""
+
+    def __init__(self, uniques: np.ndarray, codes: np.ndarray):
+        self.uniques, self.codes = uniques, codes
+
+    def __getitem__(self, r: int) -> str:
+        return repr(self.uniques[self.codes[r]])
 
 
 def _not_finite_text(value) -> bool:
@@ -267,7 +291,7 @@ def normalise_frame(frame: pd.DataFrame, dataset: RawDataset | None = None) -> p
         if pd.api.types.is_datetime64_any_dtype(series):
             columns[col] = as_ns_dates(series, col, dataset)
         elif pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
-            columns[col] = series.astype("float64")
+            columns[col] = series.astype("float64", copy=False)  # the old frame is dropped
         else:
             columns[col] = clean_text(series)
     return pd.DataFrame(columns, index=frame.index, copy=False)

@@ -28,8 +28,7 @@ from csrgen.datasets.base import (
     ReadError,
     check_column_count,
     check_column_names,
-    clean_text,
-    coerce,
+    coerce_codes,
     read_error,
     wrong_format,
 )
@@ -47,28 +46,58 @@ def read_csv(
 
     Inference without a spec: a column named ``*DT`` is a date (ISO 8601), a column whose every
     non-blank value is a number is numeric, the rest is text.
+
+    Each column is parsed dictionary-encoded: its distinct texts once, and a code per row. So
+    stripping, inference and conversion work on the distinct values (a 4-million-row lab
+    column holds a few thousand), no Python string is made per cell, and the Arrow column is
+    dropped as soon as its typed column is built: the peak memory is the file's bytes, its
+    codes and the typed frame.
     """
     name = path.name
     raw = path.read_bytes()
     data = _as_utf8(name, raw, encoding)
-    if not data.strip():
+    del raw  # the same bytes when the file is UTF-8; else its UTF-8 copy is kept
+    if not data or data.isspace():
         raise read_error(name, "file-empty", "the file holds no header and no rows")
     ended = data.endswith((b"\n", b"\r"))
-    data = data.rstrip(b"\r\n \t") + b"\n"  # blank lines at the end are no records
+    data = _one_line_end(data)  # blank lines at the end are no records
     header = _header(name, data)
-    frame = _parse(name, data, header, ended)
-    dataset = RawDataset(role, path, frame)
+    columns = _parse(name, data, header, ended)
+    del data
+    rows = len(columns[0][0]) if columns else 0
+    dataset = RawDataset(role, path, pd.DataFrame(index=pd.RangeIndex(rows)))
     if not ended:
         # As wide as the header, but perhaps cut inside its last value: say so.
         dataset.warnings.append(
             f"{name}: the file does not end with a line end; its last line "
-            f"({len(frame) + 1}) may be cut off (was the copy interrupted?)"
+            f"({rows + 1}) may be cut off (was the copy interrupted?)"
         )
-    for col in frame.columns:
-        values = clean_text(frame[col])
-        kind = (types or {}).get(col) or _infer_type(col, values)
-        frame[col] = coerce(dataset, col, values, kind)
+    types = types or {}
+    typed: dict[str, pd.Series] = {}
+    # USUBJID first: the problems of the other columns name each row's subject.
+    order = sorted(range(len(header)), key=lambda i: header[i] != "USUBJID")
+    for i in order:
+        col, (codes, uniques) = header[i], columns[i]
+        columns[i] = None  # the codes of a column are dropped once it is typed
+        kind = types.get(col) or _infer_type(col, uniques)
+        if kind == "text":
+            typed[col] = pd.Series(uniques[codes], index=dataset.frame.index, name=col)
+        else:
+            typed[col] = coerce_codes(dataset, col, codes, uniques, kind, dataset.frame.index, col)
+        if col == "USUBJID" and kind == "text":
+            dataset.frame = pd.DataFrame({col: typed[col]}, copy=False)
+    dataset.frame = pd.DataFrame({col: typed[col] for col in header}, copy=False)
     return dataset
+
+
+def _one_line_end(data: bytes) -> bytes:
+    """``data`` ending in exactly one ``\\n`` (the bytes themselves when they already do)."""
+    end = len(data)
+    while end and data[end - 1 : end] in (b"\r", b"\n", b" ", b"\t"):
+        end -= 1
+    if end == len(data) - 1 and data.endswith(b"\n"):
+        return data
+    return data[:end] + b"\n"
 
 
 def _as_utf8(name: str, raw: bytes, encoding: str) -> bytes:
@@ -86,6 +115,10 @@ def _as_utf8(name: str, raw: bytes, encoding: str) -> bytes:
         )
     wrong_format(name, raw[:64], "a CSV text file", accept=("UTF-16 text",))
     utf8 = codec in ("utf-8", "utf-8-sig")
+    if utf8 and _valid_utf8(raw):  # checked without a decoded copy of the whole file
+        if (nul := raw.find(b"\x00")) >= 0:
+            raise _nul(name, raw[:nul].count(b"\n") + 1)
+        return raw[3:] if raw.startswith(codecs.BOM_UTF8) else raw
     try:
         text = raw.decode("utf-8-sig" if utf8 else codec)
     except UnicodeDecodeError as exc:
@@ -97,17 +130,32 @@ def _as_utf8(name: str, raw: bytes, encoding: str) -> bytes:
             f" (re-save the file as {encoding}, or set data.encoding in the study file)",
         ) from None
     if "\x00" in text:
-        line = text[: text.index("\x00")].count("\n") + 1
-        raise read_error(
-            name,
-            "file-format",
-            f"binary content: a NUL byte at line {line}; a CSV file holds text only",
-        )
-    if utf8:
-        return raw[3:] if raw.startswith(codecs.BOM_UTF8) else raw
+        raise _nul(name, text[: text.index("\x00")].count("\n") + 1)
     if not wide and not raw.isascii():
         _not_utf8_in_disguise(name, raw, codec)
     return text.removeprefix("\ufeff").encode("utf-8")
+
+
+def _valid_utf8(raw: bytes, chunk: int = 16 << 20) -> bool:
+    """Whether ``raw`` is UTF-8, decoded a chunk at a time (never the whole file at once)."""
+    if raw.isascii():
+        return True
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    view = memoryview(raw)
+    try:
+        for start in range(0, len(raw), chunk):
+            decoder.decode(view[start : start + chunk], final=start + chunk >= len(raw))
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _nul(name: str, line: int) -> ReadError:
+    return read_error(
+        name,
+        "file-format",
+        f"binary content: a NUL byte at line {line}; a CSV file holds text only",
+    )
 
 
 def _not_utf8_in_disguise(name: str, raw: bytes, codec: str) -> None:
@@ -158,9 +206,12 @@ def _header(name: str, data: bytes) -> list[str]:
     return names
 
 
-def _parse(name: str, data: bytes, header: list[str], ended: bool) -> pd.DataFrame:
-    """Every field as text. pyarrow's parser reports each row whose field count is not the
-    header's (pandas would pad a short row with blanks and turn a long first row into an
+def _parse(
+    name: str, data: bytes, header: list[str], ended: bool
+) -> list[tuple[np.ndarray, np.ndarray] | None]:
+    """Every field as text, per column: a code per row and the distinct texts, stripped
+    (``uniques[codes]`` is the column). pyarrow's parser reports each row whose field count is
+    not the header's (pandas would pad a short row with blanks and turn a long first row into an
     index); they are collected and refused together."""
     import pyarrow as pa
     import pyarrow.csv as pacsv
@@ -197,7 +248,13 @@ def _parse(name: str, data: bytes, header: list[str], ended: bool) -> pd.DataFra
         raise ReadError(_fields_problem(name, len(header), bad, data, ended))
     if any(str(t) != "string" for t in table.schema.types):  # a guard: the header is parsed alone
         raise read_error(name, "fields", "the header and the rows do not line up")
-    blank = _blank_rows(table)
+    texts = table.columns
+    del table
+    columns = []
+    for i in range(len(texts)):
+        columns.append(_codes(texts[i]))
+        texts[i] = None  # each column's text freed once it is encoded
+    blank = _blank_rows(columns, len(columns[0][0]) if columns else 0)
     if blank.any():
         rows = np.flatnonzero(blank)
         raise ReadError(
@@ -210,9 +267,24 @@ def _parse(name: str, data: bytes, header: list[str], ended: bool) -> pd.DataFra
                 examples=tuple(f"line {r + 2}" for r in rows[:MAX_EXAMPLES]),
             )
         )
-    frame = table.to_pandas()
-    frame.columns = header
-    return frame
+    for _, uniques in columns:
+        uniques[:] = [u.strip() for u in uniques]
+    return columns
+
+
+def _codes(column) -> tuple[np.ndarray, np.ndarray]:
+    """A text column as (codes, distinct texts)."""
+    import pyarrow.compute as pc
+
+    column = pc.dictionary_encode(column).unify_dictionaries()
+    if column.num_chunks:
+        uniques = column.chunk(0).dictionary.to_pylist()
+        codes = np.concatenate([c.indices.to_numpy(zero_copy_only=False) for c in column.chunks])
+    else:
+        uniques, codes = [], np.zeros(0, dtype=np.int32)
+    texts = np.empty(len(uniques), dtype=object)
+    texts[:] = uniques
+    return codes, texts
 
 
 def _arrow_message(exc: Exception) -> str:
@@ -262,23 +334,22 @@ def _short(text: str) -> str:
     return repr(text if len(text) <= 40 else text[:37] + "...")
 
 
-def _blank_rows(table) -> np.ndarray:
+def _blank_rows(columns: list[tuple[np.ndarray, np.ndarray]], rows: int) -> np.ndarray:
     """Rows whose every field is empty (a blank line reads as one; so does ``,,,``)."""
-    import pyarrow.compute as pc
-
-    if table.num_columns == 0 or table.num_rows == 0:
-        return np.zeros(table.num_rows, dtype=bool)
-    mask = None
-    for column in table.columns:
-        empty = pc.equal(pc.utf8_length(column), 0)
-        mask = empty if mask is None else pc.and_(mask, empty)
-    return np.asarray(mask.to_numpy(zero_copy_only=False), dtype=bool)
+    mask = np.ones(rows, dtype=bool) if columns else np.zeros(rows, dtype=bool)
+    for codes, uniques in columns:
+        if not mask.any():
+            break
+        empty = np.flatnonzero(np.array([u == "" for u in uniques], dtype=bool))
+        mask &= np.isin(codes, empty)
+    return mask
 
 
-def _infer_type(col: str, values: pd.Series) -> str:
+def _infer_type(col: str, uniques: np.ndarray) -> str:
+    """``date`` for a ``*DT`` name, ``num`` when every distinct non-blank text is a number."""
     if col.endswith("DT"):
         return "date"
-    filled = values[values != ""]
+    filled = pd.Series(uniques[uniques != ""], dtype=object)
     if len(filled) and pd.to_numeric(filled, errors="coerce").notna().all():
         return "num"
     return "text"

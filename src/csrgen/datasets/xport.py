@@ -24,6 +24,7 @@ a complete shorter file: no reader can tell; the data lock's SHA-256 can.
 from __future__ import annotations
 
 import io
+import math
 import struct
 import warnings
 import zipfile
@@ -57,6 +58,8 @@ _BOMB_SIZE = 1 << 30
 _BOMB_RATIO = 200
 
 _SAS_EPOCH = np.datetime64("1960-01-01", "D")
+#: Observations are read about this many bytes at a time.
+CHUNK_BYTES = 32 << 20
 
 
 @dataclass(frozen=True)
@@ -127,15 +130,12 @@ def read_zip(path: Path, role: str) -> RawDataset:
 def read_xport(handle, path: Path, role: str, size: int, member: str = "") -> RawDataset:
     """One XPORT dataset from a binary ``handle`` of ``size`` bytes: layout checked, read,
     then the records read checked against the layout."""
-    import pyreadstat  # heavy; only when an XPT is read
-
     name = f"{path.name}:{member}" if member else path.name
     layout = xport_layout(handle, size, name)
-    handle.seek(0)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # pyreadstat warns of what is refused above
-            frame, meta = pyreadstat.read_xport(handle, disable_datetime_conversion=True)
+            columns, meta, n_read = _read_chunks(handle, layout, size)
     except Exception as exc:  # pyreadstat raises its own ReadstatError for any damage
         if _second_member(handle, layout):
             raise _two_members(name) from None
@@ -147,20 +147,80 @@ def read_xport(handle, path: Path, role: str, size: int, member: str = "") -> Ra
             else "file-unreadable"
         )
         raise read_error(name, rule, f"not a readable SAS transport (XPORT) file: {text}") from None
-    check_records(handle, layout, len(frame), size, name)
+    check_records(handle, layout, n_read, size, name)
     formats = meta.original_variable_types or {}
-    for col in frame.columns:
+    for col, values in columns.items():
         fmt = (formats.get(col) or "").upper()
-        if frame[col].dtype == object:
-            frame[col] = clean_text(frame[col])
-        elif _is_sas_date(fmt):
-            frame[col] = _SAS_EPOCH + pd.to_timedelta(frame[col], unit="D")
+        if values.dtype == object:
+            continue
+        if _is_sas_date(fmt):
+            columns[col] = _SAS_EPOCH + pd.to_timedelta(values, unit="D")
         elif _is_sas_datetime(fmt):
-            frame[col] = pd.Timestamp("1960-01-01") + pd.to_timedelta(frame[col], unit="s")
-        else:
-            frame[col] = frame[col].astype("float64")
+            columns[col] = pd.Timestamp("1960-01-01") + pd.to_timedelta(values, unit="s")
+    frame = pd.DataFrame(columns, index=pd.RangeIndex(n_read), copy=False)
     labels = dict(meta.column_names_to_labels or {})
     return RawDataset(role, path, frame, {k: v or "" for k, v in labels.items()})
+
+
+def _read_chunks(handle, layout: Layout, size: int) -> tuple[dict[str, pd.Series], object, int]:
+    """The observations, read about :data:`CHUNK_BYTES` at a time: each chunk's text stripped
+    (one string per distinct value, not per cell) and its numbers as float64 before the next is
+    read; then each column's chunks joined, one column at a time. So the values are never held
+    twice, only one chunk of pyreadstat's Python strings at a time.
+
+    pyreadstat skips ``row_offset`` records by reading them, so each chunk is handed to it as a
+    file of its own, in memory: the headers followed by the chunk's records. A chunk is
+    a whole number of 80-byte lines, so the last window ends as the file does (the checks of
+    :func:`check_records` see the same tail). A version 8 file (its OBS header holds the record
+    count) is read in one piece; so is a file a chunk of which reads fewer records than it
+    holds (all-blank records, which readstat may take for padding)."""
+    import pyreadstat  # heavy; only when an XPT is read
+
+    unit = LINE // math.gcd(layout.obs_len, LINE)  # records that fill whole 80-byte lines
+    rows = max(unit, CHUNK_BYTES // layout.obs_len // unit * unit)
+    if layout.version == 8:
+        rows = size
+    handle.seek(0)
+    header = handle.read(layout.obs_start)
+    pieces: dict[str, list[np.ndarray]] = {}
+    meta, n_read, start = None, 0, layout.obs_start
+    while True:
+        end = start + rows * layout.obs_len
+        last = end >= size
+        if last and start == layout.obs_start:
+            window = handle  # the whole file: read as it is
+            window.seek(0)
+        else:  # in memory, read by pyreadstat record by record without a Python call each
+            handle.seek(start)
+            window = io.BytesIO(header + handle.read((size if last else end) - start))
+        frame, meta_chunk = pyreadstat.read_xport(window, disable_datetime_conversion=True)
+        if not last and len(frame) != rows:
+            del frame, pieces
+            return _read_whole(handle, layout, size)
+        meta = meta or meta_chunk
+        for col in frame.columns:
+            values = frame[col]
+            text = values.dtype == object
+            values = clean_text(values) if text else values.astype("float64")
+            pieces.setdefault(col, []).append(values.to_numpy())
+        n_read += len(frame)
+        del frame
+        if last:
+            break
+        start = end
+    columns = {}
+    for col in list(pieces):
+        parts = pieces.pop(col)
+        columns[col] = pd.Series(
+            parts[0] if len(parts) == 1 else np.concatenate(parts), name=col, copy=False
+        )
+    return columns, meta, n_read
+
+
+def _read_whole(handle, layout: Layout, size: int):
+    """The observations in one piece (as a version 8 file is read)."""
+    whole = Layout(8, layout.names, layout.obs_start, layout.obs_len, layout.count)
+    return _read_chunks(handle, whole, size)
 
 
 def _is_sas_date(fmt: str) -> bool:

@@ -1,4 +1,6 @@
-"""Write the simulated frames: CSV (committed, diff-friendly, byte-stable) or Parquet (scale).
+"""Write the simulated frames: CSV (committed, diff-friendly, byte-stable), Parquet (scale),
+SAS transport (XPORT version 5, the format the FDA requires) or CDISC Dataset-JSON 1.1, so that
+every input format csrgen reads can be benchmarked on the same data.
 
 CSV layout: UTF-8, header row, ``,`` separator, LF line ends, dates ``YYYY-MM-DD``, missing as an
 empty field, numbers in their shortest round-trip form (``3200``, ``29.1``, never ``3200.0`` or
@@ -17,9 +19,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from csrgen.simulate.formats import write_dataset_json, write_xpt
 from csrgen.simulate.metadata import variables_frame
 
-FORMATS = ("csv", "parquet")
+FORMATS = ("csv", "parquet", "xpt", "json")
 _CHUNK_ROWS = 500_000
 _NEEDS_QUOTES = r'[,"\r\n]'
 
@@ -87,9 +90,10 @@ def write_study(frames: dict[str, pd.DataFrame], out_dir: Path, fmt: str = "csv"
         The output of :func:`csrgen.simulate.simulate_study`.
     out_dir : pathlib.Path
         Created if missing; existing files of the same names are replaced.
-    fmt : {"csv", "parquet"}
+    fmt : {"csv", "parquet", "xpt", "json"}
         ``"csv"`` is the committed format (byte-identical for the same seed); ``"parquet"``
-        is for large runs.
+        is for large runs; ``"xpt"`` (SAS transport version 5) and ``"json"`` (Dataset-JSON
+        1.1) carry the variable labels of ``variables.csv`` and read back as the same frames.
     """
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}; use one of {FORMATS}")
@@ -101,8 +105,12 @@ def write_study(frames: dict[str, pd.DataFrame], out_dir: Path, fmt: str = "csv"
         if fmt == "csv":
             with path.open("wb") as handle:
                 _write_csv(frame, handle)
-        else:
+        elif fmt == "parquet":
             frame.to_parquet(path, index=False, engine="pyarrow")
+        elif fmt == "xpt":
+            write_xpt(frame, path, name.upper(), _labels(name))
+        else:
+            write_dataset_json(frame, path, name.upper(), _labels(name))
         paths.append(path)
     spec = variables_frame()
     spec = spec[spec["dataset"].isin([name.upper() for name in frames])]
@@ -110,6 +118,12 @@ def write_study(frames: dict[str, pd.DataFrame], out_dir: Path, fmt: str = "csv"
     path.write_bytes(csv_bytes(spec.reset_index(drop=True)))
     paths.append(path)
     return paths
+
+
+def _labels(name: str) -> dict[str, str]:
+    spec = variables_frame()
+    spec = spec[spec["dataset"] == name.upper()]
+    return dict(zip(spec["variable"], spec["label"], strict=True))
 
 
 __all__ = ["FORMATS", "csv_bytes", "write_study"]
