@@ -225,3 +225,12 @@ def test_data_readme_matches_the_parameters():
     )
     for f in dataclasses.fields(SimulationParameters):
         assert f"| `{f.name}` |" in committed
+
+
+@pytest.mark.parametrize("n", [2, 3, 5, 20])
+def test_a_small_study_simulates(n):
+    """Small studies draw no subject for some history terms: their medication groups are empty,
+    not missing (20 subjects stopped with a KeyError)."""
+    frames = simulate_study(n, 11)
+    assert len(frames["adsl"]) == n
+    assert frames["adsl"]["USUBJID"].is_unique

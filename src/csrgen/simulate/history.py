@@ -54,10 +54,11 @@ def simulate_history(
 
 
 def history_subjects(rows: dict[str, np.ndarray], params: SimulationParameters, n: int):
-    """``mh:<PT>`` subject groups: subjects with a history (ongoing or past) of the PT."""
+    """``mh:<PT>`` subject groups: subjects with a history (ongoing or past) of the PT; every
+    PT of the parameters has its group, empty when no subject of a small study drew it."""
     decod = np.array([s.decod for s in params.history], dtype=object)[rows["spec"]]
     groups = {}
-    for pt in sorted(set(decod)):
+    for pt in sorted({s.decod for s in params.history}):
         mask = np.zeros(n, dtype=bool)
         mask[rows["subj"][decod == pt]] = True
         groups[f"mh:{pt}"] = mask
