@@ -22,7 +22,7 @@ The end is one table of every figure with its target and whether it is met; the 
 to ``build/bench.json`` (``--json``), where the parts not run this time keep their last result.
 
 Usage: ``python bench/bench.py [--only PARTS] [--runs 5] [--sizes 1000 10000 100000]
-[--formats csv xpt parquet] [--json build/bench.json]``.
+[--formats csv xpt parquet] [--sim-dir DIR] [--json build/bench.json]``.
 """
 
 from __future__ import annotations
@@ -65,6 +65,13 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--runs", type=int, default=5, help="runs of each timed command")
     parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 10_000, 100_000])
     parser.add_argument("--formats", nargs="+", default=["csv", "xpt", "parquet"])
+    parser.add_argument(
+        "--sim-dir",
+        type=Path,
+        default=None,
+        help="keep the simulated studies here and reuse them (the same size and format give "
+        "the same bytes; simulating 100,000 subjects as XPT takes minutes)",
+    )
     parser.add_argument("--skip-scale", action="store_true", help="all parts but scale")
     parser.add_argument("--json", type=Path, default=ROOT / "build" / "bench.json")
     args = parser.parse_args(argv)

@@ -32,7 +32,11 @@ class NoSuchFormat(Exception):
     """``csrgen simulate`` refused the format (exit 2): the installed csrgen cannot write it."""
 
 
-def simulate(n: int, fmt: str, out: Path) -> None:
+def simulate(n: int, fmt: str, out: Path, reuse: bool = False) -> None:
+    """``csrgen simulate`` into ``out``; with ``reuse``, a complete earlier one is kept."""
+    done = out / ".complete"
+    if reuse and done.exists():
+        return
     shutil.rmtree(out, ignore_errors=True)
     cmd = [CSRGEN, "simulate", "--subjects", str(n), "--out", str(out), "--format", fmt]
     proc = subprocess.run(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -40,6 +44,7 @@ def simulate(n: int, fmt: str, out: Path) -> None:
         raise NoSuchFormat(proc.stderr.decode(errors="replace").strip())
     if proc.returncode:
         raise subprocess.CalledProcessError(proc.returncode, cmd, stderr=proc.stderr)
+    done.touch()
 
 
 def scale_study(data: Path, path: Path) -> dict[str, Path]:
@@ -104,14 +109,14 @@ def growth_exponent(rows: list[dict]) -> float:
     return math.log(b["wall_s"] / a["wall_s"]) / math.log(b["input_rows"] / a["input_rows"])
 
 
-def run_format(fmt: str, sizes: list[int], tmp: Path) -> list[dict]:
+def run_format(fmt: str, sizes: list[int], tmp: Path, keep: Path | None = None) -> list[dict]:
     """Simulate and report every size in ``fmt``; raises NoSuchFormat on the first size if
     simulate cannot write it. Each size's data and report are removed after its run (100,000
     subjects in CSV are gigabytes)."""
     rows = []
     for n in sorted(sizes):
-        data = tmp / f"sim-{fmt}-{n}"
-        simulate(n, fmt, data)
+        data = (keep or tmp) / f"sim-{fmt}-{n}"
+        simulate(n, fmt, data, reuse=keep is not None)
         study = tmp / f"sim-{fmt}-{n}.toml"
         files = scale_study(data, study)
         n_rows = sum(count_rows(p) for p in files.values())
@@ -132,8 +137,9 @@ def run_format(fmt: str, sizes: list[int], tmp: Path) -> list[dict]:
         r = rows[-1]
         wall, rss = r["wall_s"], r["peak_rss_mb"]
         print(f"   {fmt:8} {n:>9,d} subjects: {wall:.1f} s, {rss:,.0f} MB max RSS", flush=True)
-        for path in (data, out, out.with_name(out.name + ".cache")):
-            shutil.rmtree(path, ignore_errors=True)
+        for path in (out, out.with_name(out.name + ".cache"), None if keep else data):
+            if path is not None:
+                shutil.rmtree(path, ignore_errors=True)
     return rows
 
 
@@ -143,7 +149,7 @@ def run_scale(opts, tmp: Path) -> tuple[list[Figure], dict]:
     figures, details, table = [], {"sizes": sizes, "formats": {}}, []
     for fmt in opts.formats:
         try:
-            rows = run_format(fmt, sizes, tmp)
+            rows = run_format(fmt, sizes, tmp, opts.sim_dir)
         except NoSuchFormat as err:
             reason = f"simulate has no {fmt} format"
             print(f"   {fmt:8} not measured: {reason}")
