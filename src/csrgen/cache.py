@@ -226,6 +226,12 @@ def template_bytecode(folder: Path | None):
     from jinja2 import FileSystemBytecodeCache
 
     class _Kept(FileSystemBytecodeCache):
+        def load_bytecode(self, bucket) -> None:
+            try:
+                super().load_bytecode(bucket)
+            except Exception:  # a damaged entry (jinja checks its magic and hash, not its end)
+                bucket.reset()
+
         def dump_bytecode(self, bucket) -> None:
             try:
                 Path(self.directory).mkdir(parents=True, exist_ok=True)
