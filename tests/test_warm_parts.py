@@ -6,16 +6,21 @@ from __future__ import annotations
 
 import hashlib
 import pickle
+import shutil
 
+import pandas as pd
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from csrgen.cache import FragmentStore, template_bytecode
 from csrgen.document.context import narrative_environment
 from csrgen.document.model import TextColumn
+from csrgen.lock import LockError
 from csrgen.outputs.listing_common import _body
 from csrgen.writers.docx import write_docx
 from csrgen.writers.pages import estimate_pages
+from tests.studies import SEED_DATA, SEED_STUDY
 from tests.writers.sample import sample_document
 
 
@@ -85,3 +90,71 @@ def test_kept_page_measures_give_the_same_count(tmp_path):
     again = write_docx(doc, tmp_path / "again.docx", fragments=FragmentStore(tmp_path / "docx"))
     assert again == cold
     assert (tmp_path / "again.docx").read_bytes() == (tmp_path / "cold.docx").read_bytes()
+
+
+@pytest.fixture
+def reads(monkeypatch):
+    """How many times the datasets were read from their files."""
+    import csrgen.report as report
+
+    count = {"n": 0}
+    real = report.read_study_data
+
+    def counted(*args, **kwargs):
+        count["n"] += 1
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(report, "read_study_data", counted)
+    return count
+
+
+def _same_data(a, b) -> None:
+    assert list(a.frames) == list(b.frames)
+    for role in a.frames:
+        pd.testing.assert_frame_equal(a.frames[role], b.frames[role], check_exact=True)
+    assert a.files == b.files and a.labels == b.labels and a.warnings == b.warnings
+
+
+def test_datasets_kept_as_read_until_a_file_changes(tmp_path, reads):
+    from csrgen.report import prepare_study
+
+    data = tmp_path / "data"
+    shutil.copytree(SEED_DATA, data)
+    cache = tmp_path / "cache"
+    cold = prepare_study(SEED_STUDY, data, cache_folder=None)
+    assert reads["n"] == 1
+    first = prepare_study(SEED_STUDY, data, cache_folder=cache)
+    warm = prepare_study(SEED_STUDY, data, cache_folder=cache)
+    assert reads["n"] == 2  # the warm one read nothing
+    _same_data(cold.data, first.data)
+    _same_data(cold.data, warm.data)
+    assert warm.warnings == cold.warnings
+
+    # a damaged entry is read again from the files
+    (entry,) = (cache / "data").iterdir()
+    entry.write_bytes(entry.read_bytes()[:-10])
+    _same_data(cold.data, prepare_study(SEED_STUDY, data, cache_folder=cache).data)
+    assert reads["n"] == 3
+
+    # a changed file (re-locked) is read again, and the earlier entry goes
+    adae = data / "adae.csv"
+    adae.write_text(adae.read_text(encoding="utf-8").replace(",MILD,", ",MODERATE,", 1))
+    with pytest.raises(LockError):
+        prepare_study(SEED_STUDY, data, cache_folder=cache)  # the lock still checks first
+    changed = prepare_study(SEED_STUDY, data, draft=True, cache_folder=cache)
+    assert reads["n"] == 4
+    assert (changed.data["adae"]["AESEV"] == "MODERATE").sum() == (
+        cold.data["adae"]["AESEV"] == "MODERATE"
+    ).sum() + 1
+    assert len(list((cache / "data").iterdir())) == 1
+
+
+def test_large_studies_are_not_kept(tmp_path, reads, monkeypatch):
+    import csrgen.cache
+    from csrgen.report import prepare_study
+
+    monkeypatch.setattr(csrgen.cache, "KEEP_DATA_MAX_BYTES", 1000)
+    for _ in range(2):
+        prepare_study(SEED_STUDY, SEED_DATA, cache_folder=tmp_path / "cache")
+    assert reads["n"] == 2
+    assert not (tmp_path / "cache" / "data").exists()

@@ -286,12 +286,13 @@ class _Writer:
 
     def _measure(self, block: _Tabular) -> TableMeasure:
         """What the table occupies on the page (:mod:`csrgen.writers.pages`), kept with it."""
+        if line_only(block):  # a line, not a table: nothing kept (nor worth keying)
+            return measure_table(block, None, self.page)
         kept = self._kept(block)
         if kept is not None:
             return kept[2]
         if id(block) not in self.measures:
-            layout = None if line_only(block) else self._layout(block)
-            self.measures[id(block)] = measure_table(block, layout, self.page)
+            self.measures[id(block)] = measure_table(block, self._layout(block), self.page)
         return self.measures[id(block)]
 
     def _key(self, block: _Tabular) -> str | None:
