@@ -141,7 +141,12 @@ def read_xport(handle, path: Path, role: str, size: int, member: str = "") -> Ra
     layout = xport_layout(handle, size, name)
     n_read = count_records(handle, layout, size)
     check_records(handle, layout, n_read, size, name)
-    columns = _read_columns(handle, layout, n_read, name)
+    try:
+        columns = _read_columns(handle, layout, n_read, name)
+    except ReadError:
+        if _second_member(handle, layout):  # its headers read as records are no text
+            raise _two_members(name) from None
+        raise
     for var in layout.variables:
         fmt = var.format.upper()
         if not var.numeric:
@@ -157,12 +162,14 @@ def read_xport(handle, path: Path, role: str, size: int, member: str = "") -> Ra
 
 
 def count_records(handle, layout: Layout, size: int) -> int:
-    """The records in the file as readstat (and so SAS's own readers) count them: every whole
-    ``obs_len`` bytes after the OBS header, less the records of blanks only at the very end,
-    which are the padding of the last 80-byte line. A real record of blanks only (every value
-    blank text) at the end is indistinguishable from padding and is dropped too; one among the
-    records is kept."""
+    """The records in the file as readstat counts them: every whole ``obs_len`` bytes after the
+    OBS header (in v8 at most the count of the OBS header), less, when no count is known, the
+    records of blanks only at the very end, which are the padding of the last 80-byte line. A
+    real record of blanks only (every value blank text) at the end of a v5 file cannot be told
+    from padding and is dropped too; one among the records is kept."""
     n = max(0, (size - layout.obs_start) // layout.obs_len)
+    if layout.count:  # v8 says how many: records of blanks are records
+        return min(n, layout.count)
     step = max(1, min(CHUNK_BYTES, 1 << 16) // layout.obs_len)
     while n:
         k = min(n, step)
@@ -270,11 +277,11 @@ def xport_layout(handle, size: int, name: str) -> Layout:
             name, "file-format", "no OBS header record after the variable descriptions"
         )
     check_column_names(name, [var.name for var in variables])
-    count = record[48:63].strip() if v else b""
+    count = record[48:63].strip()
+    if v and not count.isdigit():
+        raise read_error(name, "file-format", "the record count in the OBS header is damaged")
     obs_len = max(var.position + var.length for var in variables)
-    return Layout(
-        version, variables, handle.tell(), obs_len, int(count) if count.isdigit() else None
-    )
+    return Layout(version, variables, handle.tell(), obs_len, int(count) if v else None)
 
 
 def _namestrs(name: str, raw: bytes, nvars: int, nlen: int, version: int) -> list[Variable]:
