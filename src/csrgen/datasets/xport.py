@@ -1,24 +1,30 @@
 """SAS transport (XPORT v5 and v8) files, plain or as the one ``.xpt`` inside a ``.zip``.
 
-pyreadstat reads whatever records a file holds: a file cut off mid-way reads as a shorter
-dataset, and bytes appended read as extra records. So the layout is checked against the
-format before the data are trusted. An XPORT file is a sequence of 80-byte records: the
-library and member headers, one 140-byte NAMESTR per variable (packed, padded to 80), in v8
-the long labels, the OBS header, then the observations, each ``obs_len`` bytes (the largest
-``npos + nlng`` of the NAMESTRs), packed and blank-padded to a whole 80-byte record. v5 stores
-no record count; v8 stores it in the OBS header. So:
+An XPORT file is a sequence of 80-byte records: the library and member headers, one 140-byte
+NAMESTR per variable (packed, padded to 80), in v8 optionally the long names and labels
+(LABELV8, LABELV9), the OBS header, then the observations, each ``obs_len`` bytes (the largest
+``npos + nlng`` of the NAMESTRs), packed and blank-padded to a whole 80-byte record. The headers
+are parsed here, the observations decoded by :mod:`.xport_decode` (numpy, column by column, a
+chunk at a time). The types are the file's own: NAMESTR type 1 numbers (dates where the format
+says so), type 2 text.
+
+The records are counted as readstat counts them: every whole ``obs_len`` bytes after the OBS
+header, in v8 at most the count it states, in v5 (no count) less the all-blank records at the
+very end (the padding). A file cut off mid-way would read as a shorter dataset and bytes appended
+as extra records, so before anything is decoded the layout is checked against the format:
 
 * the file length is a whole number of 80-byte records (``[file-truncated]``);
-* after the last record pyreadstat read there are fewer than 80 bytes, all blank padding
+* after the last record counted there are fewer than 80 bytes, all blank padding
   (``[file-truncated]`` for a record cut off, ``[file-padded]`` for bytes appended, and
   ``[file-format]`` for a second member);
-* v8: the records read equal the count in the OBS header (``[file-truncated]``);
-* the NAMESTRs: a name for every variable, none twice (``[columns]``), lengths and positions
-  that fit the record (``[file-format]``).
+* v8: the records equal the count in the OBS header (``[file-truncated]``);
+* the headers in their order, the NAMESTRs: a name for every variable, none twice
+  (``[columns]``), lengths and positions that fit the record (``[file-format]``).
 
-Only the headers and the last record are read for the check (the rest is read once, by
-pyreadstat). A v5 file cut exactly where a record and an 80-byte line end together reads as
-a complete shorter file: no reader can tell; the data lock's SHA-256 can.
+A v5 file cut exactly where a record and an 80-byte line end together reads as a complete
+shorter file: no reader can tell; the data lock's SHA-256 can. Nor can a v5 file's last records
+be told from padding when all their values are blank text: they are not read, as readstat does
+not read them.
 """
 
 from __future__ import annotations
@@ -374,7 +380,7 @@ def _format_name(raw: bytes) -> str:
 
 
 def check_records(handle, layout: Layout, n_read: int, size: int, name: str) -> None:
-    """The records pyreadstat read account for the whole file, and for nothing more."""
+    """The records counted account for the whole file, and for nothing more."""
     end = layout.obs_start + n_read * layout.obs_len
     if layout.count is not None and layout.count != n_read:
         raise read_error(
