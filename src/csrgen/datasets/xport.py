@@ -350,10 +350,11 @@ def _long_labels(handle, size: int, name: str, variables: list, record: bytes) -
         parts = [handle.read(n) for n in lengths]
         if [len(p) for p in parts] != lengths:
             raise _cut(name, size, "inside the long labels")
-        if index >= len(variables):
+        if not 1 <= index <= len(variables):  # the variable's number, from 1
             raise read_error(
-                name, "file-format", f"a long label of variable {index + 1} of {len(variables)}"
+                name, "file-format", f"a long label of variable {index} of {len(variables)}"
             )
+        index -= 1
         var = variables[index]
         update = {"name": _c_text(name, parts[0], index).strip() or var.name}
         update["label"] = _c_text(name, parts[-1], index)
