@@ -163,6 +163,12 @@ class OutputCache:
         for path in self.folder.glob(".*.pkl.*"):  # left by a killed run
             path.unlink(missing_ok=True)
 
+    def cached(self, ctx, declared: set[str]):
+        """The output's result kept whole (nothing it depends on changed), or None."""
+        _, blocks_path = self.paths(ctx, declared)
+        entry = self._load(blocks_path)
+        return None if entry is None else entry["result"]
+
     def run(self, ctx, run_output, run_build, declared: set[str]):
         """The output's result, from the cache where its dependencies are unchanged.
 
@@ -206,6 +212,28 @@ def content_key(*parts) -> str | None:
     except (pickle.PicklingError, TypeError, AttributeError, ValueError, RecursionError):
         return None
     return hashlib.sha256(buffer.getbuffer()).hexdigest()
+
+
+def template_bytecode(folder: Path | None):
+    """Jinja's compiled templates kept in ``folder`` (the run's cache: compiling the narrative's
+    and the page's templates costs more than rendering them), or None without a cache.
+
+    Jinja names each entry by the template's name and file and checks the source's hash
+    before using it, so an edited template is compiled again; a damaged entry is compiled
+    again too, and a folder that cannot be written only means nothing is kept."""
+    if folder is None:
+        return None
+    from jinja2 import FileSystemBytecodeCache
+
+    class _Kept(FileSystemBytecodeCache):
+        def dump_bytecode(self, bucket) -> None:
+            try:
+                Path(self.directory).mkdir(parents=True, exist_ok=True)
+                super().dump_bytecode(bucket)
+            except OSError:
+                pass
+
+    return _Kept(str(folder / "jinja"))
 
 
 def _sha256(path: Path) -> str:

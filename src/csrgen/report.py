@@ -20,7 +20,13 @@ from pathlib import Path
 
 from csrgen import __version__
 from csrgen.ard import concat_ard, write_ard
-from csrgen.cache import FileCache, FragmentStore, OutputCache, content_key
+from csrgen.cache import (
+    FileCache,
+    FragmentStore,
+    OutputCache,
+    content_key,
+    template_bytecode,
+)
 from csrgen.config import StudyConfig
 from csrgen.datasets import StudyData, read_study_data, roles_with_problems
 from csrgen.document.assemble import build_document
@@ -137,16 +143,26 @@ def run_outputs(
     """
     ids = [spec.id for spec in prep.config.outputs]
     jobs = default_jobs() if jobs is None else jobs
+    progress = progress or Progress()
+    progress.stage("computing outputs", len(ids))
+    # Outputs kept whole in the cache are read here: a worker would read the same entry and
+    # send the result back through a pipe, pickled once more.
+    done: dict[str, OutputResult] = {}
+    if prep.cache is not None:
+        for output_id in ids:
+            kept = prep.cache.cached(_context(prep, output_id), _declared(prep, output_id))
+            if kept is not None:
+                done[output_id] = kept
+                progress.step(output_id)
     # Outputs that share work run together (see catalog.work_group); the costliest groups first
     # (longest-processing-time scheduling): an expensive output that comes last in the study
     # file would otherwise run alone at the end while the other workers idle.
     groups: dict[str, list[str]] = {}
     for spec in prep.config.outputs:
-        key = work_group(spec, prep.options[spec.id])
-        groups.setdefault(key, []).append(spec.id)
+        if spec.id not in done:
+            key = work_group(spec, prep.options[spec.id])
+            groups.setdefault(key, []).append(spec.id)
     tasks = sorted(groups.values(), key=lambda g: -sum(_cost(prep, i) for i in g))
-    progress = progress or Progress()
-    progress.stage("computing outputs", len(ids))
 
     def finished(group: list[str]) -> None:
         for output_id in group:
@@ -154,7 +170,7 @@ def run_outputs(
 
     results = _run_tasks(_run_group, prep, tasks, jobs, on_done=finished)
     progress.close()
-    done = {r.output_id: r for group in results for r in group}
+    done.update((r.output_id, r) for group in results for r in group)
     if prep.cache is not None:
         keep = {p for i in ids for p in prep.cache.paths(_context(prep, i), _declared(prep, i))}
         prep.cache.prune(keep)
@@ -212,6 +228,7 @@ def assemble(prep: Prepared, results: list[OutputResult]) -> Document:
         ard=concat_ard(r.ard for r in results),
         template_dirs=template_dirs(prep.config),
         output_blocks={r.output_id: r.blocks for r in results},
+        bytecode=template_bytecode(None if prep.cache is None else prep.cache.folder),
     )
 
 
@@ -361,7 +378,8 @@ def _write_one(state: tuple, task: tuple[str, int]) -> list[str]:
         from csrgen.writers.html import write_html
 
         bodies = None if files is None else FragmentStore(files[0].folder / "html")
-        write_html(doc, tmp / f"{name}.html", template_dirs(prep.config), bodies)
+        bytecode = template_bytecode(None if files is None else files[0].folder)
+        write_html(doc, tmp / f"{name}.html", template_dirs(prep.config), bodies, bytecode)
         return [f"html/{n}" for n in bodies.used] if bodies is not None else []
     elif kind == "qmd":
         from csrgen.writers.qmd import write_qmd
