@@ -211,9 +211,7 @@ def html_environment(template_dirs: list[Path], bytecode=None) -> Environment:
     return env
 
 
-def render_html(
-    doc: Document, template_dirs: list[Path], fragments=None, bytecode=None
-) -> str:
+def render_html(doc: Document, template_dirs: list[Path], fragments=None, bytecode=None) -> str:
     """The page; ``fragments`` (optional, as :func:`csrgen.writers.docx.write_docx` takes)
     keeps each table's body between runs, by a hash of the block (the same text either way);
     ``bytecode`` keeps the compiled templates (see :func:`html_environment`)."""
