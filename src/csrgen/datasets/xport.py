@@ -45,7 +45,7 @@ from csrgen.datasets.base import (
     read_error,
     sniff,
 )
-from csrgen.datasets.xport_decode import Variable
+from csrgen.datasets.xport_decode import Variable, decode_numbers, decode_text
 
 LINE = 80
 _PREFIX = b"HEADER RECORD*******"
@@ -81,10 +81,6 @@ class Layout:
     obs_len: int
     #: v8 only: the record count in the OBS header.
     count: int | None
-
-    @property
-    def names(self) -> tuple[str, ...]:
-        return tuple(v.name for v in self.variables)
 
 
 def read_xport_file(path: Path, role: str) -> RawDataset:
@@ -153,10 +149,8 @@ def read_xport(handle, path: Path, role: str, size: int, member: str = "") -> Ra
         if _second_member(handle, layout):  # its headers read as records are no text
             raise _two_members(name) from None
         raise
-    for var in layout.variables:
+    for var in (v for v in layout.variables if v.numeric):
         fmt = var.format.upper()
-        if not var.numeric:
-            continue
         if _is_sas_date(fmt):
             columns[var.name] = _SAS_EPOCH + pd.to_timedelta(columns[var.name], unit="D")
         elif _is_sas_datetime(fmt):
@@ -192,8 +186,6 @@ def count_records(handle, layout: Layout, size: int) -> int:
 def _read_columns(handle, layout: Layout, n: int, name: str) -> dict[str, pd.Series]:
     """The ``n`` records decoded about :data:`CHUNK_BYTES` at a time into columns allocated
     once: the values are never held twice, only one chunk of raw records beside them."""
-    from csrgen.datasets import xport_decode as dec
-
     rows = max(1, CHUNK_BYTES // layout.obs_len)
     values = {
         v.name: np.empty(n, dtype=np.float64 if v.numeric else object) for v in layout.variables
@@ -205,9 +197,9 @@ def _read_columns(handle, layout: Layout, n: int, name: str) -> dict[str, pd.Ser
         block = np.frombuffer(raw, dtype=np.uint8).reshape(m, layout.obs_len)
         for var in layout.variables:
             if var.numeric:
-                values[var.name][start : start + m] = dec.decode_numbers(block, var)
+                values[var.name][start : start + m] = decode_numbers(block, var)
             else:
-                values[var.name][start : start + m] = dec.decode_text(block, var, start, name)
+                values[var.name][start : start + m] = decode_text(block, var, start, name)
         del block, raw
     return {col: pd.Series(v, name=col, copy=False) for col, v in values.items()}
 
@@ -287,7 +279,7 @@ def xport_layout(handle, size: int, name: str) -> Layout:
     if v and not count.isdigit():
         raise read_error(name, "file-format", "the record count in the OBS header is damaged")
     obs_len = max(var.position + var.length for var in variables)
-    return Layout(version, variables, handle.tell(), obs_len, int(count) if v else None)
+    return Layout(version, tuple(variables), handle.tell(), obs_len, int(count) if v else None)
 
 
 def _namestrs(name: str, raw: bytes, nvars: int, nlen: int, version: int) -> list[Variable]:

@@ -127,7 +127,7 @@ def decode_text(block: np.ndarray, var: Variable, first_record: int, name: str) 
             name,
             "encoding",
             f"not a readable SAS transport (XPORT) file: text of {var.name} is not UTF-8 "
-            f"({bad[0][2]}); {shown}. Save the file as UTF-8 (SAS: ENCODING=UTF8)",
+            f"({bad[0][2]}); {shown} (re-export the file with its text in UTF-8)",
             variable=var.name,
         )
     return texts[codes]
