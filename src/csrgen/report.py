@@ -24,6 +24,7 @@ from csrgen.cache import (
     FileCache,
     FragmentStore,
     OutputCache,
+    ReadCache,
     content_key,
     template_bytecode,
 )
@@ -97,6 +98,7 @@ def prepare_study(
     data: str | Path | None = None,
     draft: bool = False,
     progress: Progress | None = None,
+    cache_folder: Path | None = None,
 ) -> Prepared:
     """Load and check everything before any statistic is computed (fail fast, report all).
 
@@ -106,7 +108,9 @@ def prepare_study(
     module's ``check`` hook on the valid datasets. Each stage lists all of its problems; data
     problems and the outputs' checks are reported together. The warnings of the datasets and
     of the checks (records a declared rule left out, with counts) are kept in order.
-    ``progress`` hears of each dataset read.
+    ``progress`` hears of each dataset read. With ``cache_folder`` (a report's cache), the
+    datasets as read and validated are kept there for the next run on the same files
+    (:class:`csrgen.cache.ReadCache`); the outputs' checks always run.
     """
     progress = progress or Progress()
     config, options = load_study_outputs(study)
@@ -116,12 +120,23 @@ def prepare_study(
     data_dir = config.data_dir(data)
     lock = check_lock(config, data_dir, draft=draft)
     progress.stage("reading datasets", len(config.data.datasets))
-    frames, problems = read_study_data(
-        config,
-        data_dir,
-        requirements(config, options),
-        on_read=lambda role, rows: progress.step(f"{role.upper()} ({rows:,} rows)"),
-    )
+    required = requirements(config, options)
+    kept = ReadCache(cache_folder) if cache_folder is not None else None
+    key = kept.key(config, data_dir, lock, required) if kept is not None else None
+    frames = kept.get(key) if kept is not None else None
+    if frames is not None:
+        problems = []
+        for role, frame in frames.frames.items():
+            progress.step(f"{role.upper()} ({len(frame):,} rows)")
+    else:
+        frames, problems = read_study_data(
+            config,
+            data_dir,
+            required,
+            on_read=lambda role, rows: progress.step(f"{role.upper()} ({rows:,} rows)"),
+        )
+        if kept is not None and not problems:
+            kept.put(key, frames)
     progress.close()
     skip = roles_with_problems(config, problems)
     warnings = list(frames.warnings)
@@ -485,13 +500,15 @@ def run_report(
         # read before anything is computed (a bad folder stops the run at once), and before the
         # new report replaces it: --previous may name the output folder itself
         before = read_previous(Path(previous), config.study.id) if previous else None
-        prep = prepare_study(study, data, draft, progress)
+        folder = None
+        if cache is not False:
+            folder = target.parent / f".{target.name}.cache" if cache is True else Path(cache)
+        prep = prepare_study(study, data, draft, progress, folder)
         if warn is not None and prep.warnings:
             warn(prep.warnings)
         # each record's hash, once: the cache keys datasets by them, the snapshot keeps them
         hashes = {role: record_hashes(frame) for role, frame in prep.data.frames.items()}
-        if cache is not False:
-            folder = target.parent / f".{target.name}.cache" if cache is True else Path(cache)
+        if folder is not None:
             opened = OutputCache.open(folder, prep.config, prep.lock, prep.data, hashes)
             prep = replace(prep, cache=opened)
         results = run_outputs(prep, progress=progress)

@@ -50,7 +50,7 @@ from csrgen.writers.docx_xml import (
     normalise_zip,
     run,
 )
-from csrgen.writers.pages import estimate_pages
+from csrgen.writers.pages import TableMeasure, estimate_pages, line_only, measure_table
 from csrgen.writers.text import printable
 
 #: Paragraph and character styles the writer uses; reference.docx must define them.
@@ -89,7 +89,7 @@ REQUIRED_STYLES = (
 PAPER = {name: (Inches(w), Inches(h)) for name, (w, h) in lay.PAPER_IN.items()}
 MARGIN = Inches(lay.MARGIN_IN)
 #: Raised when the kept tables' layout changes (see :func:`write_docx`).
-FRAGMENTS = 1
+FRAGMENTS = 2
 #: Room under a figure for its caption, population line and notes.
 FIGURE_ALLOWANCE = Inches(1.6)
 
@@ -115,8 +115,10 @@ class _Writer:
         self.page_w, self.page_h = PAPER.get(doc.paper, PAPER["A4"])
         self.page = lay.text_area(doc.paper)
         self.layouts: dict[int, lay.Layout] = {}
+        self.measures: dict[int, TableMeasure] = {}
         self.landscape = False
         self.bookmarks: dict[str, int] = {}
+        _index_images(self.word)
         body = self.word.element.body
         for child in list(body):
             if child.tag != qn("w:sectPr"):
@@ -274,12 +276,25 @@ class _Writer:
         return self.layouts[key]
 
     def _kept(self, block: _Tabular) -> tuple | None:
-        """(layout, table XML) of the same block laid out by an earlier run, if kept."""
+        """(layout, table XML, page measure) of the same block laid out by an earlier run, if
+        kept."""
         if self.fragments is None or self._key(block) is None:
             return None
         if id(block) not in self.kept:
-            self.kept[id(block)] = self.fragments.get(self._key(block))
+            kept = self.fragments.get(self._key(block))
+            self.kept[id(block)] = kept if isinstance(kept, tuple) and len(kept) == 3 else None
         return self.kept[id(block)]
+
+    def _measure(self, block: _Tabular) -> TableMeasure:
+        """What the table occupies on the page (:mod:`csrgen.writers.pages`), kept with it."""
+        if line_only(block):  # a line, not a table: nothing kept (nor worth keying)
+            return measure_table(block, None, self.page)
+        kept = self._kept(block)
+        if kept is not None:
+            return kept[2]
+        if id(block) not in self.measures:
+            self.measures[id(block)] = measure_table(block, self._layout(block), self.page)
+        return self.measures[id(block)]
 
     def _key(self, block: _Tabular) -> str | None:
         """Everything a table's XML is made from: the block, the styles, the paper, csrgen."""
@@ -293,7 +308,8 @@ class _Writer:
             return parse_xml(kept[1])
         tbl = tables.table(block, self._layout(block), self.st)
         if self.fragments is not None and self._key(block) is not None:
-            self.fragments.put(self._key(block), (self._layout(block), etree.tostring(tbl)))
+            kept = (self._layout(block), etree.tostring(tbl), self._measure(block))
+            self.fragments.put(self._key(block), kept)
         return tbl
 
     def _orient(self, landscape: bool) -> None:
@@ -424,10 +440,45 @@ def write_docx(doc: Document, path: Path, reference: Path | None = None, fragmen
     way (a kept table is parsed back; lxml writes it as it wrote the one built)."""
     writer = _Writer(doc, reference, fragments)
     writer.write(path)
-    return estimate_pages(doc, writer._layout)
+    return estimate_pages(doc, writer._layout, writer._measure)
 
 
 # -- helpers ------------------------------------------------------------------------------------
+def _index_images(word) -> None:
+    """Add pictures in constant time each. python-docx looks every added image up among the
+    document's images by hashing each of them again (``ImagePart.sha1`` hashes the blob at
+    each access), and numbers it by scanning every part name: adding n figures costs n²/2
+    hashes (a second for the narratives' 145 timelines). Here each image's hash and number is
+    noted once; the same images get the same part names as python-docx would give them. With
+    another python-docx whose internals differ, nothing is changed (tests/writers check that
+    an image added twice is stored once)."""
+    from docx.opc.packuri import PackURI
+
+    parts = getattr(word.part.package, "image_parts", None)
+    needed = ("_get_by_sha1", "_add_image_part", "_next_image_partname", "_image_parts")
+    if parts is None or not all(hasattr(parts, name) for name in needed):
+        return
+    known = {part.sha1: part for part in parts}
+    used = {part.partname.idx for part in parts}
+    free = [1]
+    add = parts._add_image_part
+
+    def add_part(image):
+        part = add(image)
+        known[image.sha1] = part
+        used.add(part.partname.idx)
+        return part
+
+    def next_name(ext: str):
+        while free[0] in used:  # the lowest unused number, as python-docx chooses it
+            free[0] += 1
+        return PackURI(f"/word/media/image{free[0]}.{ext}")
+
+    parts._get_by_sha1 = known.get
+    parts._add_image_part = add_part
+    parts._next_image_partname = next_name
+
+
 def _headings(sections, level: int = 1):
     for s in sections:
         if isinstance(s, Section):
