@@ -30,7 +30,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
 
-from csrgen import __version__
+from csrgen.cache import code_version
 from csrgen.document.model import Attachment, Figure, FigurePlan, Section
 
 #: The subfolder of the run's cache folder that holds drawn figures.
@@ -56,9 +56,9 @@ def drawn(block):
 
 def key(p: FigurePlan) -> str:
     """A hash naming the figure a plan draws: its content (not the identity of its objects),
-    the csrgen version and the matplotlib version."""
+    csrgen's version and code (:func:`csrgen.cache.code_version`) and the matplotlib version."""
     h = hashlib.sha256()
-    _feed(h, (__version__, _matplotlib_version(), p.func, p.args, p.kwargs))
+    _feed(h, (code_version(), _matplotlib_version(), p.func, p.args, p.kwargs))
     return h.hexdigest()
 
 
