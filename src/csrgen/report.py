@@ -348,6 +348,8 @@ def _write_one(state: tuple, task: tuple[str, int]) -> list[str]:
         cache, templates = files
         if kind == "listing":
             part, extra = external_listings(doc.sections)[index], lock_stamp(doc)
+            if part.data:  # the files are made from its columns; its rows (HTML's) not keyed
+                part = replace(part, rows=())
         else:
             part, extra = doc.attachments[index], templates
         key = content_key(kind, part, extra, templates)
