@@ -19,7 +19,7 @@ from pathlib import Path
 
 import matplotlib
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from PIL import Image, ImageFont
 
@@ -288,12 +288,21 @@ events = st.lists(
 
 
 @settings(
-    max_examples=60,
+    max_examples=100,
     deadline=None,
     derandomize=True,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 @given(treatment=st.tuples(days, days), events=events, death=days)
+@example(
+    treatment=(None, None),
+    events=[
+        TimelineEvent(
+            "line\nbreak\x00 <&> \ud800 \u0645\u0631\u062d\u0628\u0627 \U0001f600", 1.0, 1e9, True
+        )
+    ],
+    death=-1e9,
+)
 def test_any_event_list_gives_a_well_formed_svg_and_png(treatment, events, death):
     svg, png = draw_timeline("fig-1", treatment, events, death)
     drawn = Drawn(svg)  # parses: well-formed XML

@@ -27,6 +27,7 @@ from csrgen.outputs.scene import (
     Scene,
     Shape,
     Text,
+    clean,
     fit,
     png,
     svg,
@@ -137,7 +138,7 @@ def timeline_scene(
     ]
     shapes += axis.shapes(y_bot)
     label_width = x0 - _TICK - _TICK_PAD - 2.0  # 2 points short of the figure's left edge
-    rows = ["Treatment"] + [fit(_short(e.label), _FONT, label_width) for e in events]
+    rows = ["Treatment"] + [fit(_short(clean(e.label)), _FONT, label_width) for e in events]
     for i, label in enumerate(rows):
         y = row_y(i)
         shapes.append(Line(x0, y, x0 - _TICK, y, _LW))

@@ -313,7 +313,7 @@ def _levels(mask):
     return ((a * (_LEVELS - 1) + 127) // 255).astype(np.uint8)
 
 
-@functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=1024)
 def _text_cover(text: str, size_px: float, anchor: str):
     """The antialiased coverage of ``text`` and its offset from the anchor point (pixels):
     labels, ticks and legends repeat from figure to figure, so each is rasterised once."""
