@@ -50,6 +50,66 @@ def _digest(*parts) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def analysis_settings(config: StudyConfig) -> dict:
+    """The study file's settings that shape the data and the statistics: everything but the
+    outputs' list, the narrative's own keys and the study's descriptive text."""
+    settings = config.model_dump(mode="json", exclude={"outputs"})
+    for key in NARRATIVE_KEYS:
+        settings.get("document", {}).pop(key, None)
+    for key in STUDY_TEXT_KEYS:
+        settings.get("study", {}).pop(key, None)
+    return settings
+
+
+#: The datasets are kept as read (see :class:`ReadCache`) only when their files hold at most
+#: this many bytes together: reading a large study's files costs about what writing and
+#: reading them back as a pickle would, and the copy would double its disk use.
+KEEP_DATA_MAX_BYTES = 128 << 20
+
+
+class ReadCache:
+    """The study's datasets as read and validated, kept between runs by a key of: the SHA-256 of
+    every data file (the ones the data lock checks, so they are hashed anyway), the data
+    folder, the study file's analysis settings, the variables the outputs need, and the
+    csrgen version. Only a read with no problem is kept, and only for studies whose files
+    are small (:data:`KEEP_DATA_MAX_BYTES`); a damaged entry is a miss (checked by its hash)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.store = FragmentStore(Path(folder) / "data")
+
+    @staticmethod
+    def key(config: StudyConfig, data_dir: Path, lock: LockInfo, required) -> str | None:
+        paths = [Path(data_dir) / name for name in lock.files]
+        try:
+            size = sum(p.stat().st_size for p in paths)
+        except OSError:
+            return None
+        if size > KEEP_DATA_MAX_BYTES:
+            return None
+        needed = {role: sorted(names) for role, names in sorted(required.items())}
+        return _digest(
+            FORMAT,
+            __version__,
+            str(Path(data_dir).resolve()),
+            sorted(lock.files.items()),
+            analysis_settings(config),
+            needed,
+        )
+
+    def get(self, key: str | None) -> StudyData | None:
+        if key is None:
+            return None
+        data = self.store.get(key)
+        return data if isinstance(data, StudyData) else None
+
+    def put(self, key: str | None, data: StudyData) -> None:
+        """Keep ``data`` under ``key``, and nothing else (the study's earlier reads go)."""
+        if key is None:
+            return
+        self.store.put(key, data)
+        self.store.prune({key[:32]})
+
+
 def data_hashes(data: StudyData, row_hashes: Mapping[str, np.ndarray]) -> dict[str, str]:
     """A hash of each dataset's content: columns (in order), types and values (row order
     counts), from each record's hash (:func:`csrgen.document.snapshot.record_hashes`, which
@@ -106,11 +166,7 @@ class OutputCache:
         data: StudyData,
         row_hashes: Mapping[str, np.ndarray],
     ):
-        settings = config.model_dump(mode="json", exclude={"outputs"})
-        for key in NARRATIVE_KEYS:
-            settings.get("document", {}).pop(key, None)
-        for key in STUDY_TEXT_KEYS:
-            settings.get("study", {}).pop(key, None)
+        settings = analysis_settings(config)
         lock_part = _digest(lock.locked, lock.lock_id, lock.lock_date)
         hashes = data_hashes(data, row_hashes)
         return cls(Path(folder), hashes, _digest(__version__, settings), lock_part)
@@ -163,6 +219,12 @@ class OutputCache:
         for path in self.folder.glob(".*.pkl.*"):  # left by a killed run
             path.unlink(missing_ok=True)
 
+    def cached(self, ctx, declared: set[str]):
+        """The output's result kept whole (nothing it depends on changed), or None."""
+        _, blocks_path = self.paths(ctx, declared)
+        entry = self._load(blocks_path)
+        return None if entry is None else entry["result"]
+
     def run(self, ctx, run_output, run_build, declared: set[str]):
         """The output's result, from the cache where its dependencies are unchanged.
 
@@ -206,6 +268,34 @@ def content_key(*parts) -> str | None:
     except (pickle.PicklingError, TypeError, AttributeError, ValueError, RecursionError):
         return None
     return hashlib.sha256(buffer.getbuffer()).hexdigest()
+
+
+def template_bytecode(folder: Path | None):
+    """Jinja's compiled templates kept in ``folder`` (the run's cache: compiling the narrative's
+    and the page's templates costs more than rendering them), or None without a cache.
+
+    Jinja names each entry by the template's name and file and checks the source's hash
+    before using it, so an edited template is compiled again; a damaged entry is compiled
+    again too, and a folder that cannot be written only means nothing is kept."""
+    if folder is None:
+        return None
+    from jinja2 import FileSystemBytecodeCache
+
+    class _Kept(FileSystemBytecodeCache):
+        def load_bytecode(self, bucket) -> None:
+            try:
+                super().load_bytecode(bucket)
+            except Exception:  # a damaged entry (jinja checks its magic and hash, not its end)
+                bucket.reset()
+
+        def dump_bytecode(self, bucket) -> None:
+            try:
+                Path(self.directory).mkdir(parents=True, exist_ok=True)
+                super().dump_bytecode(bucket)
+            except OSError:
+                pass
+
+    return _Kept(str(folder / "jinja"))
 
 
 def _sha256(path: Path) -> str:

@@ -20,7 +20,14 @@ from pathlib import Path
 
 from csrgen import __version__
 from csrgen.ard import concat_ard, write_ard
-from csrgen.cache import FileCache, FragmentStore, OutputCache, content_key
+from csrgen.cache import (
+    FileCache,
+    FragmentStore,
+    OutputCache,
+    ReadCache,
+    content_key,
+    template_bytecode,
+)
 from csrgen.config import StudyConfig
 from csrgen.datasets import StudyData, read_study_data, roles_with_problems
 from csrgen.document.assemble import build_document
@@ -91,6 +98,7 @@ def prepare_study(
     data: str | Path | None = None,
     draft: bool = False,
     progress: Progress | None = None,
+    cache_folder: Path | None = None,
 ) -> Prepared:
     """Load and check everything before any statistic is computed (fail fast, report all).
 
@@ -100,7 +108,9 @@ def prepare_study(
     module's ``check`` hook on the valid datasets. Each stage lists all of its problems; data
     problems and the outputs' checks are reported together. The warnings of the datasets and
     of the checks (records a declared rule left out, with counts) are kept in order.
-    ``progress`` hears of each dataset read.
+    ``progress`` hears of each dataset read. With ``cache_folder`` (a report's cache), the
+    datasets as read and validated are kept there for the next run on the same files
+    (:class:`csrgen.cache.ReadCache`); the outputs' checks always run.
     """
     progress = progress or Progress()
     config, options = load_study_outputs(study)
@@ -110,12 +120,23 @@ def prepare_study(
     data_dir = config.data_dir(data)
     lock = check_lock(config, data_dir, draft=draft)
     progress.stage("reading datasets", len(config.data.datasets))
-    frames, problems = read_study_data(
-        config,
-        data_dir,
-        requirements(config, options),
-        on_read=lambda role, rows: progress.step(f"{role.upper()} ({rows:,} rows)"),
-    )
+    required = requirements(config, options)
+    kept = ReadCache(cache_folder) if cache_folder is not None else None
+    key = kept.key(config, data_dir, lock, required) if kept is not None else None
+    frames = kept.get(key) if kept is not None else None
+    if frames is not None:
+        problems = []
+        for role, frame in frames.frames.items():
+            progress.step(f"{role.upper()} ({len(frame):,} rows)")
+    else:
+        frames, problems = read_study_data(
+            config,
+            data_dir,
+            required,
+            on_read=lambda role, rows: progress.step(f"{role.upper()} ({rows:,} rows)"),
+        )
+        if kept is not None and not problems:
+            kept.put(key, frames)
     progress.close()
     skip = roles_with_problems(config, problems)
     warnings = list(frames.warnings)
@@ -137,16 +158,26 @@ def run_outputs(
     """
     ids = [spec.id for spec in prep.config.outputs]
     jobs = default_jobs() if jobs is None else jobs
+    progress = progress or Progress()
+    progress.stage("computing outputs", len(ids))
+    # Outputs kept whole in the cache are read here: a worker would read the same entry and
+    # send the result back through a pipe, pickled once more.
+    done: dict[str, OutputResult] = {}
+    if prep.cache is not None:
+        for output_id in ids:
+            kept = prep.cache.cached(_context(prep, output_id), _declared(prep, output_id))
+            if kept is not None:
+                done[output_id] = kept
+                progress.step(output_id)
     # Outputs that share work run together (see catalog.work_group); the costliest groups first
     # (longest-processing-time scheduling): an expensive output that comes last in the study
     # file would otherwise run alone at the end while the other workers idle.
     groups: dict[str, list[str]] = {}
     for spec in prep.config.outputs:
-        key = work_group(spec, prep.options[spec.id])
-        groups.setdefault(key, []).append(spec.id)
+        if spec.id not in done:
+            key = work_group(spec, prep.options[spec.id])
+            groups.setdefault(key, []).append(spec.id)
     tasks = sorted(groups.values(), key=lambda g: -sum(_cost(prep, i) for i in g))
-    progress = progress or Progress()
-    progress.stage("computing outputs", len(ids))
 
     def finished(group: list[str]) -> None:
         for output_id in group:
@@ -154,7 +185,7 @@ def run_outputs(
 
     results = _run_tasks(_run_group, prep, tasks, jobs, on_done=finished)
     progress.close()
-    done = {r.output_id: r for group in results for r in group}
+    done.update((r.output_id, r) for group in results for r in group)
     if prep.cache is not None:
         keep = {p for i in ids for p in prep.cache.paths(_context(prep, i), _declared(prep, i))}
         prep.cache.prune(keep)
@@ -212,6 +243,7 @@ def assemble(prep: Prepared, results: list[OutputResult]) -> Document:
         ard=concat_ard(r.ard for r in results),
         template_dirs=template_dirs(prep.config),
         output_blocks={r.output_id: r.blocks for r in results},
+        bytecode=template_bytecode(None if prep.cache is None else prep.cache.folder),
     )
 
 
@@ -361,7 +393,8 @@ def _write_one(state: tuple, task: tuple[str, int]) -> list[str]:
         from csrgen.writers.html import write_html
 
         bodies = None if files is None else FragmentStore(files[0].folder / "html")
-        write_html(doc, tmp / f"{name}.html", template_dirs(prep.config), bodies)
+        bytecode = template_bytecode(None if files is None else files[0].folder)
+        write_html(doc, tmp / f"{name}.html", template_dirs(prep.config), bodies, bytecode)
         return [f"html/{n}" for n in bodies.used] if bodies is not None else []
     elif kind == "qmd":
         from csrgen.writers.qmd import write_qmd
@@ -467,13 +500,15 @@ def run_report(
         # read before anything is computed (a bad folder stops the run at once), and before the
         # new report replaces it: --previous may name the output folder itself
         before = read_previous(Path(previous), config.study.id) if previous else None
-        prep = prepare_study(study, data, draft, progress)
+        folder = None
+        if cache is not False:
+            folder = target.parent / f".{target.name}.cache" if cache is True else Path(cache)
+        prep = prepare_study(study, data, draft, progress, folder)
         if warn is not None and prep.warnings:
             warn(prep.warnings)
         # each record's hash, once: the cache keys datasets by them, the snapshot keeps them
         hashes = {role: record_hashes(frame) for role, frame in prep.data.frames.items()}
-        if cache is not False:
-            folder = target.parent / f".{target.name}.cache" if cache is True else Path(cache)
+        if folder is not None:
             opened = OutputCache.open(folder, prep.config, prep.lock, prep.data, hashes)
             prep = replace(prep, cache=opened)
         results = run_outputs(prep, progress=progress)

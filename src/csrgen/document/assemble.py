@@ -106,9 +106,11 @@ def narrative_sections(
     ard: pd.DataFrame | None,
     template_dirs: list[Path],
     output_blocks: Mapping[str, Sequence[Block]] | None = None,
+    bytecode=None,
 ) -> tuple[Section, ...]:
-    """Render and parse every narrative template of the study, in the study file's order."""
-    env = narrative_environment(template_dirs)
+    """Render and parse every narrative template of the study, in the study file's order
+    (``bytecode``: see :func:`~csrgen.document.context.narrative_environment`)."""
+    env = narrative_environment(template_dirs, bytecode)
     context = template_context(config, lock, ard, output_blocks)
     sections: list[Section] = []
     for name in config.document.narrative:
@@ -157,10 +159,12 @@ def build_document(
     ard: pd.DataFrame | None = None,
     template_dirs: list[Path] | None = None,
     output_blocks: Mapping[str, Sequence[Block]] | None = None,
+    bytecode=None,
 ) -> Document:
     """The whole CSR. ``ard`` is the run's concatenated ARD (the narrative's numbers);
     ``template_dirs`` default to the study's own folder, then the project's templates;
-    ``output_blocks`` (output id -> blocks) let the narrative's links land on the blocks."""
+    ``output_blocks`` (output id -> blocks) let the narrative's links land on the blocks;
+    ``bytecode`` keeps the compiled templates (:func:`csrgen.cache.template_bytecode`)."""
     if template_dirs is None:
         from csrgen.resources import template_dirs as default_dirs
 
@@ -173,7 +177,7 @@ def build_document(
         for number, blocks in blocks_by_output
     ]
     sections = merge_sections(
-        narrative_sections(config, lock, ard, template_dirs, output_blocks),
+        narrative_sections(config, lock, ard, template_dirs, output_blocks, bytecode),
         output_sections(settle_links(blocks_by_output)),
     )
     doc = Document(

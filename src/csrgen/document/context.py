@@ -420,7 +420,9 @@ def template_context(
     }
 
 
-def narrative_environment(template_dirs: list[Path]) -> Environment:
+def narrative_environment(template_dirs: list[Path], bytecode=None) -> Environment:
+    """The narrative templates' environment; ``bytecode`` keeps their compiled code between
+    runs (:func:`csrgen.cache.template_bytecode`)."""
     # autoescape is on only so that macro output (Markup) is not escaped twice; the escaping
     # itself is _finalize's Markdown escaping, never HTML's.
     env = Environment(
@@ -431,6 +433,7 @@ def narrative_environment(template_dirs: list[Path]) -> Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
         finalize=_finalize,
+        bytecode_cache=bytecode,
     )
     env.filters["and_join"] = and_join
     env.filters["md"] = lambda text: Markup(md_escape(text))

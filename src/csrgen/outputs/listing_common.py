@@ -401,15 +401,28 @@ def _body(
     listing_id: str, texts: Sequence[TextColumn], anchors: bool, facts: Sequence[TextColumn]
 ) -> tuple[Row, ...]:
     """Rows of cells of a printed listing, with their hidden ``facts``; with ``anchors``, each
-    row's HTML id."""
+    row's HTML id.
+
+    Each distinct text of a column is one Cell, shared by the rows that print it: a listing
+    of thousands of rows repeats a few hundred texts, and shared cells are pickled once (to
+    the cache, from a worker), so that reading them back costs a tenth."""
     body = []
     seen: dict[str, int] = {}
     fact_rows = zip(*(f.texts().tolist() for f in facts), strict=True) if facts else None
-    for values in zip(*(t.texts().tolist() for t in texts), strict=True):
+    columns = [_shared_cells(t) for t in texts]
+    for cells in zip(*columns, strict=True):
         anchor = ""
         if anchors:
-            seen[values[0]] = seen.get(values[0], 0) + 1
-            anchor = anchor_id(listing_id, values[0], seen[values[0]])
+            first = cells[0].text
+            seen[first] = seen.get(first, 0) + 1
+            anchor = anchor_id(listing_id, first, seen[first])
         row_facts = tuple(next(fact_rows)) if fact_rows is not None else ()
-        body.append(Row(tuple(Cell(v) for v in values), anchor=anchor, facts=row_facts))
+        body.append(Row(cells, anchor=anchor, facts=row_facts))
     return tuple(body)
+
+
+def _shared_cells(column: TextColumn) -> list[Cell]:
+    """The column's cells, row by row, one Cell object per distinct text."""
+    distinct = np.empty(len(column.labels), dtype=object)
+    distinct[:] = [Cell(text) for text in column.labels]
+    return distinct[column.codes].tolist()

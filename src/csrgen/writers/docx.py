@@ -50,7 +50,7 @@ from csrgen.writers.docx_xml import (
     normalise_zip,
     run,
 )
-from csrgen.writers.pages import estimate_pages
+from csrgen.writers.pages import TableMeasure, estimate_pages, line_only, measure_table
 from csrgen.writers.text import printable
 
 #: Paragraph and character styles the writer uses; reference.docx must define them.
@@ -89,7 +89,7 @@ REQUIRED_STYLES = (
 PAPER = {name: (Inches(w), Inches(h)) for name, (w, h) in lay.PAPER_IN.items()}
 MARGIN = Inches(lay.MARGIN_IN)
 #: Raised when the kept tables' layout changes (see :func:`write_docx`).
-FRAGMENTS = 1
+FRAGMENTS = 2
 #: Room under a figure for its caption, population line and notes.
 FIGURE_ALLOWANCE = Inches(1.6)
 
@@ -115,6 +115,7 @@ class _Writer:
         self.page_w, self.page_h = PAPER.get(doc.paper, PAPER["A4"])
         self.page = lay.text_area(doc.paper)
         self.layouts: dict[int, lay.Layout] = {}
+        self.measures: dict[int, TableMeasure] = {}
         self.landscape = False
         self.bookmarks: dict[str, int] = {}
         body = self.word.element.body
@@ -274,12 +275,25 @@ class _Writer:
         return self.layouts[key]
 
     def _kept(self, block: _Tabular) -> tuple | None:
-        """(layout, table XML) of the same block laid out by an earlier run, if kept."""
+        """(layout, table XML, page measure) of the same block laid out by an earlier run, if
+        kept."""
         if self.fragments is None or self._key(block) is None:
             return None
         if id(block) not in self.kept:
-            self.kept[id(block)] = self.fragments.get(self._key(block))
+            kept = self.fragments.get(self._key(block))
+            self.kept[id(block)] = kept if isinstance(kept, tuple) and len(kept) == 3 else None
         return self.kept[id(block)]
+
+    def _measure(self, block: _Tabular) -> TableMeasure:
+        """What the table occupies on the page (:mod:`csrgen.writers.pages`), kept with it."""
+        if line_only(block):  # a line, not a table: nothing kept (nor worth keying)
+            return measure_table(block, None, self.page)
+        kept = self._kept(block)
+        if kept is not None:
+            return kept[2]
+        if id(block) not in self.measures:
+            self.measures[id(block)] = measure_table(block, self._layout(block), self.page)
+        return self.measures[id(block)]
 
     def _key(self, block: _Tabular) -> str | None:
         """Everything a table's XML is made from: the block, the styles, the paper, csrgen."""
@@ -293,7 +307,8 @@ class _Writer:
             return parse_xml(kept[1])
         tbl = tables.table(block, self._layout(block), self.st)
         if self.fragments is not None and self._key(block) is not None:
-            self.fragments.put(self._key(block), (self._layout(block), etree.tostring(tbl)))
+            kept = (self._layout(block), etree.tostring(tbl), self._measure(block))
+            self.fragments.put(self._key(block), kept)
         return tbl
 
     def _orient(self, landscape: bool) -> None:
@@ -424,7 +439,7 @@ def write_docx(doc: Document, path: Path, reference: Path | None = None, fragmen
     way (a kept table is parsed back; lxml writes it as it wrote the one built)."""
     writer = _Writer(doc, reference, fragments)
     writer.write(path)
-    return estimate_pages(doc, writer._layout)
+    return estimate_pages(doc, writer._layout, writer._measure)
 
 
 # -- helpers ------------------------------------------------------------------------------------

@@ -183,7 +183,9 @@ def changed_attrs(previous: str) -> str:
     return f' tabindex="0" data-previous="{was}" title="{was}"'
 
 
-def html_environment(template_dirs: list[Path]) -> Environment:
+def html_environment(template_dirs: list[Path], bytecode=None) -> Environment:
+    """The page templates' environment; ``bytecode`` keeps their compiled code between runs
+    (:func:`csrgen.cache.template_bytecode`)."""
     env = Environment(
         loader=FileSystemLoader([str(d) for d in template_dirs]),
         autoescape=True,
@@ -192,6 +194,7 @@ def html_environment(template_dirs: list[Path]) -> Environment:
         trim_blocks=False,
         lstrip_blocks=False,
         keep_trailing_newline=True,
+        bytecode_cache=bytecode,
     )
     env.filters["lines"] = _lines
     env.filters["count"] = fmt.fmt_count
@@ -208,10 +211,11 @@ def html_environment(template_dirs: list[Path]) -> Environment:
     return env
 
 
-def render_html(doc: Document, template_dirs: list[Path], fragments=None) -> str:
+def render_html(doc: Document, template_dirs: list[Path], fragments=None, bytecode=None) -> str:
     """The page; ``fragments`` (optional, as :func:`csrgen.writers.docx.write_docx` takes)
-    keeps each table's body between runs, by a hash of the block (the same text either way)."""
-    env = html_environment(template_dirs)
+    keeps each table's body between runs, by a hash of the block (the same text either way);
+    ``bytecode`` keeps the compiled templates (see :func:`html_environment`)."""
+    env = html_environment(template_dirs, bytecode)
     if fragments is not None:
         env.filters["body_html"] = lambda t: _kept_body(t, fragments)
     css = env.loader.get_source(env, "html/csr.css")[0]
@@ -236,6 +240,8 @@ def _kept_body(t, fragments) -> Markup:
 _FRAGMENTS = 1
 
 
-def write_html(doc: Document, path: Path, template_dirs: list[Path], fragments=None) -> None:
-    page = render_html(doc, template_dirs, fragments)
+def write_html(
+    doc: Document, path: Path, template_dirs: list[Path], fragments=None, bytecode=None
+) -> None:
+    page = render_html(doc, template_dirs, fragments, bytecode)
     path.write_text(page, encoding="utf-8", newline="\n")

@@ -79,11 +79,75 @@ def _text(text: str, style: str, width: float, bold: bool = False) -> float:
     return lines * size * PITCH + before + after
 
 
-def estimate_pages(doc: Document, plan=None) -> int:
+@dataclass(frozen=True)
+class TableMeasure:
+    """What a table or listing occupies, in points, at the text width of its orientation: all
+    the page count needs of it (kept with the table's XML between runs, see
+    :func:`csrgen.writers.docx.write_docx`)."""
+
+    landscape: bool
+    #: The writer keeps it on one page when it fits one.
+    whole: bool
+    #: Caption, population line and column labels.
+    top: float
+    #: The column labels, repeated on each page it flows over.
+    header: float
+    #: Each body row (empty: the writer prints one line instead of the table).
+    rows: tuple[float, ...]
+    #: Whether each row is kept with the next.
+    keep: tuple[bool, ...]
+    #: Footnotes and the source line.
+    notes: float
+
+
+def _heading(b, width: float) -> float:
+    h = _text(b.caption, "Caption", width, bold=True)
+    return h + (_text(b.population, "Population", width) if b.population else 0.0)
+
+
+def _notes(b, width: float) -> float:
+    h = sum(_text(n, "Table Note", width) for n in b.footnotes)
+    return h + (_text(b.source, "Source Note", width) if b.source else 0.0)
+
+
+def measure_table(b: _Tabular, layout: lay.Layout | None, page: lay.Page) -> TableMeasure:
+    """The measure of ``b`` laid out as ``layout`` (the writer's; None when the writer prints a
+    line instead of the table: a reason, or an external listing's files)."""
+    if line_only(b):
+        landscape = isinstance(b, Listing) or b.landscape
+        width = page.area(landscape)[0]
+        text = b.null_reason or "This listing is provided as files beside this document."
+        top = _heading(b, width) + _text(text, "Normal", width)
+        return TableMeasure(landscape, True, top, 0.0, (), (), _notes(b, width))
+    assert layout is not None
+    landscape = isinstance(b, Listing) or b.landscape or layout.landscape
+    width = page.area(landscape)[0]
+    line = layout.scale.size * PITCH + layout.scale.space
+    header = lay.header_lines(b, layout) * line
+    rows = tuple(n * line for n in lay.row_lines(b, layout))
+    keep = tuple(lay.keep_with_next(b, False))
+    return TableMeasure(
+        landscape, layout.whole, _heading(b, width) + header, header, rows, keep, _notes(b, width)
+    )
+
+
+def line_only(b: _Tabular) -> bool:
+    """Whether the writer prints one line instead of the table: a reason, or a long listing's
+    files."""
+    return bool(b.null_reason) or not b.rows or (isinstance(b, Listing) and bool(b.external))
+
+
+def estimate_pages(doc: Document, plan=None, measure=None) -> int:
     """The estimated page count of the document's DOCX; ``plan(block)`` gives a table's layout
-    (the writer's own, planned once; default :func:`csrgen.writers.layout.plan`)."""
+    (the writer's own, planned once; default :func:`csrgen.writers.layout.plan`);
+    ``measure(block)`` its :class:`TableMeasure` (default :func:`measure_table`)."""
     page = lay.text_area(doc.paper)
     plan = plan or (lambda block: lay.plan(block, page))
+    if measure is None:
+
+        def measure(block: _Tabular) -> TableMeasure:
+            return measure_table(block, None if line_only(block) else plan(block), page)
+
     flow = _Flow(page.height, page.width)
     flow.new_page()  # the title page
     flow.pages, flow.used = 2, 0.0
@@ -118,7 +182,7 @@ def estimate_pages(doc: Document, plan=None) -> int:
                 orient(b.landscape)
                 figure(b)
             elif isinstance(b, _Tabular):
-                tabular(b)
+                tabular(measure(b))
 
     def put(height: float, keep: bool = False, first: float | None = None) -> None:
         """Place a block; a pending heading goes with the block's first part."""
@@ -130,55 +194,37 @@ def estimate_pages(doc: Document, plan=None) -> int:
             flow.add(pending)
         flow.add(height, keep)
 
-    def heading_of(b) -> float:
-        h = _text(b.caption, "Caption", flow.width, bold=True)
-        return h + (_text(b.population, "Population", flow.width) if b.population else 0.0)
-
-    def notes_of(b) -> float:
-        h = sum(_text(n, "Table Note", flow.width) for n in b.footnotes)
-        return h + (_text(b.source, "Source Note", flow.width) if b.source else 0.0)
-
     def figure(b: Figure) -> None:
+        top, notes = _heading(b, flow.width), _notes(b, flow.width)
         if b.null_reason:
-            put(heading_of(b) + _text(b.null_reason, "Normal", flow.width) + notes_of(b), True)
+            put(top + _text(b.null_reason, "Normal", flow.width) + notes, True)
             return
         scale = min(
             1.0,
             flow.width / (b.width_in * 72),
             (flow.height - FIGURE_ALLOWANCE_PT) / (b.height_in * 72),
         )
-        put(heading_of(b) + b.height_in * 72 * scale + 6 + notes_of(b), keep=True)
+        put(top + b.height_in * 72 * scale + 6 + notes, keep=True)
 
-    def tabular(b: _Tabular) -> None:
-        if b.null_reason or not b.rows or (isinstance(b, Listing) and b.external):
-            # the writer prints only a line: the reason, or the listing's files
-            orient(isinstance(b, Listing) or b.landscape)
-            text = b.null_reason or "This listing is provided as files beside this document."
-            put(heading_of(b) + _text(text, "Normal", flow.width) + notes_of(b), keep=True)
-            return
-        layout = plan(b)
-        orient(isinstance(b, Listing) or b.landscape or layout.landscape)
-        line = layout.scale.size * PITCH + layout.scale.space
-        header = lay.header_lines(b, layout) * line
-        rows = [n * line for n in lay.row_lines(b, layout)]
-        top = heading_of(b) + header
-        total = top + sum(rows) + notes_of(b)
-        if layout.whole and total <= flow.height:
+    def tabular(m: TableMeasure) -> None:
+        orient(m.landscape)
+        total = m.top + sum(m.rows) + m.notes
+        if not m.rows or (m.whole and total <= flow.height):
             put(total, keep=True)
             return
         # rows flow in the units the writer keeps together (a group, the first and last rows)
         units, unit = [], 0.0
-        for height, keep in zip(rows, lay.keep_with_next(b, False), strict=True):
+        for height, keep in zip(m.rows, m.keep, strict=True):
             unit += height
             if not keep:
                 units.append(unit)
                 unit = 0.0
-        units.append(unit + notes_of(b))
-        put(top, first=units[0])
+        units.append(unit + m.notes)
+        put(m.top, first=units[0])
         for height in units:
-            if flow.used + height > flow.height and height <= flow.height - header:
+            if flow.used + height > flow.height and height <= flow.height - m.header:
                 flow.new_page()
-                flow.add(header)
+                flow.add(m.header)
             flow.add(height)
 
     for s in doc.sections:
