@@ -374,7 +374,9 @@ def _palette(colours: tuple[str, ...]):
     def blend(ink: int):
         k = np.arange(_LEVELS) / (_LEVELS - 1)
         want = np.rint(table[:, None, :] + k[None, :, None] * (table[ink] - table[:, None, :]))
-        dist = ((want[:, :, None, :] - table[None, None, :, :]) ** 2).sum(axis=-1)
+        # squared distances to every entry, less the wanted colour's own square (the same for
+        # all entries, so the nearest is unchanged): |e|^2 - 2 w.e
+        dist = (table**2).sum(axis=1) - 2 * want @ table.T
         return dist.argmin(axis=-1).astype(np.uint8)
 
     return table.astype(np.uint8).ravel().tolist(), blend
