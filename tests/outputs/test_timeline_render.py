@@ -318,3 +318,43 @@ def test_any_event_list_gives_a_well_formed_svg_and_png(treatment, events, death
     image = Image.open(io.BytesIO(png))
     image.load()
     assert image.size == (round(WIDTH_IN * DPI), round(height_in(len(events)) * DPI))
+
+
+def _matplotlib_ticks(lo: float, hi: float) -> tuple[list[str], str]:
+    """The tick labels and offset text matplotlib itself shows on an x axis from ``lo`` to
+    ``hi`` of the timeline's width and margins (csrgen's 9-point style)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    with matplotlib.rc_context({"font.size": 9, "font.family": "DejaVu Sans"}):
+        fig = Figure(figsize=(WIDTH_IN, 2.0))
+        fig.subplots_adjust(left=LEFT_IN / WIDTH_IN, right=1 - RIGHT_IN / WIDTH_IN)
+        ax = fig.add_subplot()
+        ax.set_xlim(lo, hi)
+        FigureCanvasAgg(fig).draw()
+        labels = [t.label1.get_text() for t in ax.xaxis._update_ticks()]
+        return labels, ax.xaxis.get_offset_text().get_text()
+
+
+@pytest.mark.parametrize(
+    ("treatment", "events", "death"),
+    [
+        ((1.0, 336.0), (ev("A", 26.0, 59.0),), 2532.0),
+        ((None, None), (), 5.0),
+        ((1.0, 10.0), (ev("B", -400.0, -5.0),), None),
+        ((1.0, None), (ev("C", 1_000_000.0, 1_000_003.0),), None),
+        ((1.0, 2e8), (ev("D", -3e8, 5.0),), None),
+        ((None, None), (ev("E", 1_000_000.0, 1_000_003.0),), None),  # offset +1e6
+    ],
+)
+def test_tick_labels_and_offset_are_those_matplotlib_shows(treatment, events, death):
+    svg, _ = draw_timeline("t", treatment, events, death)
+    drawn = Drawn(svg)
+    ticks = [t for _, _, a, t in drawn.texts if a == "middle" and not t.startswith("Study")]
+    offset = [t for x, _, a, t in drawn.texts if a == "end" and x > LEFT_IN * 72]
+    days = [d for d in (*treatment, death) if d is not None]
+    days += [d for e in events for d in (e.start, e.end) if d is not None]
+    pad = max(1.0, (max(days) - min(days)) * 0.03)
+    labels, offset_text = _matplotlib_ticks(min(days) - pad, max(days) + pad)
+    assert ticks == labels
+    assert offset == ([offset_text] if offset_text else [])
