@@ -6,9 +6,10 @@ treatment period as a bar on the top row, death as a dashed line and a cross, th
 
 A study has a hundred narratives or more, so the timeline is laid out here, in points, and
 written by :mod:`csrgen.outputs.scene` (SVG text and a Pillow PNG) rather than through
-matplotlib, at about a thirtieth of the cost. It keeps the look of csrgen's matplotlib figures: their
-font and sizes, margins, spines and ticks, and the axis ticks matplotlib itself would choose and
-label (its ``AutoLocator`` and ``ScalarFormatter``). The same data give the same bytes.
+matplotlib, at about a thirtieth of the cost. It keeps the look of csrgen's matplotlib figures:
+their font and sizes, margins, spines and ticks, and the axis ticks matplotlib itself would
+choose and label (its ``AutoLocator`` and ``ScalarFormatter``). The same data give the same
+bytes.
 """
 
 from __future__ import annotations
