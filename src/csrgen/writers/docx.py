@@ -118,6 +118,7 @@ class _Writer:
         self.measures: dict[int, TableMeasure] = {}
         self.landscape = False
         self.bookmarks: dict[str, int] = {}
+        _index_images(self.word)
         body = self.word.element.body
         for child in list(body):
             if child.tag != qn("w:sectPr"):
@@ -443,6 +444,41 @@ def write_docx(doc: Document, path: Path, reference: Path | None = None, fragmen
 
 
 # -- helpers ------------------------------------------------------------------------------------
+def _index_images(word) -> None:
+    """Add pictures in constant time each. python-docx looks every added image up among the
+    document's images by hashing each of them again (``ImagePart.sha1`` hashes the blob at
+    each access), and numbers it by scanning every part name: adding n figures costs n²/2
+    hashes (a second for the narratives' 145 timelines). Here each image's hash and number is
+    noted once; the same images get the same part names as python-docx would give them. With
+    another python-docx whose internals differ, nothing is changed (tests/writers check that
+    an image added twice is stored once)."""
+    from docx.opc.packuri import PackURI
+
+    parts = getattr(word.part.package, "image_parts", None)
+    needed = ("_get_by_sha1", "_add_image_part", "_next_image_partname", "_image_parts")
+    if parts is None or not all(hasattr(parts, name) for name in needed):
+        return
+    known = {part.sha1: part for part in parts}
+    used = {part.partname.idx for part in parts}
+    free = [1]
+    add = parts._add_image_part
+
+    def add_part(image):
+        part = add(image)
+        known[image.sha1] = part
+        used.add(part.partname.idx)
+        return part
+
+    def next_name(ext: str):
+        while free[0] in used:  # the lowest unused number, as python-docx chooses it
+            free[0] += 1
+        return PackURI(f"/word/media/image{free[0]}.{ext}")
+
+    parts._get_by_sha1 = known.get
+    parts._add_image_part = add_part
+    parts._next_image_partname = next_name
+
+
 def _headings(sections, level: int = 1):
     for s in sections:
         if isinstance(s, Section):
