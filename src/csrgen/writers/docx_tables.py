@@ -15,9 +15,14 @@ non-breaking hyphens (``w:noBreakHyphen``), so that it breaks only at spaces.
 
 from __future__ import annotations
 
+from xml.sax.saxutils import escape
+
+from docx.oxml.parser import parse_xml
+
 from csrgen.document.model import Listing, _Tabular
 from csrgen.writers import layout as lay
 from csrgen.writers.docx_xml import add_bookmark, el, run
+from csrgen.writers.text import printable
 
 _JC = {"left": "left", "center": "center", "right": "right"}
 
@@ -228,6 +233,21 @@ class _Cells:
             size_half_pt=self.half_pt,
         )
 
+    def paragraph_xml(self, style_id, text, width_pt, align, bold=False, keep=False, indent=0):
+        """:meth:`paragraph` of a body cell as XML text (``style_id`` escaped already)."""
+        scale = self.layout.scale
+        room = width_pt - 2 * scale.margin - lay.INDENT_PT * indent
+        nobreak = "-" in text and not lay.fits_line(text, room, scale.size, bold)
+        r = run_xml(text, bold=bold, size_half_pt=self.half_pt, nobreak_hyphens=nobreak)
+        return para_xml(
+            style_id,
+            r,
+            align=align,
+            keep_next=keep,
+            indent_pt=lay.INDENT_PT * indent,
+            size_half_pt=self.half_pt,
+        )
+
 
 def column_labels(block: _Tabular, cells: _Cells, style: str) -> list:
     """Spanner row (when any) and the column-label row, both repeated on every page."""
@@ -257,18 +277,99 @@ def column_labels(block: _Tabular, cells: _Cells, style: str) -> list:
 
 
 def body(block: _Tabular, cells: _Cells, style: str) -> list:
-    rows = []
+    """The body rows. Written as XML text and parsed once (a listing has tens of thousands of
+    cells, and an lxml element made per call costs several times its share of a parse); the
+    elements are those :func:`para`, :func:`~csrgen.writers.docx_xml.run` and :func:`_cell`
+    make (tests/writers/test_docx_text.py checks that they serialise to the same bytes)."""
     keeps = lay.keep_with_next(block, cells.layout.whole)
+    widths = [
+        (width, f'<w:tc><w:tcPr><w:tcW w:w="{width}" w:type="dxa"/></w:tcPr>')
+        for width in cells.widths
+    ]
+    style_id = _attr(style)
+    parts = [f'<w:tbl xmlns:w="{W_NS}">']
     for model, keep in zip(block.rows, keeps, strict=True):
-        tr = _row(header=False)
-        for i, (col, width, cell) in enumerate(
-            zip(block.columns, cells.widths, model.cells, strict=True)
+        parts.append(_ROW_START)
+        for i, (col, (width, start), cell) in enumerate(
+            zip(block.columns, widths, model.cells, strict=True)
         ):
             bold = cell.bold or (model.kind == "group" and i == 0)
-            p = cells.paragraph(style, cell.text, width / 20, col.align, bold, keep, cell.indent)
-            tr.append(_cell(width, p))
-        rows.append(tr)
-    return rows
+            parts.append(start)
+            parts.append(
+                cells.paragraph_xml(
+                    style_id, cell.text, width / 20, col.align, bold, keep, cell.indent
+                )
+            )
+            parts.append("</w:tc>")
+        parts.append("</w:tr>")
+    parts.append("</w:tbl>")
+    return list(parse_xml("".join(parts)))
+
+
+W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+_ROW_START = "<w:tr><w:trPr><w:cantSplit/></w:trPr>"
+
+
+def _attr(value: str) -> str:
+    """An attribute value's text, escaped."""
+    return escape(value, {'"': "&quot;"})
+
+
+def _text(value: str) -> str:
+    """Element text, escaped (a carriage return as a reference: a parser reads a literal one
+    as a line feed)."""
+    return escape(value).replace("\r", "&#13;")
+
+
+def run_xml(text: str, bold: bool = False, size_half_pt: int = 0, nobreak_hyphens: bool = False):
+    """:func:`~csrgen.writers.docx_xml.run` (without a character style or italics) as XML
+    text."""
+    out = ["<w:r>"]
+    if bold or size_half_pt:
+        out.append("<w:rPr>")
+        if bold:
+            out.append("<w:b/>")
+        if size_half_pt:
+            out.append(f'<w:sz w:val="{size_half_pt}"/>')
+        out.append("</w:rPr>")
+    for i, line in enumerate(printable(text).split("\n")):
+        if i:
+            out.append("<w:br/>")
+        for j, part in enumerate(line.split("\t")):
+            if j:
+                out.append("<w:tab/>")
+            pieces = part.split("-") if nobreak_hyphens else [part]
+            for k, piece in enumerate(pieces):
+                if k:
+                    out.append("<w:noBreakHyphen/>")
+                if piece:
+                    out.append(f'<w:t xml:space="preserve">{_text(piece)}</w:t>')
+    out.append("</w:r>")
+    return "".join(out)
+
+
+def para_xml(
+    style_id: str,
+    runs: str = "",
+    align: str = "",
+    keep_next: bool = False,
+    indent_pt: float = 0,
+    size_half_pt: int = 0,
+) -> str:
+    """:func:`para` as XML text (``style_id`` escaped already, ``runs`` XML text)."""
+    out = [f'<w:p><w:pPr><w:pStyle w:val="{style_id}"/>']
+    if keep_next:
+        out.append("<w:keepNext/>")
+    if indent_pt:
+        out.append(f'<w:ind w:left="{int(indent_pt * 20)}"/>')
+    if align:
+        out.append(f'<w:jc w:val="{_JC.get(align, "left")}"/>')
+    if size_half_pt:
+        out.append(f'<w:rPr><w:sz w:val="{size_half_pt}"/></w:rPr>')
+    out.append("</w:pPr>")
+    out.append(runs)
+    out.append("</w:p>")
+    return "".join(out)
 
 
 def find_style_ids(styles) -> dict[str, str]:

@@ -145,6 +145,30 @@ def fits_line(text: str, room: float, size: float, bold: bool = False) -> bool:
 def wrap(line: str, room: float, size: float, bold: bool = False) -> list[str]:
     """``line`` broken greedily at spaces to ``room`` points, as the renderers do; a word wider
     than the room stays whole on a line of its own."""
+    if "\n" in line:  # measured as its widest line (text_width's rule), trial by trial
+        return _wrap_lines(line, room, size, bold)
+    # A line's advance is the sum of its characters', so a trial's is the line's so far plus
+    # a space and the word: each word is measured once (not each trial line again).
+    em = _metrics()[0]
+    space = _units(" ", bold)
+    out: list[str] = []
+    current, units = "", 0
+    for word in words(line):
+        width = _units(word, bold)
+        if not current:
+            current, units = word, width
+            continue
+        trial = units + space + width
+        if _need(trial * size / em) <= room:
+            current, units = f"{current} {word}", trial
+        else:
+            out.append(current)
+            current, units = word, width
+    out.append(current)
+    return out
+
+
+def _wrap_lines(line: str, room: float, size: float, bold: bool) -> list[str]:
     out: list[str] = []
     current = ""
     for word in words(line):
