@@ -13,6 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import csrgen
 from csrgen.cache import FragmentStore, template_bytecode
 from csrgen.document.context import narrative_environment
 from csrgen.document.model import TextColumn
@@ -158,3 +159,21 @@ def test_large_studies_are_not_kept(tmp_path, reads, monkeypatch):
         prepare_study(SEED_STUDY, SEED_DATA, cache_folder=tmp_path / "cache")
     assert reads["n"] == 2
     assert not (tmp_path / "cache" / "data").exists()
+
+
+def test_the_code_hash_follows_every_file_but_compiled_caches(tmp_path):
+    from csrgen.cache import code_version, tree_digest
+
+    (tmp_path / "pkg" / "sub").mkdir(parents=True)
+    (tmp_path / "pkg" / "a.py").write_text("x = 1\n")
+    (tmp_path / "pkg" / "sub" / "b.toml").write_text("k = 1\n")
+    first = tree_digest(tmp_path / "pkg")
+    (tmp_path / "pkg" / "__pycache__").mkdir()
+    (tmp_path / "pkg" / "__pycache__" / "a.cpython-311.pyc").write_bytes(b"\0")
+    assert tree_digest(tmp_path / "pkg") == first
+    (tmp_path / "pkg" / "sub" / "b.toml").write_text("k = 2\n")
+    assert tree_digest(tmp_path / "pkg") != first
+    (tmp_path / "pkg" / "sub" / "b.toml").write_text("k = 1\n")
+    (tmp_path / "pkg" / "sub" / "b.toml").rename(tmp_path / "pkg" / "sub" / "c.toml")
+    assert tree_digest(tmp_path / "pkg") != first  # a renamed file counts too
+    assert code_version().startswith(csrgen.__version__ + "+")

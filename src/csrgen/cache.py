@@ -19,6 +19,7 @@ a damaged or foreign entry is a miss, never an error.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import json
@@ -48,6 +49,28 @@ FORMAT = 1
 def _digest(*parts) -> str:
     text = json.dumps(parts, sort_keys=True, default=str, ensure_ascii=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@functools.cache
+def code_version() -> str:
+    """csrgen's version and a hash of its code and data files (every file of the package): every
+    key of the cache includes it, so that a changed csrgen (a new release, or an edited or
+    checked-out source tree under the same version number) never reuses what another made."""
+    return f"{__version__}+{tree_digest(Path(__file__).resolve().parent)[:16]}"
+
+
+def tree_digest(root: Path) -> str:
+    """A hash of every file under ``root`` (names and bytes; compiled caches left out)."""
+    h = hashlib.sha256()
+    for path in sorted(root.rglob("*")):
+        if "__pycache__" in path.parts or not path.is_file() or path.suffix in (".pyc", ".pyo"):
+            continue
+        try:
+            data = path.read_bytes()
+        except OSError:
+            data = b"?"
+        h.update(path.relative_to(root).as_posix().encode() + b"\0" + data + b"\0")
+    return h.hexdigest()
 
 
 def analysis_settings(config: StudyConfig) -> dict:
@@ -89,7 +112,7 @@ class ReadCache:
         needed = {role: sorted(names) for role, names in sorted(required.items())}
         return _digest(
             FORMAT,
-            __version__,
+            code_version(),
             str(Path(data_dir).resolve()),
             sorted(lock.files.items()),
             analysis_settings(config),
@@ -169,7 +192,7 @@ class OutputCache:
         settings = analysis_settings(config)
         lock_part = _digest(lock.locked, lock.lock_id, lock.lock_date)
         hashes = data_hashes(data, row_hashes)
-        return cls(Path(folder), hashes, _digest(__version__, settings), lock_part)
+        return cls(Path(folder), hashes, _digest(code_version(), settings), lock_part)
 
     def _stats_key(self, ctx, roles: set[str]) -> str:
         spec = ctx.spec
@@ -264,7 +287,7 @@ def content_key(*parts) -> str | None:
     pickler = pickle.Pickler(buffer, protocol=5)
     pickler.fast = True
     try:
-        pickler.dump((FORMAT, __version__, parts))
+        pickler.dump((FORMAT, code_version(), parts))
     except (pickle.PicklingError, TypeError, AttributeError, ValueError, RecursionError):
         return None
     return hashlib.sha256(buffer.getbuffer()).hexdigest()

@@ -8,14 +8,13 @@ collects the run's pending plans, draws each distinct plan once (over the worker
 the costliest first), and fills each figure's SVG and PNG in, before the document is
 assembled.
 
-Each plan is named by a hash of its content, the csrgen version and the versions of the
-drawing libraries (matplotlib, Pillow).
-With the run's cache folder (see :mod:`csrgen.cache`), drawn figures are kept in its
-``figures/`` subfolder under that name: a later run draws only the figures whose data
-changed (after an ADAE edit, only the timelines of the subjects whose adverse events
-changed), and figures this run did not use are removed. Without a cache every figure is
-drawn. A kept figure is the bytes the draw function returned, so cold and warm runs give the
-same files.
+Each plan is named by a hash of its content, csrgen's version and code and the versions of the
+drawing libraries (matplotlib, Pillow). With the run's cache folder (see :mod:`csrgen.cache`),
+drawn figures are kept in its ``figures/`` subfolder under that name: a later run draws only
+the figures whose data changed (after an ADAE edit, only the timelines of the subjects whose
+adverse events changed), and figures this run did not use are removed. Without a cache every
+figure is drawn. A kept figure is the bytes the draw function returned, so cold and warm runs
+give the same files.
 """
 
 from __future__ import annotations
@@ -31,7 +30,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
 
-from csrgen import __version__
+from csrgen.cache import code_version
 from csrgen.document.model import Attachment, Figure, FigurePlan, Section
 
 #: The subfolder of the run's cache folder that holds drawn figures.
@@ -57,9 +56,10 @@ def drawn(block):
 
 def key(p: FigurePlan) -> str:
     """A hash naming the figure a plan draws: its content (not the identity of its objects),
-    the csrgen version and the versions of the drawing libraries."""
+    csrgen's version and code (:func:`csrgen.cache.code_version`) and the versions of the
+    drawing libraries."""
     h = hashlib.sha256()
-    _feed(h, (__version__, _library_versions(), p.func, p.args, p.kwargs))
+    _feed(h, (code_version(), _library_versions(), p.func, p.args, p.kwargs))
     return h.hexdigest()
 
 

@@ -73,7 +73,7 @@ RECORDED_PACKAGES = (
     "pyreadstat",
     "pyarrow",
     "pydantic",
-    "openpyxl",
+    "XlsxWriter",  # the long listings' XLSX
 )
 
 

@@ -1,34 +1,38 @@
 """SAS transport (XPORT v5 and v8) files, plain or as the one ``.xpt`` inside a ``.zip``.
 
-pyreadstat reads whatever records a file holds: a file cut off mid-way reads as a shorter
-dataset, and bytes appended read as extra records. So the layout is checked against the
-format before the data are trusted. An XPORT file is a sequence of 80-byte records: the
-library and member headers, one 140-byte NAMESTR per variable (packed, padded to 80), in v8
-the long labels, the OBS header, then the observations, each ``obs_len`` bytes (the largest
-``npos + nlng`` of the NAMESTRs), packed and blank-padded to a whole 80-byte record. v5 stores
-no record count; v8 stores it in the OBS header. So:
+An XPORT file is a sequence of 80-byte records: the library and member headers, one 140-byte
+NAMESTR per variable (packed, padded to 80), in v8 optionally the long names and labels
+(LABELV8, LABELV9), the OBS header, then the observations, each ``obs_len`` bytes (the largest
+``npos + nlng`` of the NAMESTRs), packed and blank-padded to a whole 80-byte record. The headers
+are parsed here, the observations decoded by :mod:`.xport_decode` (numpy, column by column, a
+chunk at a time). The types are the file's own: NAMESTR type 1 numbers (dates where the format
+says so), type 2 text.
+
+The records are counted as readstat counts them: every whole ``obs_len`` bytes after the OBS
+header, in v8 at most the count it states, in v5 (no count) less the all-blank records at the
+very end (the padding). A file cut off mid-way would read as a shorter dataset and bytes appended
+as extra records, so before anything is decoded the layout is checked against the format:
 
 * the file length is a whole number of 80-byte records (``[file-truncated]``);
-* after the last record pyreadstat read there are fewer than 80 bytes, all blank padding
+* after the last record counted there are fewer than 80 bytes, all blank padding
   (``[file-truncated]`` for a record cut off, ``[file-padded]`` for bytes appended, and
   ``[file-format]`` for a second member);
-* v8: the records read equal the count in the OBS header (``[file-truncated]``);
-* the NAMESTRs: a name for every variable, none twice (``[columns]``), lengths and positions
-  that fit the record (``[file-format]``).
+* v8: the records equal the count in the OBS header (``[file-truncated]``);
+* the headers in their order, the NAMESTRs: a name for every variable, none twice
+  (``[columns]``), lengths and positions that fit the record (``[file-format]``).
 
-Only the headers and the last record are read for the check (the rest is read once, by
-pyreadstat). A v5 file cut exactly where a record and an 80-byte line end together reads as
-a complete shorter file: no reader can tell; the data lock's SHA-256 can.
+A v5 file cut exactly where a record and an 80-byte line end together reads as a complete
+shorter file: no reader can tell; the data lock's SHA-256 can. Nor can a v5 file's last records
+be told from padding when all their values are blank text: they are not read, as readstat does
+not read them.
 """
 
 from __future__ import annotations
 
 import io
-import math
 import struct
-import warnings
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -38,16 +42,21 @@ from csrgen.datasets.base import (
     RawDataset,
     ReadError,
     check_column_names,
-    clean_text,
     read_error,
     sniff,
 )
+from csrgen.datasets.xport_decode import Variable, decode_numbers, decode_text
 
 LINE = 80
 _PREFIX = b"HEADER RECORD*******"
 _LIBRARY = (_PREFIX + b"LIBRARY HEADER RECORD!!!!!!!", _PREFIX + b"LIBV8   HEADER RECORD!!!!!!!")
 _MEMBER = (_PREFIX + b"MEMBER  HEADER RECORD!!!!!!!", _PREFIX + b"MEMBV8  HEADER RECORD!!!!!!!")
 _NAMESTR = (_PREFIX + b"NAMESTR HEADER RECORD!!!!!!!", _PREFIX + b"NAMSTV8 HEADER RECORD!!!!!!!")
+_DESCRIPTOR = (
+    _PREFIX + b"DSCRPTR HEADER RECORD!!!!!!!",
+    _PREFIX + b"DSCPTV8 HEADER RECORD!!!!!!!",
+)
+_LABELS = (_PREFIX + b"LABELV8 HEADER RECORD!!!!!!!", _PREFIX + b"LABELV9 HEADER RECORD!!!!!!!")
 _OBS = (_PREFIX + b"OBS     HEADER RECORD!!!!!!!", _PREFIX + b"OBSV8   HEADER RECORD!!!!!!!")
 #: ntype, nhfun, nlng, nvar0, nname, nlabel, nform, nfl, nfd, nfj, nfill, niform, nifl, nifd,
 #: npos: the first 88 bytes of a NAMESTR (big-endian), then v8's 32-byte long name.
@@ -67,7 +76,7 @@ class Layout:
     """What the headers say about the observations."""
 
     version: int
-    names: tuple[str, ...]
+    variables: tuple[Variable, ...]
     obs_start: int
     obs_len: int
     #: v8 only: the record count in the OBS header.
@@ -128,99 +137,71 @@ def read_zip(path: Path, role: str) -> RawDataset:
 
 
 def read_xport(handle, path: Path, role: str, size: int, member: str = "") -> RawDataset:
-    """One XPORT dataset from a binary ``handle`` of ``size`` bytes: layout checked, read,
-    then the records read checked against the layout."""
+    """One XPORT dataset from a binary ``handle`` of ``size`` bytes: layout checked, the records
+    counted and checked against the layout, then decoded."""
     name = f"{path.name}:{member}" if member else path.name
     layout = xport_layout(handle, size, name)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # pyreadstat warns of what is refused above
-            columns, meta, n_read = _read_chunks(handle, layout, size)
-    except Exception as exc:  # pyreadstat raises its own ReadstatError for any damage
-        if _second_member(handle, layout):
-            raise _two_members(name) from None
-        text = str(exc)
-        lowered = text.lower()
-        rule = (
-            "encoding"
-            if any(w in lowered for w in ("encoding", "convert", "codec", "decode"))
-            else "file-unreadable"
-        )
-        raise read_error(name, rule, f"not a readable SAS transport (XPORT) file: {text}") from None
+    n_read = count_records(handle, layout, size)
     check_records(handle, layout, n_read, size, name)
-    formats = meta.original_variable_types or {}
-    for col, values in columns.items():
-        fmt = (formats.get(col) or "").upper()
-        if values.dtype == object:
-            continue
+    try:
+        columns = _read_columns(handle, layout, n_read, name)
+    except ReadError:
+        if _second_member(handle, layout):  # its headers read as records are no text
+            raise _two_members(name) from None
+        raise
+    for var in (v for v in layout.variables if v.numeric):
+        fmt = var.format.upper()
         if _is_sas_date(fmt):
-            columns[col] = _SAS_EPOCH + pd.to_timedelta(values, unit="D")
+            columns[var.name] = _SAS_EPOCH + pd.to_timedelta(columns[var.name], unit="D")
         elif _is_sas_datetime(fmt):
-            columns[col] = pd.Timestamp("1960-01-01") + pd.to_timedelta(values, unit="s")
+            columns[var.name] = pd.Timestamp("1960-01-01") + pd.to_timedelta(
+                columns[var.name], unit="s"
+            )
     frame = pd.DataFrame(columns, index=pd.RangeIndex(n_read), copy=False)
-    labels = dict(meta.column_names_to_labels or {})
-    return RawDataset(role, path, frame, {k: v or "" for k, v in labels.items()})
+    return RawDataset(role, path, frame, {v.name: v.label for v in layout.variables})
 
 
-def _read_chunks(handle, layout: Layout, size: int) -> tuple[dict[str, pd.Series], object, int]:
-    """The observations, read about :data:`CHUNK_BYTES` at a time: each chunk's text stripped
-    (one string per distinct value, not per cell) and its numbers as float64 before the next is
-    read; then each column's chunks joined, one column at a time. So the values are never held
-    twice, only one chunk of pyreadstat's Python strings at a time.
-
-    pyreadstat skips ``row_offset`` records by reading them, so each chunk is handed to it as a
-    file of its own, in memory: the headers followed by the chunk's records. A chunk is
-    a whole number of 80-byte lines, so the last window ends as the file does (the checks of
-    :func:`check_records` see the same tail). A version 8 file (its OBS header holds the record
-    count) is read in one piece; so is a file a chunk of which reads fewer records than it
-    holds (all-blank records, which readstat may take for padding)."""
-    import pyreadstat  # heavy; only when an XPT is read
-
-    unit = LINE // math.gcd(layout.obs_len, LINE)  # records that fill whole 80-byte lines
-    rows = max(unit, CHUNK_BYTES // layout.obs_len // unit * unit)
-    if layout.version == 8:
-        rows = size
-    handle.seek(0)
-    header = handle.read(layout.obs_start)
-    pieces: dict[str, list[np.ndarray]] = {}
-    meta, n_read, start = None, 0, layout.obs_start
-    while True:
-        end = start + rows * layout.obs_len
-        last = end >= size
-        if last and start == layout.obs_start:
-            window = handle  # the whole file: read as it is
-            window.seek(0)
-        else:  # in memory, read by pyreadstat record by record without a Python call each
-            handle.seek(start)
-            window = io.BytesIO(header + handle.read((size if last else end) - start))
-        frame, meta_chunk = pyreadstat.read_xport(window, disable_datetime_conversion=True)
-        if not last and len(frame) != rows:
-            del frame, pieces
-            return _read_whole(handle, layout, size)
-        meta = meta or meta_chunk
-        for col in frame.columns:
-            values = frame[col]
-            text = values.dtype == object
-            values = clean_text(values) if text else values.astype("float64")
-            pieces.setdefault(col, []).append(values.to_numpy())
-        n_read += len(frame)
-        del frame
-        if last:
-            break
-        start = end
-    columns = {}
-    for col in list(pieces):
-        parts = pieces.pop(col)
-        columns[col] = pd.Series(
-            parts[0] if len(parts) == 1 else np.concatenate(parts), name=col, copy=False
-        )
-    return columns, meta, n_read
+def count_records(handle, layout: Layout, size: int) -> int:
+    """The records in the file as readstat counts them: every whole ``obs_len`` bytes after the
+    OBS header (in v8 at most the count of the OBS header), less, when no count is known, the
+    records of blanks only at the very end, which are the padding of the last 80-byte line. A
+    real record of blanks only (every value blank text) at the end of a v5 file cannot be told
+    from padding and is dropped too; one among the records is kept."""
+    n = max(0, (size - layout.obs_start) // layout.obs_len)
+    if layout.count:  # v8 says how many: records of blanks are records
+        return min(n, layout.count)
+    step = max(1, min(CHUNK_BYTES, 1 << 16) // layout.obs_len)
+    while n:
+        k = min(n, step)
+        handle.seek(layout.obs_start + (n - k) * layout.obs_len)
+        block = np.frombuffer(handle.read(k * layout.obs_len), dtype=np.uint8)
+        filled = np.flatnonzero((block.reshape(k, layout.obs_len) != 0x20).any(axis=1))
+        if len(filled):
+            return n - k + int(filled[-1]) + 1
+        n -= k
+        step = max(1, CHUNK_BYTES // layout.obs_len)
+    return 0
 
 
-def _read_whole(handle, layout: Layout, size: int):
-    """The observations in one piece (as a version 8 file is read)."""
-    whole = Layout(8, layout.names, layout.obs_start, layout.obs_len, layout.count)
-    return _read_chunks(handle, whole, size)
+def _read_columns(handle, layout: Layout, n: int, name: str) -> dict[str, pd.Series]:
+    """The ``n`` records decoded about :data:`CHUNK_BYTES` at a time into columns allocated
+    once: the values are never held twice, only one chunk of raw records beside them."""
+    rows = max(1, CHUNK_BYTES // layout.obs_len)
+    values = {
+        v.name: np.empty(n, dtype=np.float64 if v.numeric else object) for v in layout.variables
+    }
+    handle.seek(layout.obs_start)
+    for start in range(0, n, rows):
+        m = min(rows, n - start)
+        raw = handle.read(m * layout.obs_len)
+        block = np.frombuffer(raw, dtype=np.uint8).reshape(m, layout.obs_len)
+        for var in layout.variables:
+            if var.numeric:
+                values[var.name][start : start + m] = decode_numbers(block, var)
+            else:
+                values[var.name][start : start + m] = decode_text(block, var, start, name)
+        del block, raw
+    return {col: pd.Series(v, name=col, copy=False) for col, v in values.items()}
 
 
 def _is_sas_date(fmt: str) -> bool:
@@ -256,7 +237,12 @@ def xport_layout(handle, size: int, name: str) -> Layout:
     if len(head) < 8 * LINE:
         raise _cut(name, size, "inside the headers")
     member, namestr = head[3 * LINE : 4 * LINE], head[7 * LINE : 8 * LINE]
-    if not member.startswith(_MEMBER) or not namestr.startswith(_NAMESTR):
+    v = version == 8
+    if not (
+        member.startswith(_MEMBER[v])
+        and head[4 * LINE :].startswith(_DESCRIPTOR[v])
+        and namestr.startswith(_NAMESTR[v])
+    ):
         raise read_error(name, "file-format", "the member header of the XPORT file is damaged")
     try:
         nlen = int(member[74:78])
@@ -273,32 +259,38 @@ def xport_layout(handle, size: int, name: str) -> Layout:
     raw = handle.read(block)
     if len(raw) < block:
         raise _cut(name, size, "inside the variable descriptions (NAMESTR records)")
-    names, obs_len = _namestrs(name, raw, nvars, nlen, version)
-    # v8 may hold long labels before the OBS header; it starts a record of its own.
-    obs_start = 8 * LINE + block
-    for _ in range(4 * nvars + 8):
+    variables = _namestrs(name, raw, nvars, nlen, version)
+    record = handle.read(LINE)
+    if len(record) < LINE:
+        raise _cut(name, size, "before the observations (no OBS header)")
+    if v and record.startswith(_LABELS):
+        # v8's long names and labels (LABELV8; LABELV9 adds formats), then the OBS header.
+        variables = _long_labels(handle, size, name, variables, record)
+        handle.seek(-(-handle.tell() // LINE) * LINE)
         record = handle.read(LINE)
         if len(record) < LINE:
             raise _cut(name, size, "before the observations (no OBS header)")
-        obs_start += LINE
-        if record.startswith(_OBS):
-            count = record[48:63].strip() if version == 8 else b""
-            return Layout(
-                version, names, obs_start, obs_len, int(count) if count.isdigit() else None
-            )
-    raise read_error(name, "file-format", "no OBS header record after the variable descriptions")
+    if not record.startswith(_OBS[v]):
+        raise read_error(
+            name, "file-format", "no OBS header record after the variable descriptions"
+        )
+    check_column_names(name, [var.name for var in variables])
+    count = record[48:63].strip()
+    if v and not count.isdigit():
+        raise read_error(name, "file-format", "the record count in the OBS header is damaged")
+    obs_len = max(var.position + var.length for var in variables)
+    return Layout(version, tuple(variables), handle.tell(), obs_len, int(count) if v else None)
 
 
-def _namestrs(
-    name: str, raw: bytes, nvars: int, nlen: int, version: int
-) -> tuple[tuple[str, ...], int]:
-    names, spans = [], []
+def _namestrs(name: str, raw: bytes, nvars: int, nlen: int, version: int) -> list[Variable]:
+    variables, spans = [], []
     for i in range(nvars):
         rec = raw[i * nlen : (i + 1) * nlen]
-        ntype, _, nlng, _, nname, *_, npos = _NAMESTR_STRUCT.unpack(rec[:88])
-        long = rec[88:120].rstrip(b" \x00") if version == 8 and nlen == 140 else b""
-        var = (long or nname.rstrip(b" \x00")).decode("latin-1").strip()
-        names.append(var)
+        ntype, _, nlng, _, nname, nlabel, nform, nfl, nfd, *_, npos = _NAMESTR_STRUCT.unpack(
+            rec[:88]
+        )
+        long = rec[88:120] if version == 8 and nlen == 140 else b""
+        var = (_c_text(name, long, i) or _c_text(name, nname, i)).strip()
         numeric_ok = ntype == 1 and 2 <= nlng <= 8
         if not (numeric_ok or (ntype == 2 and nlng >= 1)) or npos < 0:
             raise read_error(
@@ -308,8 +300,20 @@ def _namestrs(
                 f"(type {ntype}, length {nlng}, position {npos})",
                 variable=var,
             )
+        variables.append(
+            Variable(
+                var,
+                ntype == 1,
+                nlng,
+                npos,
+                _c_text(name, nlabel, i),
+                _format_name(nform),
+                nfl,
+                nfd,
+            )
+        )
         spans.append((npos, npos + nlng, var))
-    check_column_names(name, names)
+    check_column_names(name, [v.name for v in variables])
     spans.sort()
     for (_, end, a), (start, _, b) in zip(spans, spans[1:], strict=False):
         if start < end:
@@ -319,11 +323,57 @@ def _namestrs(
                 f"variables {a} and {b} overlap in the record (damaged descriptions)",
                 variable=b,
             )
-    return tuple(names), max(end for _, end, _ in spans)
+    return variables
+
+
+def _long_labels(handle, size: int, name: str, variables: list, record: bytes) -> list:
+    """The variables with the names, labels (and, LABELV9, formats) of v8's label records."""
+    v9 = record.startswith(_LABELS[1])
+    try:
+        count = int(record[48:53])
+    except ValueError:
+        raise read_error(name, "file-format", "the XPORT long-label header is damaged") from None
+    variables = list(variables)
+    for _ in range(count):
+        fields = handle.read(10 if v9 else 6)
+        if len(fields) < (10 if v9 else 6):
+            raise _cut(name, size, "inside the long labels")
+        index, *lengths = struct.unpack(f">{len(fields) // 2}H", fields)
+        parts = [handle.read(n) for n in lengths]
+        if [len(p) for p in parts] != lengths:
+            raise _cut(name, size, "inside the long labels")
+        if not 1 <= index <= len(variables):  # the variable's number, from 1
+            raise read_error(
+                name, "file-format", f"a long label of variable {index} of {len(variables)}"
+            )
+        index -= 1
+        var = variables[index]
+        update = {"name": _c_text(name, parts[0], index).strip() or var.name}
+        update["label"] = _c_text(name, parts[-1], index)
+        if v9:
+            update["format_name"] = _format_name(parts[1])
+        variables[index] = replace(var, **update)
+    return variables
+
+
+def _c_text(name: str, raw: bytes, index: int) -> str:
+    """A name or label as readstat reads it: trailing blanks off, up to a NUL, UTF-8."""
+    try:
+        return raw.rstrip(b" ").split(b"\x00", 1)[0].decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise read_error(
+            name,
+            "encoding",
+            f"the description of variable {index + 1} is not UTF-8 text: {raw!r} ({exc.reason})",
+        ) from None
+
+
+def _format_name(raw: bytes) -> str:
+    return raw.rstrip(b" ").split(b"\x00", 1)[0].decode("latin-1")
 
 
 def check_records(handle, layout: Layout, n_read: int, size: int, name: str) -> None:
-    """The records pyreadstat read account for the whole file, and for nothing more."""
+    """The records counted account for the whole file, and for nothing more."""
     end = layout.obs_start + n_read * layout.obs_len
     if layout.count is not None and layout.count != n_read:
         raise read_error(

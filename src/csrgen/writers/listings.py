@@ -10,9 +10,12 @@ programs read the accents right; one header row of column labels, then the rows 
 written to the file as it goes. Only listings up to ``document.listing_xlsx_max_rows`` rows also
 get an XLSX (the listing's ``external`` names the files to write).
 XLSX: sheet ``Listing`` (header row bold and frozen, auto-filter, column widths) and sheet
-``About`` (number, title, population, footnotes, source). A cell of a number column is a number
-(with the column's fixed decimals as its format), of a date column a date (``yyyy-mm-dd``), any
-other a text (never a formula, whatever it begins with).
+``About`` (number, title, population, footnotes, source), written by XlsxWriter a row at a time.
+A cell of a number column is a number (with the column's fixed decimals as its format), of a
+date column a date (``yyyy-mm-dd``), any other a text (never a formula, number or hyperlink,
+whatever it looks like); what Excel cannot hold is the text as printed: an infinite number, a
+date before 1 March 1900, and past 32,767 characters a text is cut with a note (the CSV keeps
+it whole).
 
 Text a spreadsheet would run as a formula (beginning with ``=``, ``+``, ``-``, ``@``, tab or
 carriage return: OWASP, CSV injection) is stored as text in the XLSX, and in the CSV prefixed
@@ -24,7 +27,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import zipfile
+import math
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -42,6 +45,13 @@ _CHUNK_ROWS = 65_536
 #: What makes a spreadsheet read a cell's text as a formula (OWASP: CSV injection).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _DATE_FORMAT = "yyyy-mm-dd"
+#: Excel's limit on a cell's text (UTF-16 units), and what ends a text cut to it.
+_MAX_CELL = 32_767
+CUT_NOTE = " [cut at Excel's limit of 32,767 characters: the CSV holds the whole text]"
+#: Day 0 of Excel's 1900 date system as counted from 1 March 1900 on (past its 29 February
+#: 1900, a day that never was); earlier dates are written as text.
+_EXCEL_EPOCH = dt.date(1899, 12, 30)
+_FIRST_EXCEL_DAY = dt.date(1900, 3, 1)
 
 
 def neutral(text: str) -> str:
@@ -134,107 +144,139 @@ def listing_csv(listing: Listing) -> bytes:
     return buffer.getvalue().encode("utf-8")
 
 
+def _fixed_format(decimals: int | None) -> str | None:
+    """The number format of a column's fixed decimals (``0.00``); None: as recorded."""
+    if decimals is None:
+        return None
+    return "0." + "0" * decimals if decimals else "0"
+
+
+def excel_text(text: str) -> str | None:
+    """What a text cell stores: :func:`printable` (XML cannot hold the rest), cut to Excel's
+    limit of 32,767 characters (UTF-16 units) with a note saying so (the CSV keeps it whole);
+    ``None`` for a blank."""
+    text = printable(text)
+    if len(text) > _MAX_CELL // 2 and len(text.encode("utf-16-le")) // 2 > _MAX_CELL:
+        keep = _MAX_CELL - len(CUT_NOTE)
+        # keep ``keep`` UTF-16 units, never half a surrogate pair
+        text = text.encode("utf-16-le")[: 2 * keep].decode("utf-16-le", "ignore") + CUT_NOTE
+    return text or None
+
+
+def excel_serial(day: dt.date) -> int | None:
+    """A date as Excel's serial day number (1900 date system); ``None`` before 1 March 1900,
+    where Excel's serials are off by its 29 February 1900 or undefined (written as text)."""
+    if day < _FIRST_EXCEL_DAY:
+        return None
+    return (day - _EXCEL_EPOCH).days
+
+
 def _sheet_values(column: TextColumn) -> list:
-    """What the sheet stores for each label of ``column``: ``None`` (blank), a number, a
-    ``(value, number format)`` pair (a date; a number of fixed decimals), or the text."""
+    """What the sheet stores for each label of ``column``: ``None`` (blank), the text, or a
+    ``(number, number format)`` pair (a number; a date as its serial day with the date format;
+    the format None for a number as recorded). A number Excel cannot hold (infinite) or a date
+    before 1 March 1900 is stored as the text it prints."""
     values = column.values or (None,) * len(column.labels)
-    fixed = None
-    if column.decimals is not None:
-        fixed = "0." + "0" * column.decimals if column.decimals else "0"
+    fixed = _fixed_format(column.decimals)
     out: list = []
     for label, value in zip(column.labels, values, strict=True):
         if isinstance(value, dt.date):
-            out.append((value, _DATE_FORMAT))
-        elif _is_number(value):
-            out.append((value, fixed) if fixed else value)
+            serial = excel_serial(value)
+            out.append((serial, _DATE_FORMAT) if serial is not None else excel_text(label))
+        elif _is_number(value) and math.isfinite(value):
+            out.append((value, fixed))
         else:
-            out.append(printable(label) or None)
+            out.append(excel_text(label))
     return out
 
 
 def listing_xlsx(listing: Listing, stamp: dt.datetime | None = None) -> bytes:
     """The listing as an Excel workbook: a ``Listing`` sheet (bold header, frozen, filter; typed
-    cells) and an ``About`` sheet (number, title, population, footnotes, source). openpyxl's
-    write-only mode streams the rows (a listing may have many thousands)."""
-    from openpyxl import Workbook  # only when a listing is long enough to need it
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Alignment, Font
-    from openpyxl.utils import get_column_letter
-    from openpyxl.writer.excel import ExcelWriter
+    cells) and an ``About`` sheet (number, title, population, footnotes, source, rows).
+    XlsxWriter streams the rows (``constant_memory``: a row at a time, to a temporary file)."""
+    import xlsxwriter  # only when a listing is long enough to need it
 
     header = _header(listing)
     columns = listing.text_columns()
     n_rows = len(columns[0]) if columns else 0
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("Listing")
+    raw = io.BytesIO()
+    book = xlsxwriter.Workbook(
+        raw,
+        {
+            "constant_memory": True,
+            # a text is stored as the text it is: never a formula, number or hyperlink
+            "strings_to_formulas": False,
+            "strings_to_numbers": False,
+            "strings_to_urls": False,
+        },
+    )
+    formats: dict[str | None, object] = {None: None}
 
-    def as_text(value: str):
-        """A text cell, also when it begins with "=" (openpyxl would make that a formula);
-        the text is :func:`printable` already (openpyxl refuses what XML cannot hold)."""
-        if not value.startswith("="):
-            return value
-        cell = WriteOnlyCell(sheet, value=value)
-        cell.data_type = "s"
-        return cell
+    def number_format(code: str | None):
+        if code not in formats:
+            formats[code] = book.add_format({"num_format": code})
+        return formats[code]
 
-    def styled(value, number_format: str):
-        cell = WriteOnlyCell(sheet, value=value)
-        cell.number_format = number_format
-        return cell
-
+    sheet = book.add_worksheet("Listing")
     for i, (name, column) in enumerate(zip(header, columns, strict=True)):
         longest = max([len(name)] + [len(text) for text in column.labels])
-        sheet.column_dimensions[get_column_letter(i + 1)].width = min(longest + 2, _MAX_WIDTH)
-    sheet.freeze_panes = "A2"
+        sheet.set_column(i, i, min(longest + 2, _MAX_WIDTH))
+    sheet.freeze_panes(1, 0)
     if n_rows:
-        sheet.auto_filter.ref = f"A1:{get_column_letter(len(header))}{n_rows + 1}"
-    bold, top = Font(bold=True), Alignment(wrap_text=True, vertical="top")
-    cells = []
-    for name in header:
-        cell = WriteOnlyCell(sheet, value=printable(name))
-        cell.data_type = "s"
-        cell.font, cell.alignment = bold, top
-        cells.append(cell)
-    sheet.append(cells)
-    # per column, what each label is stored as: a number or a date (kept, made into a styled
-    # cell per row: a cell object is written once), a text, or nothing for a blank
-    kinds = [_sheet_values(c) for c in columns]
+        sheet.autofilter(0, 0, n_rows, len(header) - 1)
+    bold = book.add_format({"bold": True, "text_wrap": True, "valign": "top"})
+    for i, name in enumerate(header):
+        text = excel_text(name)
+        if text is None:
+            sheet.write_blank(0, i, None, bold)
+        else:
+            sheet.write_string(0, i, text, bold)
+
+    # per column and label: the write call with its arguments (made once per distinct text),
+    # or None for a blank (no cell)
+    text, number = sheet.write_string, sheet.write_number
+    calls = [
+        [
+            None
+            if v is None
+            else (text, v, None)
+            if isinstance(v, str)
+            else (number, v[0], number_format(v[1]))
+            for v in _sheet_values(c)
+        ]
+        for c in columns
+    ]
+    row = 1
     for start in range(0, n_rows, _CHUNK_ROWS):
         parts = [
-            [values[k] for k in column.codes[start : start + _CHUNK_ROWS].tolist()]
-            for values, column in zip(kinds, columns, strict=True)
+            [cells[k] for k in column.codes[start : start + _CHUNK_ROWS].tolist()]
+            for cells, column in zip(calls, columns, strict=True)
         ]
-        for row in zip(*parts, strict=True):
-            sheet.append(
-                [
-                    as_text(v)
-                    if isinstance(v, str)
-                    else styled(v[0], v[1])
-                    if isinstance(v, tuple)
-                    else v
-                    for v in row
-                ]
-            )
+        for cells in zip(*parts, strict=True):
+            for col, cell in enumerate(cells):
+                if cell is not None:
+                    cell[0](row, col, cell[1], cell[2])
+            row += 1
 
-    about = book.create_sheet("About")
-    about.column_dimensions["A"].width = 120
-    for line in (
+    about = book.add_worksheet("About")
+    about.set_column(0, 0, 120)
+    lines = (
         [listing.number, listing.title, listing.population]
         + list(listing.footnotes)
         + [listing.source, f"Rows: {listing.total_rows or n_rows}"]
-    ):
-        about.append([as_text(printable(line))])
+    )
+    for i, line in enumerate(lines):
+        text = excel_text(line)
+        if text is not None:
+            about.write_string(i, 0, text)
 
     when = stamp or _DEFAULT_STAMP
-    props = book.properties
-    props.title = printable(f"{listing.number} {listing.title}")
-    props.creator = "csrgen"
-    props.lastModifiedBy = "csrgen"
-    props.created = when
-    props.modified = when
-
-    # ExcelWriter directly: openpyxl's save() would stamp the current time as "modified".
-    raw = io.BytesIO()
-    with zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED) as archive:
-        ExcelWriter(book, archive).write_data()
+    book.set_properties(
+        {
+            "title": printable(f"{listing.number} {listing.title}"),
+            "author": "csrgen",  # creator and last modified by
+            "created": when,  # and modified: XlsxWriter writes the same time for both
+        }
+    )
+    book.close()
     return normalise_zip(raw.getvalue())

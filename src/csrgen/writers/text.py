@@ -1,5 +1,5 @@
 """Text every writer can hold: XML 1.0 (DOCX, XLSX) refuses most control characters, and
-lxml and openpyxl raise on them; HTML calls them parse errors. Data text may carry them (a
+lxml and the XLSX readers refuse them; HTML calls them parse errors. Data text may carry them (a
 vertical tab pasted from Word, a NUL from a damaged export), so every writer passes text
 through :func:`printable`: the same characters in every file (DOCX, HTML, XLSX).
 """
