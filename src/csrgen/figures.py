@@ -8,13 +8,13 @@ collects the run's pending plans, draws each distinct plan once (over the worker
 the costliest first), and fills each figure's SVG and PNG in, before the document is
 assembled.
 
-Each plan is named by a hash of its content, the csrgen version and the matplotlib version.
-With the run's cache folder (see :mod:`csrgen.cache`), drawn figures are kept in its
-``figures/`` subfolder under that name: a later run draws only the figures whose data
-changed (after an ADAE edit, only the timelines of the subjects whose adverse events
-changed), and figures this run did not use are removed. Without a cache every figure is
-drawn. A kept figure is the bytes the draw function returned, so cold and warm runs give the
-same files.
+Each plan is named by a hash of its content, csrgen's version and code and the versions of the
+drawing libraries (matplotlib, Pillow). With the run's cache folder (see :mod:`csrgen.cache`),
+drawn figures are kept in its ``figures/`` subfolder under that name: a later run draws only
+the figures whose data changed (after an ADAE edit, only the timelines of the subjects whose
+adverse events changed), and figures this run did not use are removed. Without a cache every
+figure is drawn. A kept figure is the bytes the draw function returned, so cold and warm runs
+give the same files.
 """
 
 from __future__ import annotations
@@ -56,17 +56,19 @@ def drawn(block):
 
 def key(p: FigurePlan) -> str:
     """A hash naming the figure a plan draws: its content (not the identity of its objects),
-    csrgen's version and code (:func:`csrgen.cache.code_version`) and the matplotlib version."""
+    csrgen's version and code (:func:`csrgen.cache.code_version`) and the versions of the
+    drawing libraries."""
     h = hashlib.sha256()
-    _feed(h, (code_version(), _matplotlib_version(), p.func, p.args, p.kwargs))
+    _feed(h, (code_version(), _library_versions(), p.func, p.args, p.kwargs))
     return h.hexdigest()
 
 
 @functools.cache
-def _matplotlib_version() -> str:
+def _library_versions() -> tuple[str, ...]:
+    """matplotlib's and Pillow's (which draws some figures itself: see csrgen.outputs.scene)."""
     from importlib.metadata import version
 
-    return version("matplotlib")
+    return (version("matplotlib"), version("pillow"))
 
 
 def pending(blocks: Iterable) -> list[FigurePlan]:
@@ -148,6 +150,10 @@ def _warm_up() -> None:
     import matplotlib.backends.backend_agg  # noqa: F401
     import matplotlib.backends.backend_svg  # noqa: F401
     import matplotlib.figure  # noqa: F401
+    import matplotlib.ticker  # noqa: F401
+    import PIL.ImageDraw  # noqa: F401
+    import PIL.ImageFont  # noqa: F401
+    import PIL.PngImagePlugin  # noqa: F401
 
 
 def _fill(block, image_of):
