@@ -15,14 +15,19 @@ non-breaking hyphens (``w:noBreakHyphen``), so that it breaks only at spaces.
 
 from __future__ import annotations
 
-from xml.sax.saxutils import escape
-
 from docx.oxml.parser import parse_xml
 
 from csrgen.document.model import Listing, _Tabular
 from csrgen.writers import layout as lay
-from csrgen.writers.docx_xml import add_bookmark, el, run
-from csrgen.writers.text import printable
+from csrgen.writers.docx_xml import (
+    W_NS,
+    add_bookmark,
+    el,
+    parse_w,
+    run,
+    run_xml,
+    xml_attr,
+)
 
 _JC = {"left": "left", "center": "center", "right": "right"}
 
@@ -42,21 +47,8 @@ def para(
     indent_pt: float = 0,
     size_half_pt: int = 0,
 ):
-    p = el("w:p")
-    ppr = el("w:pPr")
-    ppr.append(el("w:pStyle", val=style_id))
-    if keep_next:
-        ppr.append(el("w:keepNext"))
-    if indent_pt:
-        ppr.append(el("w:ind", left=str(int(indent_pt * 20))))
-    if align:
-        ppr.append(el("w:jc", val=_JC.get(align, "left")))
-    if size_half_pt:
-        # The paragraph mark's size sets the height of an empty cell's line.
-        rpr = el("w:rPr")
-        rpr.append(el("w:sz", val=str(size_half_pt)))
-        ppr.append(rpr)
-    p.append(ppr)
+    """A ``w:p`` of ``runs`` (elements; see :func:`para_xml`)."""
+    p = parse_w(para_xml(xml_attr(style_id), "", align, keep_next, indent_pt, size_half_pt))
     for r in runs:
         p.append(r)
     return p
@@ -220,24 +212,16 @@ class _Cells:
 
     def paragraph(self, style, text, width_pt, align, bold=False, keep=False, indent=0, head=False):
         """A cell's paragraph; ``head``: a header cell (bold by its style)."""
+        xml = self.paragraph_xml(xml_attr(style), text, width_pt, align, bold, keep, indent, head)
+        return parse_w(xml)
+
+    def paragraph_xml(
+        self, style_id, text, width_pt, align, bold=False, keep=False, indent=0, head=False
+    ):
+        """:meth:`paragraph` as XML text (``style_id`` escaped already)."""
         scale = self.layout.scale
         room = width_pt - 2 * scale.margin - lay.INDENT_PT * indent
         nobreak = "-" in text and not lay.fits_line(text, room, scale.size, bold or head)
-        r = run(text, bold=bold, size_half_pt=self.half_pt, nobreak_hyphens=nobreak)
-        return para(
-            style,
-            [r],
-            align=align,
-            keep_next=keep,
-            indent_pt=lay.INDENT_PT * indent,
-            size_half_pt=self.half_pt,
-        )
-
-    def paragraph_xml(self, style_id, text, width_pt, align, bold=False, keep=False, indent=0):
-        """:meth:`paragraph` of a body cell as XML text (``style_id`` escaped already)."""
-        scale = self.layout.scale
-        room = width_pt - 2 * scale.margin - lay.INDENT_PT * indent
-        nobreak = "-" in text and not lay.fits_line(text, room, scale.size, bold)
         r = run_xml(text, bold=bold, size_half_pt=self.half_pt, nobreak_hyphens=nobreak)
         return para_xml(
             style_id,
@@ -280,13 +264,13 @@ def body(block: _Tabular, cells: _Cells, style: str) -> list:
     """The body rows. Written as XML text and parsed once (a listing has tens of thousands of
     cells, and an lxml element made per call costs several times its share of a parse); the
     elements are those :func:`para`, :func:`~csrgen.writers.docx_xml.run` and :func:`_cell`
-    make (tests/writers/test_docx_text.py checks that they serialise to the same bytes)."""
+    make, one row's XML after another."""
     keeps = lay.keep_with_next(block, cells.layout.whole)
     widths = [
         (width, f'<w:tc><w:tcPr><w:tcW w:w="{width}" w:type="dxa"/></w:tcPr>')
         for width in cells.widths
     ]
-    style_id = _attr(style)
+    style_id = xml_attr(style)
     parts = [f'<w:tbl xmlns:w="{W_NS}">']
     for model, keep in zip(block.rows, keeps, strict=True):
         parts.append(_ROW_START)
@@ -306,46 +290,7 @@ def body(block: _Tabular, cells: _Cells, style: str) -> list:
     return list(parse_xml("".join(parts)))
 
 
-W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 _ROW_START = "<w:tr><w:trPr><w:cantSplit/></w:trPr>"
-
-
-def _attr(value: str) -> str:
-    """An attribute value's text, escaped."""
-    return escape(value, {'"': "&quot;"})
-
-
-def _text(value: str) -> str:
-    """Element text, escaped (a carriage return as a reference: a parser reads a literal one
-    as a line feed)."""
-    return escape(value).replace("\r", "&#13;")
-
-
-def run_xml(text: str, bold: bool = False, size_half_pt: int = 0, nobreak_hyphens: bool = False):
-    """:func:`~csrgen.writers.docx_xml.run` (without a character style or italics) as XML
-    text."""
-    out = ["<w:r>"]
-    if bold or size_half_pt:
-        out.append("<w:rPr>")
-        if bold:
-            out.append("<w:b/>")
-        if size_half_pt:
-            out.append(f'<w:sz w:val="{size_half_pt}"/>')
-        out.append("</w:rPr>")
-    for i, line in enumerate(printable(text).split("\n")):
-        if i:
-            out.append("<w:br/>")
-        for j, part in enumerate(line.split("\t")):
-            if j:
-                out.append("<w:tab/>")
-            pieces = part.split("-") if nobreak_hyphens else [part]
-            for k, piece in enumerate(pieces):
-                if k:
-                    out.append("<w:noBreakHyphen/>")
-                if piece:
-                    out.append(f'<w:t xml:space="preserve">{_text(piece)}</w:t>')
-    out.append("</w:r>")
-    return "".join(out)
 
 
 def para_xml(
@@ -356,7 +301,7 @@ def para_xml(
     indent_pt: float = 0,
     size_half_pt: int = 0,
 ) -> str:
-    """:func:`para` as XML text (``style_id`` escaped already, ``runs`` XML text)."""
+    """A ``w:p`` as XML text (``style_id`` escaped already, ``runs`` XML text)."""
     out = [f'<w:p><w:pPr><w:pStyle w:val="{style_id}"/>']
     if keep_next:
         out.append("<w:keepNext/>")

@@ -7,9 +7,10 @@ import functools
 import io
 import re
 import zipfile
+from xml.sax.saxutils import escape
 
 from docx.oxml.ns import NamespacePrefixedTag, qn
-from docx.oxml.parser import oxml_parser
+from docx.oxml.parser import oxml_parser, parse_xml
 
 from csrgen.writers.text import printable
 
@@ -57,6 +58,29 @@ def add_bookmark(p, anchor: str, ids: dict[str, int]) -> None:
     p.append(end)
 
 
+W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+
+
+def xml_attr(value: str) -> str:
+    """An attribute value's text, escaped."""
+    return escape(value, {'"': "&quot;"})
+
+
+def xml_text(value: str) -> str:
+    """Element text, escaped (a carriage return as a reference: a parser reads a literal one
+    as a line feed)."""
+    return escape(value).replace("\r", "&#13;")
+
+
+def parse_w(xml: str):
+    """The element of ``xml``: one ``w:`` element as text, without namespace declarations."""
+    name = _TAG.match(xml).end()
+    return parse_xml(f'{xml[:name]} xmlns:w="{W_NS}"{xml[name:]}')
+
+
+_TAG = re.compile(r"<w:[A-Za-z]+")
+
+
 def run(
     text: str,
     style: str = "",
@@ -65,37 +89,49 @@ def run(
     size_half_pt=0,
     nobreak_hyphens: bool = False,
 ):
-    """A ``w:r`` with text (tabs become ``w:tab``, line breaks ``w:br``; with
+    """A ``w:r`` with text (see :func:`run_xml`)."""
+    return parse_w(run_xml(text, style, bold, italic, size_half_pt, nobreak_hyphens))
+
+
+def run_xml(
+    text: str,
+    style: str = "",
+    bold: bool = False,
+    italic: bool = False,
+    size_half_pt=0,
+    nobreak_hyphens: bool = False,
+) -> str:
+    """A ``w:r`` with text, as XML text (tabs become ``w:tab``, line breaks ``w:br``; with
     ``nobreak_hyphens``, hyphens become ``w:noBreakHyphen``, which print and copy as "-" but
-    never end a line)."""
-    r = el("w:r")
+    never end a line). A table body is written as text and parsed once (a listing has tens of
+    thousands of cells, and an lxml element made per call costs several times its share of a
+    parse)."""
+    out = ["<w:r>"]
     if style or bold or italic or size_half_pt:
-        rpr = el("w:rPr")
+        out.append("<w:rPr>")
         if style:
-            rpr.append(el("w:rStyle", val=style))
+            out.append(f'<w:rStyle w:val="{xml_attr(style)}"/>')
         if bold:
-            rpr.append(el("w:b"))
+            out.append("<w:b/>")
         if italic:
-            rpr.append(el("w:i"))
+            out.append("<w:i/>")
         if size_half_pt:
-            rpr.append(el("w:sz", val=str(size_half_pt)))
-        r.append(rpr)
+            out.append(f'<w:sz w:val="{size_half_pt}"/>')
+        out.append("</w:rPr>")
     for i, line in enumerate(printable(text).split("\n")):
         if i:
-            r.append(el("w:br"))
+            out.append("<w:br/>")
         for j, part in enumerate(line.split("\t")):
             if j:
-                r.append(el("w:tab"))
+                out.append("<w:tab/>")
             pieces = part.split("-") if nobreak_hyphens else [part]
             for k, piece in enumerate(pieces):
                 if k:
-                    r.append(el("w:noBreakHyphen"))
+                    out.append("<w:noBreakHyphen/>")
                 if piece:
-                    t = el("w:t")
-                    t.text = piece
-                    t.set(qn("xml:space"), "preserve")
-                    r.append(t)
-    return r
+                    out.append(f'<w:t xml:space="preserve">{xml_text(piece)}</w:t>')
+    out.append("</w:r>")
+    return "".join(out)
 
 
 def field(instruction: str, placeholder: str = "", dirty: bool = True) -> list:

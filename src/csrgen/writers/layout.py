@@ -145,39 +145,24 @@ def fits_line(text: str, room: float, size: float, bold: bool = False) -> bool:
 def wrap(line: str, room: float, size: float, bold: bool = False) -> list[str]:
     """``line`` broken greedily at spaces to ``room`` points, as the renderers do; a word wider
     than the room stays whole on a line of its own."""
-    if "\n" in line:  # measured as its widest line (text_width's rule), trial by trial
-        return _wrap_lines(line, room, size, bold)
-    # A line's advance is the sum of its characters', so a trial's is the line's so far plus
-    # a space and the word: each word is measured once (not each trial line again).
+    # A line's advance is the sum of its characters', so a trial's is the line's so far plus a
+    # space and the word: each word is measured once, not each trial line again. A word may
+    # hold a line break; a trial is then as wide as its widest piece (text_width's rule).
     em = _metrics()[0]
     space = _units(" ", bold)
     out: list[str] = []
-    current, units = "", 0
+    current, done, tail = "", 0, 0  # the line so far: its widest closed piece, its last piece
     for word in words(line):
-        width = _units(word, bold)
-        if not current:
-            current, units = word, width
-            continue
-        trial = units + space + width
-        if _need(trial * size / em) <= room:
-            current, units = f"{current} {word}", trial
-        else:
+        pieces = [_units(piece, bold) for piece in word.split("\n")]
+        if current:
+            joined = tail + space + pieces[0]
+            trial_done = max([done, joined, *pieces[1:-1]]) if len(pieces) > 1 else done
+            trial_tail = pieces[-1] if len(pieces) > 1 else joined
+            if _need(max(trial_done, trial_tail) * size / em) <= room:
+                current, done, tail = f"{current} {word}", trial_done, trial_tail
+                continue
             out.append(current)
-            current, units = word, width
-    out.append(current)
-    return out
-
-
-def _wrap_lines(line: str, room: float, size: float, bold: bool) -> list[str]:
-    out: list[str] = []
-    current = ""
-    for word in words(line):
-        trial = f"{current} {word}" if current else word
-        if not current or _need(text_width(trial, size, bold)) <= room:
-            current = trial
-        else:
-            out.append(current)
-            current = word
+        current, done, tail = word, max(pieces[:-1], default=0), pieces[-1]
     out.append(current)
     return out
 
