@@ -74,7 +74,11 @@ class Marker:
 
 @dataclass(frozen=True)
 class Text:
-    """One line of text; (x, y) is the baseline's start, middle or end (``anchor``)."""
+    """One line of text; (x, y) is the baseline's start, middle or end (``anchor``).
+
+    ``rotation`` 90 turns the text a quarter-turn counter-clockwise about (x, y): it reads
+    upwards, as an axis label on the left (the baseline runs up, the glyphs stand to its left).
+    """
 
     x: float
     y: float
@@ -82,6 +86,7 @@ class Text:
     size: float
     anchor: Literal["start", "middle", "end"] = "start"
     colour: str = BLACK
+    rotation: Literal[0, 90] = 0
 
 
 Shape = Rect | Line | Marker | Text
@@ -160,9 +165,10 @@ def _svg_shape(s: Shape) -> str:
             return f'<circle cx="{_n(s.x)}" cy="{_n(s.y)}" r="{_n(s.size / 2)}" {paint}/>'
         points = " ".join(f"{_n(s.x + px)},{_n(s.y + py)}" for px, py in _cross(s.size))
         return f'<polygon points="{points}" stroke-linejoin="miter" {paint}/>'
+    turn = f' transform="rotate(-90 {_n(s.x)} {_n(s.y)})"' if s.rotation else ""
     return (
         f'<text x="{_n(s.x)}" y="{_n(s.y)}" font-size="{_n(s.size)}" '
-        f'text-anchor="{s.anchor}" fill="{s.colour}">{escape(clean(s.text))}</text>'
+        f'text-anchor="{s.anchor}" fill="{s.colour}"{turn}>{escape(clean(s.text))}</text>'
     )
 
 
@@ -211,7 +217,7 @@ def png(scene: Scene, dpi: int) -> bytes:
             text = clean(shape.text)
             if not text.strip():
                 continue
-            cover, (dx, dy) = _text_cover(text, _px(shape.size), shape.anchor)
+            cover, (dx, dy) = _text_cover(text, _px(shape.size), shape.anchor, shape.rotation)
             x, y = round(shape.x * s) + dx, round(shape.y * s) + dy
             _blend(canvas, x, y, cover, blend(index[shape.colour.lower()]))
     image = Image.frombuffer("P", (canvas.shape[1], canvas.shape[0]), canvas.tobytes())
@@ -314,10 +320,21 @@ def _levels(mask):
 
 
 @functools.lru_cache(maxsize=1024)
-def _text_cover(text: str, size_px: float, anchor: str):
+def _text_cover(text: str, size_px: float, anchor: str, rotation: int = 0):
     """The antialiased coverage of ``text`` and its offset from the anchor point (pixels):
     labels, ticks and legends repeat from figure to figure, so each is rasterised once."""
     from PIL import Image, ImageDraw
+
+    if rotation == 90:
+        # a quarter-turn counter-clockwise (y down): the offset (dx, dy) of a pixel from the
+        # anchor becomes (dy, -dx), so the unrotated box [left, right) x [top, bottom) becomes
+        # [top, bottom) x (-right, -left]
+        import numpy as np
+
+        cover, (left, top) = _text_cover(text, size_px, anchor)
+        return np.ascontiguousarray(np.rot90(cover)), (top, -(left + cover.shape[1]))
+    if rotation != 0:
+        raise ValueError(f"a scene's text turns by 0 or 90 degrees, not {rotation}")
 
     font = _font(size_px)
     pil_anchor = {"start": "ls", "middle": "ms", "end": "rs"}[anchor]
