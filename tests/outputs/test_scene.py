@@ -278,3 +278,18 @@ def test_bold_text_is_wider_and_darker_and_says_so_in_the_svg():
     assert ink[1] > 1.2 * ink[0]
     (element,) = ET.fromstring(svg(Scene(120, 30, (bold,)))).iter(f"{NS}text")
     assert element.get("font-weight") == "bold"
+
+
+@pytest.mark.parametrize("shape", ["o", "s", "^", "D"])
+def test_a_hollow_marker_is_its_edge_alone(shape):
+    pt = 72 / DPI
+    filled, hollow = (
+        Scene(100 * pt, 100 * pt, (Marker(50 * pt, 50 * pt, shape, 20, "#000000", 0.8, h),))
+        for h in (False, True)
+    )
+    assert ink_box(hollow) == pytest.approx(ink_box(filled), abs=2)  # the same outline
+    centre = pixels(hollow)[46:55, 46:55]
+    assert (centre == 255).all()  # nothing inside
+    assert (pixels(filled)[46:55, 46:55] == 0).all()
+    (element,) = [e for e in ET.fromstring(svg(hollow)) if e.tag != f"{NS}rect"]
+    assert (element.get("fill"), element.get("stroke")) == ("none", "#000000")

@@ -85,8 +85,8 @@ MarkerShape = Literal["o", "s", "^", "v", "<", ">", "D", "X", "+"]
 @dataclass(frozen=True)
 class Marker:
     """A marker centred at (x, y), ``size`` points across as matplotlib sizes it, filled and
-    edged in its colour (the edge ``edge`` points wide, straddling the outline); ``+`` is only
-    stroked, ``edge`` points wide."""
+    edged in its colour (the edge ``edge`` points wide, straddling the outline); ``hollow``
+    draws the edge alone (a scatter's open symbols); ``+`` is only stroked, ``edge`` wide."""
 
     x: float
     y: float
@@ -94,6 +94,7 @@ class Marker:
     size: float
     colour: str
     edge: float = 1.0
+    hollow: bool = False
 
 
 @dataclass(frozen=True)
@@ -228,7 +229,8 @@ def _svg_marker(s: Marker) -> str:
             f'M {_n(s.x)} {_n(s.y - h)} L {_n(s.x)} {_n(s.y + h)}" fill="none" '
             f'stroke="{s.colour}" stroke-width="{_n(s.edge)}"/>'
         )
-    paint = f'fill="{s.colour}" stroke="{s.colour}" stroke-width="{_n(s.edge)}"'
+    fill = "none" if s.hollow else s.colour
+    paint = f'fill="{fill}" stroke="{s.colour}" stroke-width="{_n(s.edge)}"'
     if s.shape == "o":
         return f'<circle cx="{_n(s.x)}" cy="{_n(s.y)}" r="{_n(s.size / 2)}" {paint}/>'
     points = " ".join(f"{_n(s.x + px)},{_n(s.y + py)}" for px, py in outline(s.shape, s.size))

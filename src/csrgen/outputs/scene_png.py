@@ -64,7 +64,9 @@ def png(scene: Scene, dpi: int) -> bytes:
                 canvas.paint(x, y, cover, colour_of(shape))
         elif isinstance(shape, Marker):
             big = round(shape.size * s * _SUPERSAMPLE)
-            cover, (dx, dy) = _marker_cover(shape.shape, big, _edge_px(shape.edge))
+            cover, (dx, dy) = _marker_cover(
+                shape.shape, big, _edge_px(shape.edge), shape.hollow and shape.shape != "+"
+            )
             x, y = math.floor(shape.x * s) + dx, math.floor(shape.y * s) + dy
             canvas.paint(x, y, cover, colour_of(shape))
         elif isinstance(shape, Text):
@@ -277,9 +279,9 @@ def _edge_px(edge: float) -> float:
 
 
 @functools.lru_cache(maxsize=128)
-def _marker_cover(shape: str, size_big: int, edge: float):
+def _marker_cover(shape: str, size_big: int, edge: float, hollow: bool = False):
     """The antialiased coverage of a marker ``size_big / 4`` pixels across (edge included)
-    and its offset from the marker's centre (pixels)."""
+    and its offset from the marker's centre (pixels); ``hollow``: its edge alone."""
     from PIL import Image, ImageDraw
 
     half = size_big / 2 * (math.sqrt(2) if shape == "D" else 1) + edge
@@ -288,7 +290,10 @@ def _marker_cover(shape: str, size_big: int, edge: float):
     draw = ImageDraw.Draw(big)
     # the centre of the marker falls on the centre of the pixel that holds it
     c = (box // 2 + 0.5) * _SUPERSAMPLE
-    if shape == "o":
+    if shape == "o" and hollow:
+        r = size_big / 2 + edge / 2
+        draw.ellipse((c - r, c - r, c + r, c + r), outline=255, width=max(1, round(edge)))
+    elif shape == "o":
         r = size_big / 2 + edge / 2
         draw.ellipse((c - r, c - r, c + r, c + r), fill=255)
     elif shape == "+":  # two strokes, butt-ended
@@ -297,7 +302,8 @@ def _marker_cover(shape: str, size_big: int, edge: float):
         draw.rectangle((c - e, c - h, c + e, c + h), fill=255)
     else:
         points = [(c + x, c + y) for x, y in outline(shape, size_big)]
-        draw.polygon(points, fill=255)
+        if not hollow:
+            draw.polygon(points, fill=255)
         # the edge straddles the outline, as a stroke does
         draw.line([*points, points[0], points[1]], fill=255, width=round(edge), joint="curve")
     return _levels(big.reduce(_SUPERSAMPLE)), (-(box // 2), -(box // 2))
