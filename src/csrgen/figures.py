@@ -119,7 +119,7 @@ def draw_figures(results: list, cache_folder: Path | None, jobs: int, run_tasks,
         # measure of what it draws (a curve's points, a timeline's rows)
         size = {k: len(pickle.dumps(plans[k], protocol=5)) for k in todo}
         todo.sort(key=lambda k: -size[k])
-        _warm_up()  # imported once here, inherited by the forked workers
+        _warm_up([plans[k] for k in todo])  # imported once here, inherited by the workers
         progress.stage("drawing figures", len(todo))
         drawn_now = run_tasks(
             _draw_task,
@@ -142,18 +142,40 @@ def _draw_task(plans: list[FigurePlan], index: int) -> tuple[str, bytes]:
     return draw(plans[index])
 
 
-def _warm_up() -> None:
-    """Import the drawing libraries before the workers fork (each would import them again)."""
-    import matplotlib
+#: What a draw function through matplotlib's Figure machinery imports (see
+#: :mod:`csrgen.outputs.plotting`): the default of a module that declares no ``WARM_UP``.
+_FIGURE_MODULES = (
+    "matplotlib.backends.backend_agg",
+    "matplotlib.backends.backend_svg",
+    "matplotlib.figure",
+    "matplotlib.ticker",
+    "PIL.ImageDraw",
+    "PIL.ImageFont",
+    "PIL.PngImagePlugin",
+)
 
-    matplotlib.use("Agg")
-    import matplotlib.backends.backend_agg  # noqa: F401
-    import matplotlib.backends.backend_svg  # noqa: F401
-    import matplotlib.figure  # noqa: F401
-    import matplotlib.ticker  # noqa: F401
-    import PIL.ImageDraw  # noqa: F401
-    import PIL.ImageFont  # noqa: F401
-    import PIL.PngImagePlugin  # noqa: F401
+
+def warm_up_modules(plans: Iterable[FigurePlan]) -> list[str]:
+    """The modules the plans' draw functions import when they draw, sorted: each draw
+    function's module names them in its ``WARM_UP`` (a figure laid out on a scene needs
+    neither matplotlib's Figure nor its backends, a second of imports); a module without it
+    draws with matplotlib's Figure."""
+    names: set[str] = set()
+    for module in sorted({p.func.split(":")[0] for p in plans}):
+        names.update(getattr(importlib.import_module(module), "WARM_UP", _FIGURE_MODULES))
+    return sorted(names)
+
+
+def _warm_up(plans: Iterable[FigurePlan]) -> None:
+    """Import what the plans' drawing needs before the workers fork (each would import it
+    again)."""
+    names = warm_up_modules(plans)
+    if any(n.startswith("matplotlib.backends") for n in names):
+        import matplotlib
+
+        matplotlib.use("Agg")
+    for name in names:
+        importlib.import_module(name)
 
 
 def _fill(block, image_of):

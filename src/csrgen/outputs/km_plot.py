@@ -2,8 +2,16 @@
 
 Step curves per arm (colour and line style by arm position from :mod:`plotting`), censor marks,
 a legend, an optional note in the plot, and a numbers-at-risk table under the x-axis whose
-columns sit exactly under the axis ticks (the table is a second axes sharing the x scale). All
-text is given ready-formatted by the caller; nothing here computes a statistic.
+columns sit exactly under the axis ticks. All text is given ready-formatted by the caller;
+nothing here computes a statistic.
+
+The figure is laid out here once, in points, and written by :mod:`csrgen.outputs.scene` (SVG
+text and a Pillow PNG): through matplotlib's Figure machinery (constrained layout, a renderer
+pass per format) it cost about ten times as much. It keeps the look of that figure: the
+margins constrained layout gave (computed from the measured text, so that nothing is clipped),
+the y ticks of matplotlib's ``MaxNLocator`` labelled by its ``ScalarFormatter``, matplotlib's
+dash patterns for the arms' line styles, its legend's proportions and the same rule for where
+the legend and the note go. The same data give the same bytes.
 """
 
 from __future__ import annotations
@@ -15,7 +23,64 @@ import numpy as np
 
 from csrgen.document.model import Figure
 from csrgen.outputs.base import OutputContext
-from csrgen.outputs.plotting import ARM_COLOURS, ARM_LINESTYLES, new_figure, render, style
+from csrgen.outputs.km_layout import (
+    ASCENT,
+    DESCENT,
+    FONT,
+    LW,
+    PAD,
+    SMALL,
+    TICK,
+    TICK_PAD,
+    Box,
+    XAxis,
+    YAxis,
+    arm_style,
+    best_place,
+    clip_steps,
+    legend_shapes,
+    legend_size,
+    step_vertices,
+)
+from csrgen.outputs.plotting import ARM_COLOURS, PNG_DPI
+from csrgen.outputs.scene import (
+    PT,
+    Line,
+    Marker,
+    Polyline,
+    Scene,
+    Shape,
+    Text,
+    clean,
+    fit,
+    png,
+    svg,
+    text_width,
+)
+
+#: What the drawing imports (see :func:`csrgen.figures.warm_up_modules`): no matplotlib Figure.
+WARM_UP = (
+    "csrgen.outputs.scene_png",
+    "matplotlib.lines",
+    "matplotlib.ticker",
+    "PIL.ImageColor",
+    "PIL.ImageDraw",
+    "PIL.ImageFont",
+    "PIL.PngImagePlugin",
+)
+
+#: From an axis label's baseline-side edge to the tick labels (matplotlib's labelpad).
+_LABEL_PAD = 4.0
+#: From the tick labels' baseline to the x-axis label's.
+_XLABEL_GAP = 13.0
+#: From the risk table's top to its title's baseline (matplotlib's titlepad).
+_TITLE_PAD = 6.0
+#: Least gap from the plot's left edge to the right end of the risk table's arm labels.
+_RISK_GAP = 14.0
+#: The risk table's arm labels take at most this share of the figure's width (cut beyond).
+_RISK_LABEL_SHARE = 0.4
+_GRID, _GRID_LW = "#dddddd", 0.5
+_CENSOR_SIZE, _CENSOR_EDGE = 5.0, 0.9
 
 
 @dataclass(frozen=True)
@@ -61,181 +126,193 @@ def draw_survival_figure(
     """SVG and PNG of step curves with a numbers-at-risk table.
 
     ``risk`` holds, per arm in curve order, its row label and one text per tick.
+    ``figure_id`` names the figure (its plan, and so its cached images); the SVG uses no ids,
+    so it needs no salting to share a page with other figures.
     """
-    from matplotlib.ticker import MaxNLocator
-
-    with style():
-        fig = new_figure(width_in, height_in)
-        k = len(curves)
-        table = bool(ticks) and bool(risk)
-        if table:
-            grid = fig.add_gridspec(2, 1, height_ratios=[4.0, 0.3 * k + 0.45])
-            ax = fig.add_subplot(grid[0])
-        else:
-            ax = fig.add_subplot(1, 1, 1)
-        for i, curve in enumerate(curves):
-            colour = ARM_COLOURS[i % len(ARM_COLOURS)]
-            x = np.concatenate([[0.0], curve.time])
-            y = np.concatenate([[curve.start], curve.value])
-            ax.step(
-                x,
-                y,
-                where="post",
-                color=colour,
-                linestyle=ARM_LINESTYLES[i % len(ARM_LINESTYLES)],
-                linewidth=1.4,
-                label=curve.label,
-            )
-            mask = np.asarray(curve.censored, dtype=bool)
-            ax.plot(
-                curve.time[mask],
-                curve.value[mask],
-                linestyle="none",
-                marker="+",
-                markersize=5,
-                markeredgewidth=0.9,
-                color=colour,
-            )
-        if ticks:
-            ax.set_xticks(list(ticks))
-            ax.set_xlim(min(ticks), max(ticks))
-        else:
-            ax.set_xlim(left=0)
-        ax.set_ylim(0, y_max)
-        ax.yaxis.set_major_locator(MaxNLocator(nbins=5, steps=[1, 2, 2.5, 5, 10]))
-        ax.set_xlabel(x_label)
-        ax.set_ylabel(y_label)
-        ax.grid(axis="y", color="#dddddd", linewidth=0.5)
-        ax.set_axisbelow(True)
-        if table:
-            _risk_axes(fig, grid[1], ax, risk, ticks)
-        _legend(fig, ax, annotation)
-        return render(fig, figure_id)
+    scene = survival_scene(
+        curves, risk, ticks, x_label, y_label, annotation, width_in, height_in, y_max
+    )
+    return svg(scene), png(scene, PNG_DPI)
 
 
-_FONT_PT = 8.0
-_PAD = 0.02  # gap between a box and the axes edge, in axes fractions
+def survival_scene(
+    curves: Sequence[Curve],
+    risk: Sequence[tuple[str, Sequence[str]]],
+    ticks: Sequence[float],
+    x_label: str,
+    y_label: str,
+    annotation: Sequence[str],
+    width_in: float,
+    height_in: float,
+    y_max: float,
+) -> Scene:
+    """The figure's shapes, in points (see :func:`draw_survival_figure`)."""
+    width, height = width_in * PT, height_in * PT
+    x_label, y_label = clean(x_label).strip(), clean(y_label).strip()
+    steps = [step_vertices(c.time, c.value, c.start) for c in curves]
+    table = list(risk) if ticks else []
+    yaxis = YAxis(y_max)
+    xaxis, labels, label_end, y_label_end = _columns(width, table, ticks, steps, yaxis, y_label)
+    below = TICK + TICK_PAD + ASCENT * FONT  # from the axis line to the tick labels' baseline
+    below += (_XLABEL_GAP if x_label or xaxis.offset else 0.0) + DESCENT * FONT
+    title = 2 * PAD + ASCENT * SMALL + _TITLE_PAD  # from the labels to the risk table's top
+    # the y axis's top label centred on the plot's top; the offset (a power of ten) above it
+    y0 = PAD + ASCENT * FONT / 2 + (_line_height(FONT) + PAD if yaxis.offset else 0.0)
+    if table:  # the plot and the table share the height left as matplotlib's height ratios
+        room = height - PAD - y0 - below - title
+        yb = y0 + room * 4.0 / (4.0 + 0.3 * len(table) + 0.45)
+    else:
+        yb = height - PAD - below
+    yaxis.place(y0, yb)
+    plot = Box(xaxis.x0, y0, xaxis.x1, yb)
+
+    shapes: list[Shape] = []
+    for y, _ in yaxis.ticks:
+        shapes.append(Line(plot.x0, yaxis.y(y), plot.x1, yaxis.y(y), _GRID_LW, _GRID))
+    shapes += yaxis.shapes(plot.x0)
+    shapes += xaxis.shapes(yb)
+    if y_label:
+        shapes.append(_y_label(y_label, y_label_end, plot, height))
+    if x_label:
+        base = yb + TICK + TICK_PAD + ASCENT * FONT + _XLABEL_GAP
+        label = fit(x_label, FONT, width - 2 * PAD)
+        centre = _clamp((plot.x0 + plot.x1) / 2, text_width(label, FONT) / 2, width)
+        shapes.append(Text(centre, base, label, FONT, "middle"))
+    shapes += _curves(curves, steps, xaxis, yaxis)
+    shapes.append(Line(plot.x0, yb, plot.x0, y0, LW, cap="square"))
+    shapes.append(Line(plot.x0, yb, plot.x1, yb, LW, cap="square"))
+    shapes += _boxes(curves, steps, annotation, xaxis, yaxis, plot)
+    if table:
+        top = yb + below + title
+        shapes += _risk_table(table, labels, xaxis, label_end, top, height - PAD)
+    return Scene(width, height, tuple(shapes))
 
 
-def _legend(fig, ax, annotation: Sequence[str]) -> None:
-    """The arms' legend and the note (HR, p) as two boxes where they cover the fewest points.
+def _columns(width: float, table, ticks, steps, yaxis: YAxis, y_label: str):
+    """The x axis placed between the left and right margins, the risk table's arm labels (cut
+    to fit), the x where they end and where the y-axis label's ink ends.
 
-    matplotlib's ``loc="best"`` avoids the curves but not a second legend and tries only nine
-    spots, so both boxes are placed here: each is measured once drawn, candidate places (the
-    corners first, then every height along the right, left and centre) are scored by the curve
-    points the box would cover and by overlap with the box already placed, and the box is
-    anchored at the best one. Deterministic: the same data give the same places.
+    The plot starts right of the wider of the y axis (ticks, tick labels, label) and the risk
+    table's labels (clear of the numbers centred on the first tick), and of half the first
+    tick label; it ends half the last tick label or number at risk short of the edge.
     """
-    from matplotlib.lines import Line2D
-
-    fig.draw_without_rendering()  # settle the layout so that sizes in axes fractions are known
-    points = _curve_points(ax)
-    handles, labels = ax.get_legend_handles_labels()
-    boxes = [(handles, labels, 2.8)]
-    if annotation:
-        boxes.append(([Line2D([], [], linestyle="none")] * len(annotation), list(annotation), 0.0))
-    taken: list[tuple[float, float, float, float]] = []
-    legends = []
-    for box_handles, box_labels, handle_len in boxes:
-        style = dict(
-            handlelength=handle_len,
-            handletextpad=0.8 if handle_len else 0.0,
-            fontsize=_FONT_PT,
-            frameon=True,
-            framealpha=0.85,
-            facecolor="white",
-            edgecolor="none",
-            borderaxespad=0.0,
-            bbox_transform=ax.transAxes,
-        )
-        w, h = _measure(fig, ax, box_handles, box_labels, style)
-        loc, anchor, rect = _best_place(w, h, points, taken)
-        taken.append(rect)
-        legends.append(ax.legend(box_handles, box_labels, loc=loc, bbox_to_anchor=anchor, **style))
-    for legend in legends[:-1]:
-        ax.add_artist(legend)  # ax.legend() replaces the previous legend; keep every box
+    tick_w = max((text_width(t, FONT) for _, t in yaxis.ticks), default=0.0)
+    axis = TICK + TICK_PAD + tick_w  # from the plot's left edge to the tick labels' left
+    axis_left = axis + (_LABEL_PAD + _line_height(FONT) if y_label else 0.0)
+    labels = [fit(clean(label), SMALL, _RISK_LABEL_SHARE * width) for label, _ in table]
+    gap, first, last = _RISK_GAP, 0, 0
+    if table:  # the columns at the axis's ends (the callers sort the ticks, but need not)
+        first = min(range(len(ticks)), key=lambda j: ticks[j])
+        last = max(range(len(ticks)), key=lambda j: ticks[j])
+        widest = max(text_width(clean(row[first]), SMALL) for _, row in table)
+        gap = max(_RISK_GAP, widest / 2 + TICK_PAD)
+    label_w = max((text_width(t, SMALL) for t in labels), default=-gap)
+    x0 = PAD + max(axis_left, label_w + gap)
+    xaxis = XAxis(ticks, steps, x0, width - PAD)  # the axis at its given ticks, or autoscaled
+    x0 = max(x0, PAD + xaxis.overhang(first=True))
+    right = xaxis.overhang(first=False)
+    for _, row in table:
+        right = max(right, text_width(clean(row[last]), SMALL) / 2)
+    xaxis.place(x0, width - PAD - right)
+    return xaxis, labels, x0 - gap, x0 - axis - _LABEL_PAD
 
 
-def _measure(fig, ax, handles, labels, style) -> tuple[float, float]:
-    """Width and height of a legend box in axes fractions."""
-    legend = ax.legend(handles, labels, loc="lower left", bbox_to_anchor=(0, 0), **style)
-    box, frame = legend.get_window_extent(), ax.get_window_extent()
-    legend.remove()
-    return box.width / frame.width, box.height / frame.height
+def _line_height(size: float) -> float:
+    """From the top of the tallest letters to the bottom of the descenders."""
+    return (ASCENT + DESCENT) * size
 
 
-def _candidates(w: float, h: float):
-    """(loc, anchor, rect) of every place tried, in order of preference."""
-    left, right, centre = _PAD, 1 - _PAD - w, 0.5 - w / 2
-    top, bottom = 1 - _PAD - h, _PAD
-    xs = {"left": (left, 0.0 + _PAD), "right": (right, 1 - _PAD), "center": (centre, 0.5)}
-    corners = [("upper", "right"), ("lower", "left"), ("lower", "right"), ("upper", "center")]
-    for vertical, side in corners:
-        x0, ax_x = xs[side]
-        y0 = top if vertical == "upper" else bottom
-        ay = 1 - _PAD if vertical == "upper" else _PAD
-        yield f"{vertical} {side}", (ax_x, ay), (x0, y0, x0 + w, y0 + h)
-    for y0 in np.arange(bottom, top, 0.02):
-        for side in ("right", "left", "center"):
-            x0, ax_x = xs[side]
-            yield f"lower {side}", (ax_x, float(y0)), (x0, float(y0), x0 + w, float(y0) + h)
+def _clamp(centre: float, half: float, extent: float) -> float:
+    """``centre`` moved so that a text ``half`` wide each side stays ``PAD`` inside 0..extent."""
+    return min(max(centre, PAD + half), extent - PAD - half)
 
 
-def _best_place(w, h, points, taken):
-    best = None
-    for loc, anchor, rect in _candidates(w, h):
-        inside = (
-            (points[:, 0] >= rect[0])
-            & (points[:, 0] <= rect[2])
-            & (points[:, 1] >= rect[1])
-            & (points[:, 1] <= rect[3])
-        )
-        score = int(inside.sum()) + 100_000 * sum(_overlap(rect, other) for other in taken)
-        if best is None or score < best[0]:
-            best = (score, loc, anchor, rect)
-            if score == 0:
-                break
-    return best[1], best[2], best[3]
+def _y_label(label: str, right: float, plot: Box, height: float) -> Text:
+    """The y-axis label turned to read upwards, its ink ending ``right`` (as matplotlib puts it
+    beside the tick labels), centred on the plot (kept in the figure)."""
+    label = fit(label, FONT, height - 2 * PAD)
+    centre = _clamp((plot.y0 + plot.y1) / 2, text_width(label, FONT) / 2, height)
+    # turned, the glyphs stand to the left of the baseline, the descenders to its right
+    return Text(right - DESCENT * FONT, centre, label, FONT, "middle", rotation=90)
 
 
-def _overlap(a, b) -> bool:
-    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
-
-
-def _curve_points(ax) -> np.ndarray:
-    """Points along every drawn line, in axes fractions (steps sampled densely)."""
-    to_axes = ax.transData + ax.transAxes.inverted()
-    out = [np.empty((0, 2))]
-    for line in ax.get_lines():
-        xy = np.column_stack([line.get_xdata(orig=False), line.get_ydata(orig=False)])
-        if len(xy) == 0:
-            continue
-        if line.get_drawstyle() == "steps-post":  # the drawn path: a corner at every step
-            corners = np.column_stack([xy[1:, 0], xy[:-1, 1]])
-            xy = np.stack([np.vstack([xy[:-1], xy[-1:]]), np.vstack([corners, xy[-1:]])], 1)
-            xy = xy.reshape(-1, 2)[:-1]
-        # 24 points per segment after its start: linspace of every segment at once
-        dense = np.linspace(xy[:-1], xy[1:], 25, axis=1)[:, 1:].reshape(-1, 2)
-        out.append(to_axes.transform(np.concatenate([xy[:1], dense])))
-    return np.concatenate(out)
-
-
-def _risk_axes(fig, cell, ax, risk, ticks: Sequence[float]) -> None:
-    """The numbers-at-risk table: one row per arm, one column per tick, arm labels as y ticks."""
-    rax = fig.add_subplot(cell, sharex=ax)
-    k = len(risk)
-    for i, (_, row) in enumerate(risk):
+def _curves(curves, steps, xaxis: XAxis, yaxis: YAxis) -> list[Shape]:
+    """Each arm's step curve (one path per piece inside the plot) and its censor marks."""
+    out: list[Shape] = []
+    box = (xaxis.lo, 0.0, xaxis.hi, yaxis.hi)
+    for i, (curve, vertices) in enumerate(zip(curves, steps, strict=True)):
         colour = ARM_COLOURS[i % len(ARM_COLOURS)]
-        for t, text in zip(ticks, row, strict=True):
-            rax.text(t, k - 1 - i, text, ha="center", va="center", fontsize=8, color=colour)
-    rax.set_ylim(-0.6, k - 0.4)
-    rax.set_yticks(range(k))
-    rax.set_yticklabels([label for label, _ in reversed(risk)], fontsize=8)
-    for i, label in enumerate(reversed(rax.get_yticklabels())):
-        label.set_color(ARM_COLOURS[i % len(ARM_COLOURS)])
-    rax.tick_params(axis="both", length=0)
-    rax.tick_params(axis="y", pad=14)  # clear of the numbers centred on the first tick
-    rax.tick_params(axis="x", labelbottom=False)
-    for side in ("top", "right", "bottom", "left"):
-        rax.spines[side].set_visible(False)
-    rax.set_title("Number at risk", loc="left", fontsize=8, fontweight="bold")
+        dash, cap = arm_style(i)
+        for piece in clip_steps(vertices, box):
+            points = tuple((xaxis.x(t), yaxis.y(v)) for t, v in piece)
+            out.append(Polyline(points, 1.4, colour, dash, cap))
+        for t, v in _censored(curve, box):
+            out.append(Marker(xaxis.x(t), yaxis.y(v), "+", _CENSOR_SIZE, colour, _CENSOR_EDGE))
+    return out
+
+
+def _marks(curve: Curve) -> np.ndarray:
+    """(time, value) of the curve's censor marks (finite numbers only), m x 2."""
+    mask = np.asarray(curve.censored, dtype=bool)
+    marks = np.column_stack(
+        [np.asarray(curve.time, dtype=float)[mask], np.asarray(curve.value, dtype=float)[mask]]
+    )
+    return marks[np.isfinite(marks).all(axis=1)]
+
+
+def _censored(curve: Curve, box) -> list[tuple[float, float]]:
+    """(time, value) of the censor marks inside the plot (``box``: lo, bottom, hi, top)."""
+    marks = _marks(curve)
+    lo, bottom, hi, top = box
+    tx, ty = (hi - lo) * 1e-9, (top - bottom) * 1e-9
+    t, v = marks[:, 0], marks[:, 1]
+    keep = (t >= lo - tx) & (t <= hi + tx) & (v >= bottom - ty) & (v <= top + ty)
+    return [(float(a), float(b)) for a, b in marks[keep]]
+
+
+def _boxes(curves, steps, annotation, xaxis: XAxis, yaxis: YAxis, plot: Box) -> list[Shape]:
+    """The arms' legend and the note (hazard ratio, p) as two boxes where they cover the
+    fewest curve points (see :func:`csrgen.outputs.km_layout.best_place`)."""
+    points = [np.empty((0, 2))]
+    for curve, vertices in zip(curves, steps, strict=True):
+        if len(vertices) > 1:  # the drawn path, sampled densely: 24 points per segment
+            dense = np.linspace(vertices[:-1], vertices[1:], 25, axis=1)[:, 1:].reshape(-1, 2)
+            vertices = np.concatenate([vertices[:1], dense])
+        points.append(vertices)
+        points.append(_marks(curve))
+    data = np.concatenate([p.reshape(-1, 2) for p in points])
+    fractions = np.column_stack(
+        [(data[:, 0] - xaxis.lo) / (xaxis.hi - xaxis.lo), data[:, 1] / yaxis.hi]
+    )
+    entries = []
+    if curves:
+        room = plot.width * (1 - 2 * 0.02)
+        entries.append([(clean(c.label), i) for i, c in enumerate(curves)])
+        entries[-1] = [(fit(t, SMALL, room - legend_size([], True)[0]), i) for t, i in entries[-1]]
+    if annotation:
+        room = plot.width * (1 - 2 * 0.02) - legend_size([], False)[0]
+        entries.append([(fit(clean(t), SMALL, room), None) for t in annotation])
+    taken: list[tuple[float, float, float, float]] = []
+    out: list[Shape] = []
+    for rows in entries:
+        handles = rows[0][1] is not None
+        w, h = legend_size([t for t, _ in rows], handles)
+        rect = best_place(w / plot.width, h / plot.height, fractions, taken)
+        taken.append(rect)
+        out += legend_shapes(rows, plot.x0 + rect[0] * plot.width, plot.y(rect[3]))
+    return out
+
+
+def _risk_table(risk, labels, xaxis: XAxis, label_end: float, top: float, bottom: float):
+    """The numbers-at-risk table: its bold title, then a row per arm in the arm's colour, its
+    label right-aligned left of the plot, each number centred under its tick."""
+    out: list[Shape] = [Text(xaxis.x0, top - _TITLE_PAD, "Number at risk", SMALL, bold=True)]
+    k = len(risk)
+    for i, ((_, row), label) in enumerate(zip(risk, labels, strict=True)):
+        colour = ARM_COLOURS[i % len(ARM_COLOURS)]
+        # rows one unit apart, the first and last 0.6 of a unit from the table's edges
+        baseline = top + (i + 0.6) / (k + 0.2) * (bottom - top) + ASCENT * SMALL / 2
+        out.append(Text(label_end, baseline, label, SMALL, "end", colour))
+        for t, text in zip(xaxis.given, row, strict=True):
+            out.append(Text(xaxis.x(t), baseline, clean(text), SMALL, "middle", colour))
+    return out

@@ -35,6 +35,15 @@ from csrgen.outputs.scene import (
     text_width,
 )
 
+#: What the drawing imports (see :func:`csrgen.figures.warm_up_modules`): no matplotlib Figure.
+WARM_UP = (
+    "csrgen.outputs.scene_png",
+    "matplotlib.ticker",
+    "PIL.ImageColor",
+    "PIL.ImageDraw",
+    "PIL.ImageFont",
+    "PIL.PngImagePlugin",
+)
 SERIOUS_COLOUR = ARM_COLOURS[1]  # vermillion
 OTHER_COLOUR = ARM_COLOURS[0]  # blue
 TREATMENT_COLOUR = "#BBBBBB"
