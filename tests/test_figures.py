@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import pickle
 import shutil
+import subprocess
+import sys
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -183,3 +186,54 @@ def test_after_an_adae_change_only_that_subjects_timeline_is_drawn_again(
 
 def files(folder):
     return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+
+
+_WARM_UP_CHECK = """
+import sys
+import numpy as np
+import csrgen.figures as figures
+from csrgen.outputs.km_plot import Curve, draw_survival_figure
+from csrgen.outputs.narrative_plot import TimelineEvent, draw_timeline
+from csrgen.outputs.plotting import plan
+
+curve = Curve("A", np.array([1.0, 2.0]), np.array([0.5, 0.2]), np.array([True, False]), 1.0)
+plans = [
+    plan(draw_survival_figure, "km", [curve], [("A", ["1", "0"])], [0.0, 2.0], "t", "s", ["n"],
+         6.5, 4.6, 1.0),
+    plan(draw_timeline, "tl", (1.0, 9.0), (TimelineEvent("AE", 2.0, 3.0, False),), None),
+]
+if sys.argv[1] == "forest":
+    from csrgen.outputs.forest_plot import draw_forest
+    plans.append(plan(draw_forest, "forest"))  # drawn with matplotlib's Figure: not drawn here
+figures._warm_up(plans)
+heavy = ("matplotlib.figure", "matplotlib.backends.backend_agg", "matplotlib.backends.backend_svg")
+print(" ".join(m for m in heavy if m in sys.modules))
+if sys.argv[1] == "scene":
+    for p in plans:
+        figures.draw(p)
+    print(" ".join(m for m in heavy if m in sys.modules))
+"""
+
+
+@pytest.mark.parametrize(
+    ("plans", "expected"),
+    [
+        # figures laid out on a scene: neither before nor after drawing them
+        ("scene", ["", ""]),
+        # a figure drawn through matplotlib's Figure among them: its backends imported first
+        (
+            "forest",
+            ["matplotlib.figure matplotlib.backends.backend_agg matplotlib.backends.backend_svg"],
+        ),
+    ],
+)
+def test_warm_up_imports_matplotlibs_figure_only_for_the_figures_that_use_it(plans, expected):
+    root = Path(__file__).resolve().parents[1]
+    out = subprocess.run(
+        [sys.executable, "-c", _WARM_UP_CHECK, plans],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=root,
+    )
+    assert out.stdout.split("\n")[:-1] == expected
