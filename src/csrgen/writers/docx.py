@@ -118,6 +118,7 @@ class _Writer:
         self.measures: dict[int, TableMeasure] = {}
         self.landscape = False
         self.bookmarks: dict[str, int] = {}
+        self.shape_id: int | None = None
         _index_images(self.word)
         body = self.word.element.body
         for child in list(body):
@@ -134,13 +135,39 @@ class _Writer:
         self.append(p)
         return p
 
+    def _last_section(self):
+        """The section being written: the body's own ``w:sectPr`` (a direct child, found at
+        once; ``Document.sections[-1]`` searches the whole document for every section)."""
+        from docx.section import Section
+
+        return Section(self.word.element.body.find(qn("w:sectPr")), self.word.part)
+
     def text_width(self) -> int:
-        sec = self.word.sections[-1]
+        sec = self._last_section()
         return int(sec.page_width - sec.left_margin - sec.right_margin)
 
     def text_height(self) -> int:
-        sec = self.word.sections[-1]
+        sec = self._last_section()
         return int(sec.page_height - sec.top_margin - sec.bottom_margin)
+
+    def _picture(self, par, png: bytes, width: int):
+        """Add ``png`` to paragraph ``par`` at ``width`` (EMU) and return its ``wp:inline``.
+
+        As python-docx's ``Run.add_picture``, but its shape id counted here: python-docx
+        finds the next id by reading every id of the document for every picture, which grows
+        with the document (n²/2 for n pictures). The first id is python-docx's own; each
+        picture adds the largest id, so the next is one more, as python-docx would find."""
+        from docx.oxml.shape import CT_Inline
+
+        part = self.word.part
+        if self.shape_id is None:
+            self.shape_id = part.next_id
+        rid, image = part.get_or_add_image(io.BytesIO(png))
+        cx, cy = image.scaled_dimensions(width, None)
+        inline = CT_Inline.new_pic_inline(self.shape_id, rid, image.filename, cx, cy)
+        self.shape_id += 1
+        par.add_run()._r.add_drawing(inline)
+        return inline
 
     # -- document -------------------------------------------------------------------------------
     def write(self, path: Path) -> None:
@@ -417,13 +444,9 @@ class _Writer:
             par = self.word.add_paragraph()
             par.alignment = 1
             par.paragraph_format.keep_with_next = True
-            par.add_run().add_picture(
-                io.BytesIO(block.png), width=Emu(int(Inches(block.width_in) * scale))
-            )
-            pic = par._p.xpath(".//wp:docPr")
-            if pic:
-                pic[0].set("descr", block.alt)
-                pic[0].set("name", block.id)
+            inline = self._picture(par, block.png, Emu(int(Inches(block.width_in) * scale)))
+            inline.docPr.set("descr", block.alt)
+            inline.docPr.set("name", block.id)
         for p in tables.notes(block.footnotes, block.source, self.st):
             self.append(p)
 
