@@ -47,8 +47,12 @@ from csrgen.writers.docx_xml import (
     el,
     field,
     hyperlink,
+    hyperlink_xml,
     normalise_zip,
+    parse_w,
     run,
+    run_xml,
+    xml_attr,
 )
 from csrgen.writers.pages import TableMeasure, estimate_pages, line_only, measure_table
 from csrgen.writers.text import printable
@@ -124,11 +128,20 @@ class _Writer:
         for child in list(body):
             if child.tag != qn("w:sectPr"):
                 body.remove(child)
-        self.final_sectpr = body.find(qn("w:sectPr"))
 
     # -- plumbing -------------------------------------------------------------------------------
+    def _sentinel(self):
+        """The body's own ``w:sectPr``: its last child (python-docx keeps it last, and a new
+        section leaves the same element last), found at once (``find`` walks every child)."""
+        body = self.word.element.body
+        try:
+            last = body[-1]  # lxml walks from the end: at once (len() would count them all)
+        except IndexError:
+            last = None
+        return last if last is not None and last.tag == _SECTPR else body.find(_SECTPR)
+
     def append(self, element) -> None:
-        self.word.element.body.find(qn("w:sectPr")).addprevious(element)
+        self._sentinel().addprevious(element)
 
     def para(self, style: str, runs=(), **kw):
         p = tables.para(self.st[style], runs, **kw)
@@ -140,7 +153,7 @@ class _Writer:
         once; ``Document.sections[-1]`` searches the whole document for every section)."""
         from docx.section import Section
 
-        return Section(self.word.element.body.find(qn("w:sectPr")), self.word.part)
+        return Section(self._sentinel(), self.word.part)
 
     def text_width(self) -> int:
         sec = self._last_section()
@@ -349,25 +362,27 @@ class _Writer:
         sec.page_width, sec.page_height = (h, w) if landscape else (w, h)
         self.landscape = landscape
 
-    def _runs(self, block: Paragraph) -> list:
+    def _runs_xml(self, block: Paragraph) -> str:
+        """The paragraph's runs as XML text (internal links as hyperlinks)."""
         out = []
         for r in block.runs:
             if r.link:
                 target = r.link.split("?", 1)[0]
                 if target.startswith("#"):
-                    out.append(
-                        hyperlink(target[1:], [run(r.text, self.st["Hyperlink"], r.bold, r.italic)])
-                    )
+                    link = run_xml(r.text, self.st["Hyperlink"], r.bold, r.italic)
+                    out.append(hyperlink_xml(target[1:], link))
                     continue
-            out.append(run(r.text, bold=r.bold, italic=r.italic))
-        return out
+            out.append(run_xml(r.text, bold=r.bold, italic=r.italic))
+        return "".join(out)
 
     def _paragraph(self, block: Paragraph) -> None:
+        """A paragraph written as XML text and parsed once (a narrative has thousands)."""
         if block.style == "bullet":
             style = "List Bullet 2" if block.level else "List Bullet"
         else:
             style = {"placeholder": "Placeholder", "note": "Note"}.get(block.style, "Normal")
-        self.para(style, self._runs(block))
+        style_id = xml_attr(self.st[style])
+        self.append(parse_w(tables.para_xml(style_id, self._runs_xml(block))))
 
     # -- contents -------------------------------------------------------------------------------
     def _contents(self, block: Contents) -> None:
@@ -467,6 +482,9 @@ def write_docx(doc: Document, path: Path, reference: Path | None = None, fragmen
 
 
 # -- helpers ------------------------------------------------------------------------------------
+_SECTPR = qn("w:sectPr")
+
+
 def _index_images(word) -> None:
     """Add pictures in constant time each. python-docx looks every added image up among the
     document's images by hashing each of them again (``ImagePart.sha1`` hashes the blob at
