@@ -7,7 +7,7 @@ nothing here computes a statistic.
 
 The figure is laid out here once, in points, and written by :mod:`csrgen.outputs.scene` (SVG
 text and a Pillow PNG): through matplotlib's Figure machinery (constrained layout, a renderer
-pass per format) it cost about ten times as much. It keeps the look of that figure: the
+pass per format) it cost fifteen to thirty times as much. It keeps the look of that figure: the
 margins constrained layout gave (computed from the measured text, so that nothing is clipped),
 the y ticks of matplotlib's ``MaxNLocator`` labelled by its ``ScalarFormatter``, matplotlib's
 dash patterns for the arms' line styles, its legend's proportions and the same rule for where
@@ -25,6 +25,8 @@ from csrgen.document.model import Figure
 from csrgen.outputs.base import OutputContext
 from csrgen.outputs.km_layout import (
     ASCENT,
+    BOX_MARGIN,
+    CURVE_LW,
     DESCENT,
     FONT,
     LW,
@@ -245,7 +247,7 @@ def _curves(curves, steps, xaxis: XAxis, yaxis: YAxis) -> list[Shape]:
         dash, cap = arm_style(i)
         for piece in clip_steps(vertices, box):
             points = tuple((xaxis.x(t), yaxis.y(v)) for t, v in piece)
-            out.append(Polyline(points, 1.4, colour, dash, cap))
+            out.append(Polyline(points, CURVE_LW, colour, dash, cap))
         for t, v in _censored(curve, box):
             out.append(Marker(xaxis.x(t), yaxis.y(v), "+", _CENSOR_SIZE, colour, _CENSOR_EDGE))
     return out
@@ -284,14 +286,14 @@ def _boxes(curves, steps, annotation, xaxis: XAxis, yaxis: YAxis, plot: Box) -> 
     fractions = np.column_stack(
         [(data[:, 0] - xaxis.lo) / (xaxis.hi - xaxis.lo), data[:, 1] / yaxis.hi]
     )
+    room = plot.width * (1 - 2 * BOX_MARGIN)  # the widest a box can be inside the plot
     entries = []
-    if curves:
-        room = plot.width * (1 - 2 * 0.02)
-        entries.append([(clean(c.label), i) for i, c in enumerate(curves)])
-        entries[-1] = [(fit(t, SMALL, room - legend_size([], True)[0]), i) for t, i in entries[-1]]
+    if curves:  # texts cut to what the box leaves them
+        cut = room - legend_size([], handles=True)[0]
+        entries.append([(fit(clean(c.label), SMALL, cut), i) for i, c in enumerate(curves)])
     if annotation:
-        room = plot.width * (1 - 2 * 0.02) - legend_size([], False)[0]
-        entries.append([(fit(clean(t), SMALL, room), None) for t in annotation])
+        cut = room - legend_size([], handles=False)[0]
+        entries.append([(fit(clean(t), SMALL, cut), None) for t in annotation])
     taken: list[tuple[float, float, float, float]] = []
     out: list[Shape] = []
     for rows in entries:
