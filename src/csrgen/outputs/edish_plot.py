@@ -126,10 +126,9 @@ def draw_edish(
 class _Drawing:
     #: Everything but the points, in drawing order.
     shapes: tuple[Shape, ...]
-    #: Each panel's points (x, y in points; an array of n x 2), drawn last: they lie above the
-    #: panel's lines, labels and spines.
+    #: Each panel's points (x, y in points; a numpy array of n x 2), drawn last: they lie above
+    #: the panel's lines, labels and spines.
     points: tuple
-
     #: Each panel's plot area: left, top, right, bottom.
     boxes: tuple[tuple[float, float, float, float], ...]
 
@@ -146,6 +145,12 @@ class _LogAxis:
 
     def at(self, value: float) -> float:
         return self.p0 + (math.log10(value) - self._l0) / self._span * (self.p1 - self.p0)
+
+    def at_each(self, values):
+        """:meth:`at` of a numpy array of values."""
+        import numpy as np
+
+        return self.p0 + (np.log10(values) - self._l0) / self._span * (self.p1 - self.p0)
 
     def labels(self) -> list[tuple[float, str]]:
         """The labelled ticks (1 always among them when on the axis)."""
@@ -335,12 +340,7 @@ def _points(panel: Panel, xa: _LogAxis, ya: _LogAxis):
     x, y = np.asarray(panel.x, float), np.asarray(panel.y, float)
     with np.errstate(invalid="ignore"):  # NaN compares false: left out
         shown = (x >= xa.lo) & (x <= xa.hi) & (y >= ya.lo) & (y <= ya.hi)
-    x, y = x[shown], y[shown]
-
-    def at(axis: _LogAxis, v):
-        return axis.p0 + (np.log10(v) - axis._l0) / axis._span * (axis.p1 - axis.p0)
-
-    return np.column_stack([at(xa, x), at(ya, y)])
+    return np.column_stack([xa.at_each(x[shown]), ya.at_each(y[shown])])
 
 
 def _layer(xy, shape: str, colour: str, box):

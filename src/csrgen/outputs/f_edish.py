@@ -5,9 +5,9 @@ limit of normal, log scales, one panel per arm (FDA 2009 drug-induced liver inju
 pre-processing: :func:`csrgen.outputs.hepatic_common.liver_records`.
 analysis: :func:`csrgen.analyses.hepatic.ard_hys_law` (the points are its ``PEAK`` rows, the
 panel counts its ``EDISH`` rows).
-build: one figure; per arm a panel (its own colour and marker) with the reference lines at
-ALT = 3 × ULN and bilirubin = 2 × ULN, the quadrants labelled with their counts. Every plotted
-number is read from the ARD.
+build: one figure (drawn by :mod:`csrgen.outputs.edish_plot`); per arm a panel (its own colour
+and marker) with the reference lines at ALT = 3 × ULN and bilirubin = 2 × ULN, the quadrants
+labelled with their counts. Every plotted number is read from the ARD.
 """
 
 from __future__ import annotations
