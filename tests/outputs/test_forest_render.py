@@ -235,6 +235,23 @@ def test_several_compared_arms_take_a_line_each_in_their_colours():
     assert_inside(f.drawn)
 
 
+def test_a_legend_too_wide_for_one_row_takes_two():
+    arms = ("Placebo", "Drug 10 mg", "Drug 20 mg", "Drug 40 mg", "Drug 80 mg", "Drug 160 mg")
+    legend = tuple((f"{a} once daily vs Placebo", i) for i, a in enumerate(arms[1:], start=1))
+    five = tuple(est(1.0 + i / 10, 0.5, 2.5, arm=i, text=f"e{i}") for i in range(1, 6))
+    rows = (ForestRow("All", counts=("1/2",) * 6, estimates=five, summary=True),)
+    lay = layout(arm_headers=tuple(f"{a}\nEvents/n" for a in arms), legend=legend)
+    f = Forest(draw_forest("f", rows, lay, 9.0)[0])
+    shown = [t for t in f.drawn.texts if t.text.endswith("vs Placebo")]
+    assert sorted(t.text for t in shown) == sorted(label for label, _ in legend)  # whole
+    baselines = sorted({t.y for t in shown})
+    assert len(baselines) == 2 and baselines[1] - baselines[0] == pytest.approx(0.2 * 72)
+    assert baselines[1] < f.top  # above the plot
+    one_row = layout(arm_headers=lay.arm_headers, legend=legend[:2])
+    assert forest_height(rows, lay, 9.0) == pytest.approx(forest_height(rows, one_row, 9.0) + 0.2)
+    assert_inside(f.drawn)
+
+
 def test_an_axis_of_no_estimable_value_spans_the_ticks_either_side_of_1():
     rows = (ForestRow("All", counts=("0/1", "0/1"), estimates=(est(NAN, NAN, NAN, text="NE"),)),)
     assert axis_limits(rows) == (0.5, 2.0)
@@ -252,18 +269,21 @@ def test_a_narrow_axis_keeps_the_decades():
     assert (f.x(0.01), f.x(100)) == pytest.approx(f.plot, abs=0.01)
 
 
-def test_a_long_label_is_cut_before_the_counts():
+def test_a_long_label_is_cut_before_the_counts_and_a_long_heading_before_the_plot():
     long = "Geographic region of enrolment (investigator-reported, first visit)"
     rows = (
-        ForestRow(long, bold=True, p_text="0.5"),
-        ForestRow("A", indent=1, counts=("100/200", "3/4"), estimates=(est(1.1, 0.5, 2.0),)),
+        ForestRow(long + ", by the sponsor's regions and their countries", bold=True, p_text="0.5"),
+        ForestRow(long, indent=1, counts=("100/200", "3/4"), estimates=(est(1.1, 0.5, 2.0),)),
     )
     f = Forest(draw_forest("f", rows, layout(), 6.5)[0])
-    shown = f.labels[0]
-    assert shown.text.endswith("\u2026") and long.startswith(shown.text[:-1].rstrip())
+    heading, level = f.labels
+    for shown, full in ((heading, rows[0].label), (level, long)):
+        assert shown.text.endswith("\u2026") and full.startswith(shown.text[:-1].rstrip())
     count = f.drawn.text("100/200")
-    right_end = shown.x + advance(shown.text, FONT, bold=True)
-    assert right_end < count.x - advance("100/200", FONT) / 2  # ends short of the counts
+    level_end = level.x + advance(level.text, FONT)
+    assert level_end < count.x - advance("100/200", FONT) / 2  # ends short of the counts
+    heading_end = heading.x + advance(heading.text, FONT, bold=True)
+    assert count.x < heading_end < f.plot[0]  # runs over the empty count columns, not the plot
     assert_inside(f.drawn)
 
 
@@ -272,7 +292,7 @@ def test_png_has_the_figures_size_and_a_marker_where_the_svg_has_it():
     svg, png = draw_forest("f", ROWS, lay, 6.5)
     image = Image.open(io.BytesIO(png))
     assert image.format == "PNG"
-    assert image.size == (round(6.5 * DPI), round(forest_height(ROWS, lay) * DPI))
+    assert image.size == (round(6.5 * DPI), round(forest_height(ROWS, lay, 6.5) * DPI))
     f = Forest(svg)
     s = DPI / 72
     rgb = image.convert("RGB")
@@ -377,4 +397,4 @@ def test_any_rows_give_a_well_formed_svg_and_png_inside_the_figure(case):
             assert m.y < f.axis_y
     image = Image.open(io.BytesIO(png))
     image.load()
-    assert image.size == (round(width * DPI), round(forest_height(rows, lay) * DPI))
+    assert image.size == (round(width * DPI), round(forest_height(rows, lay, width) * DPI))

@@ -47,8 +47,8 @@ LINE_IN_SEVERAL = 0.165
 HEADER_LINE_IN = 0.135  # one line of a column header
 LEGEND_IN = 0.2  # the legend band under the headers (several compared arms)
 BOTTOM_IN = 0.62  # tick labels, "favours" labels, axis label
-#: Width of an average character of the bold header font (DejaVu Sans 7.5 pt), inches: the
-#: headers are wrapped to their column with it (deterministic: no font measuring).
+#: Width of an average character of the bold header font (DejaVu Sans 7.5 pt), inches: an arm
+#: column is widened to its header's longest word with it.
 CHAR_IN = 0.066
 #: Least space between two tick labels of the log axis, inches.
 TICK_GAP_IN = 0.2
@@ -104,21 +104,41 @@ class ForestLayout:
 
 
 def wrap(text: str, width_in: float) -> str:
-    """``text`` broken into lines that fit a column ``width_in`` wide (at spaces)."""
-    import textwrap
+    """``text`` (a bold header) broken at spaces into lines that fit a column ``width_in`` wide
+    with a point to spare each side, as measured in the figures' font; a word wider than the
+    column stays whole on its line (the drawing cuts it)."""
+    room = width_in * PT - 2.0
+    lines: list[str] = []
+    for part in text.split("\n"):
+        line = ""
+        for word in part.split():
+            trial = f"{line} {word}" if line else word
+            if line and text_width(trial, FONT_PT, bold=True) > room:
+                lines.append(line)
+                line = word
+            else:
+                line = trial
+        lines.append(line)
+    return "\n".join(lines)
 
-    chars = max(4, int(width_in / CHAR_IN))
-    return "\n".join(
-        textwrap.fill(part, chars, break_long_words=False) for part in text.split("\n")
-    )
 
-
-def fitted(layout: ForestLayout) -> ForestLayout:
-    """``layout`` with the arm columns widened to their longest word (never split mid-word)."""
+def fitted(layout: ForestLayout, width_in: float) -> ForestLayout:
+    """``layout`` with the arm columns widened to their longest word (never split mid-word),
+    then every text column narrowed alike where they would leave the plot less than
+    :data:`_MIN_PLOT` on a page ``width_in`` wide (many arms on a narrow page: a landscape page
+    or a wider figure is then the better choice)."""
     from dataclasses import replace
 
     longest = max((len(w) for h in layout.arm_headers for w in h.split()), default=0)
-    return replace(layout, count_in=max(layout.count_in, longest * CHAR_IN + 0.1))
+    layout = replace(layout, count_in=max(layout.count_in, longest * CHAR_IN + 0.1))
+    widths = (layout.label_in, layout.count_in, layout.estimate_in, layout.p_in)
+    text = widths[0] + len(layout.arm_headers) * widths[1] + widths[2] + widths[3]
+    room = width_in - (2 * _PAD + 2 * _GAP + _MIN_PLOT) / PT
+    k = max(room, 0.0) / text if text > 0 else 1.0
+    if k >= 1:
+        return layout
+    label, count, estimate, p = (w * k for w in widths)
+    return replace(layout, label_in=label, count_in=count, estimate_in=estimate, p_in=p)
 
 
 def _headers(layout: ForestLayout) -> tuple[tuple[str, ...], str, str]:
@@ -130,18 +150,18 @@ def _headers(layout: ForestLayout) -> tuple[tuple[str, ...], str, str]:
     )
 
 
-def _top_in(layout: ForestLayout) -> float:
-    """Height of the header band (and the legend band under it)."""
+def _top_in(layout: ForestLayout, width_in: float) -> float:
+    """Height of the header band (and the legend band under it: a row of entries each)."""
     arms, est, p = _headers(layout)
     lines = max(t.count("\n") + 1 for t in (*arms, est, p, "Subgroup"))
-    return 0.16 + lines * HEADER_LINE_IN + (LEGEND_IN if layout.legend else 0.0)
+    return 0.16 + lines * HEADER_LINE_IN + LEGEND_IN * len(_legend_rows(layout, width_in * PT))
 
 
-def forest_height(rows: Sequence[ForestRow], layout: ForestLayout) -> float:
-    """The figure's height in inches for ``rows``."""
-    layout = fitted(layout)
+def forest_height(rows: Sequence[ForestRow], layout: ForestLayout, width_in: float) -> float:
+    """The figure's height in inches for ``rows`` on a figure ``width_in`` wide."""
+    layout = fitted(layout, width_in)
     line = LINE_IN_SEVERAL if any(r.lines > 1 for r in rows) else LINE_IN
-    return round(_top_in(layout) + sum(r.lines for r in rows) * line + BOTTOM_IN, 2)
+    return round(_top_in(layout, width_in) + sum(r.lines for r in rows) * line + BOTTOM_IN, 2)
 
 
 def axis_ticks(lo: float, hi: float, plot_in: float) -> list[float]:
@@ -222,15 +242,10 @@ class _Columns:
 
 
 def _columns(layout: ForestLayout, n_arms: int, width: float) -> _Columns:
-    """The layout's column widths, narrowed alike where they would leave the plot less than
-    :data:`_MIN_PLOT` (many arms on a narrow page)."""
+    """Where the layout's columns fall on a figure ``width`` points wide."""
     label, count, est, p = (
         v * PT for v in (layout.label_in, layout.count_in, layout.estimate_in, layout.p_in)
     )
-    text = label + n_arms * count + est + p
-    room = width - 2 * _PAD - 2 * _GAP - _MIN_PLOT
-    k = min(1.0, max(room, 0.0) / text)
-    label, count, est, p = label * k, count * k, est * k, p * k
     left = _PAD + label + n_arms * count + _GAP
     right = width - _PAD - p - est - _GAP
     return _Columns(
@@ -259,8 +274,8 @@ class _LogAxis:
 
 def forest_scene(rows: Sequence[ForestRow], layout: ForestLayout, width_in: float) -> Scene:
     """The forest plot's shapes, in points (see :func:`draw_forest`)."""
-    layout = fitted(layout)
-    width, height = width_in * PT, forest_height(rows, layout) * PT
+    width, height = width_in * PT, forest_height(rows, layout, width_in) * PT
+    layout = fitted(layout, width_in)
     n_arms = len(layout.arm_headers)
     for row in rows:
         if row.counts and len(row.counts) != n_arms:
@@ -268,7 +283,7 @@ def forest_scene(rows: Sequence[ForestRow], layout: ForestLayout, width_in: floa
                 f"forest row {row.label!r}: {len(row.counts)} counts for {n_arms} arm columns"
             )
     cols = _columns(layout, n_arms, width)
-    top, bottom = _top_in(layout) * PT, height - BOTTOM_IN * PT
+    top, bottom = _top_in(layout, width_in) * PT, height - BOTTOM_IN * PT
     lo, hi = axis_limits(rows, layout.x_limits)
     axis = _LogAxis(lo, hi, *cols.plot)
     n_lines = sum(r.lines for r in rows)
@@ -287,8 +302,7 @@ def forest_scene(rows: Sequence[ForestRow], layout: ForestLayout, width_in: floa
         shapes += _row(row, centres, cols, axis, label_right, width)
         line += row.lines
     shapes += _header_shapes(layout, cols)
-    if layout.legend:
-        shapes += _legend(layout.legend, width, top)
+    shapes += _legend(layout, width, top)
     shapes += _favours(layout, axis, bottom, width)
     return Scene(width, height, tuple(shapes))
 
@@ -309,8 +323,9 @@ def _centred(text: str, centre: float, left: float, right: float, y: float, **kw
 
 
 def _label_right(rows: Sequence[ForestRow], cols: _Columns) -> float:
-    """Where the row labels must end: short of the first count column's widest text (or of the
-    plot, without arms)."""
+    """Where the labels of rows with counts must end: short of the first count column's widest
+    text (or of the plot, without arms); a row without counts (a heading) may run on to the
+    plot."""
     if not cols.counts:
         return cols.plot[0] - _LABEL_GAP
     widest = max((text_width(clean(r.counts[0]), FONT_PT) for r in rows if r.counts), default=0.0)
@@ -321,6 +336,8 @@ def _label_right(rows: Sequence[ForestRow], cols: _Columns) -> float:
 def _row(row: ForestRow, centres, cols: _Columns, axis: _LogAxis, label_right, width):
     y = _baseline(centres[0])
     x = cols.label_x + _INDENT * row.indent
+    if not row.counts:
+        label_right = cols.plot[0] - _LABEL_GAP
     out: list[Shape] = [
         Text(
             x, y, fit(clean(row.label), FONT_PT, label_right - x, row.bold), FONT_PT,
@@ -387,34 +404,51 @@ def _header_shapes(layout: ForestLayout, cols: _Columns) -> list[Shape]:
     for text, x, w in columns:
         for i, part in enumerate(text.split("\n")):
             y = first + i * _LINE_SPACING * FONT_PT
-            out.append(_centred(part, x, x - w / 2, x + w / 2, y, bold=True))
+            out.append(_centred(part, x, x - w / 2 + 1, x + w / 2 - 1, y, bold=True))
     return out
 
 
-def _legend(entries, width: float, top: float) -> list[Shape]:
-    """matplotlib's legend centred above the plot in one row: a line 1.6 font sizes long with
-    the arm's square, the text 0.8 after it, 1.2 between entries; labels cut alike to fit."""
-    size = FONT_PT
-    handle, gap, spacing = 1.6 * size, 0.8 * size, 1.2 * size
-    n = len(entries)
-    room = width - 2 * _PAD - n * (handle + gap) - (n - 1) * spacing
-    labels = [clean(label) for label, _ in entries]
-    widths = [text_width(t, size) for t in labels]
-    if sum(widths) > room:
-        labels = [fit(t, size, max(room, 0.0) / n) for t in labels]
-        widths = [text_width(t, size) for t in labels]
-    total = sum(handle + gap + w for w in widths) + spacing * (n - 1)
-    # the legend's box (0.4 font sizes of border around its text) ends 0.04 in above the plot
-    baseline = top - 0.04 * PT - 1.14 * size
-    y = baseline - 0.35 * size
-    x = width / 2 - total / 2
+#: The legend's layout (matplotlib's, in font sizes): a handle (a line and the arm's square)
+#: 1.6 long, the text 0.8 after it, 1.2 between entries.
+_HANDLE, _HANDLE_GAP, _ENTRY_GAP = 1.6 * FONT_PT, 0.8 * FONT_PT, 1.2 * FONT_PT
+
+
+def _legend_rows(layout: ForestLayout, width: float) -> list[list[tuple[str, int, float]]]:
+    """The legend's entries (text, arm, text width) in rows that fit a figure ``width`` points
+    wide, as many in a row as fit (a text wider than a whole row cut to it)."""
+    room = width - 2 * _PAD
+    rows: list[list[tuple[str, int, float]]] = []
+    used = 0.0
+    for label, arm in layout.legend:
+        text = fit(clean(label), FONT_PT, room - _HANDLE - _HANDLE_GAP)
+        w = text_width(text, FONT_PT)
+        need = _HANDLE + _HANDLE_GAP + w
+        if rows and used + _ENTRY_GAP + need <= room:
+            rows[-1].append((text, arm, w))
+            used += _ENTRY_GAP + need
+        else:
+            rows.append([(text, arm, w)])
+            used = need
+    return rows
+
+
+def _legend(layout: ForestLayout, width: float, top: float) -> list[Shape]:
+    """matplotlib's legend centred above the plot, its rows :data:`LEGEND_IN` apart, the last
+    one's box (0.4 font sizes of border around its text) ending 0.04 in above the plot."""
+    rows = _legend_rows(layout, width)
+    last = top - 0.04 * PT - 1.14 * FONT_PT
     out: list[Shape] = []
-    for (_, arm), label, w in zip(entries, labels, widths, strict=True):
-        colour = ARM_COLOURS[arm % len(ARM_COLOURS)]
-        out.append(Line(x, y, x + handle, y, 1.5, colour, cap="square"))
-        out.append(Marker(x + handle / 2, y, "s", 4.5, colour))
-        out.append(Text(x + handle + gap, baseline, label, size, "start"))
-        x += handle + gap + w + spacing
+    for r, entries in enumerate(rows):
+        baseline = last - (len(rows) - 1 - r) * LEGEND_IN * PT
+        y = baseline - 0.35 * FONT_PT
+        total = sum(_HANDLE + _HANDLE_GAP + w for _, _, w in entries)
+        x = width / 2 - (total + _ENTRY_GAP * (len(entries) - 1)) / 2
+        for text, arm, w in entries:
+            colour = ARM_COLOURS[arm % len(ARM_COLOURS)]
+            out.append(Line(x, y, x + _HANDLE, y, 1.5, colour, cap="square"))
+            out.append(Marker(x + _HANDLE / 2, y, "s", 4.5, colour))
+            out.append(Text(x + _HANDLE + _HANDLE_GAP, baseline, text, FONT_PT, "start"))
+            x += _HANDLE + _HANDLE_GAP + w + _ENTRY_GAP
     return out
 
 
