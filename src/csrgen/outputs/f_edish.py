@@ -5,15 +5,14 @@ limit of normal, log scales, one panel per arm (FDA 2009 drug-induced liver inju
 pre-processing: :func:`csrgen.outputs.hepatic_common.liver_records`.
 analysis: :func:`csrgen.analyses.hepatic.ard_hys_law` (the points are its ``PEAK`` rows, the
 panel counts its ``EDISH`` rows).
-build: one figure; per arm a panel (its own colour and marker) with the reference lines at
-ALT = 3 × ULN and bilirubin = 2 × ULN, the quadrants labelled with their counts. Every plotted
-number is read from the ARD.
+build: one figure (drawn by :mod:`csrgen.outputs.edish_plot`); per arm a panel (its own colour
+and marker) with the reference lines at ALT = 3 × ULN and bilirubin = 2 × ULN, the quadrants
+labelled with their counts. Every plotted number is read from the ARD.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import pandas as pd
 from pydantic import Field
@@ -24,12 +23,11 @@ from csrgen.document.model import Figure
 from csrgen.formatting import fmt_level
 from csrgen.outputs import hepatic_common as hc
 from csrgen.outputs.base import OutputContext, population_n
-from csrgen.outputs.plotting import ARM_COLOURS, new_figure, plan, render, style
-from csrgen.outputs.t_hys_law import QUADRANT_LABELS, baseline_note
+from csrgen.outputs.edish_plot import Panel, draw_edish
+from csrgen.outputs.plotting import plan
 from csrgen.outputs.t_hys_law import analyze as analyze
+from csrgen.outputs.t_hys_law import baseline_note
 from csrgen.outputs.t_hys_law import decimals as decimals
-
-MARKERS = "os^Dv<"
 
 
 class Options(hc.HepaticOptions):
@@ -117,88 +115,6 @@ def build(ctx: OutputContext, liver: hc.LiverRecords, ard: pd.DataFrame) -> list
             source=ctx.source_line([liver.data.settings.dataset, "adsl"]),
         )
     ]
-
-
-@dataclass(frozen=True)
-class Panel:
-    """One arm's panel: the points, its title and each quadrant's count (as printed, in the
-    order of :data:`~csrgen.analyses.hepatic.QUADRANTS`)."""
-
-    x: tuple[float, ...]
-    y: tuple[float, ...]
-    title: str
-    quadrants: tuple[str, ...]
-
-
-#: Above this many subjects in a panel the points are one embedded image in the SVG (axes and
-#: text stay vector): 100,000 circles as SVG paths make a page of tens of MB that a browser
-#: draws slowly, and cost most of the figure's time.
-RASTER_POINTS = 5000
-
-
-def draw_edish(
-    figure_id: str,
-    panels: tuple[Panel, ...],
-    t: float,
-    b: float,
-    xlim: tuple[float, float],
-    ylim: tuple[float, float],
-    width_in: float,
-    height_in: float,
-) -> tuple[str, bytes]:
-    """SVG and PNG of the eDISH panels, one per arm."""
-    with style():
-        fig = new_figure(width_in, height_in)
-        axes = fig.subplots(1, len(panels), sharex=True, sharey=True, squeeze=False)[0]
-        for i, (ax, panel) in enumerate(zip(axes, panels, strict=True)):
-            colour = ARM_COLOURS[i % len(ARM_COLOURS)]
-            ax.scatter(
-                list(panel.x), list(panel.y), s=14, marker=MARKERS[i % len(MARKERS)],
-                facecolors="none", edgecolors=colour, linewidths=0.8, zorder=3,
-                rasterized=len(panel.x) > RASTER_POINTS,
-            )  # fmt: skip
-            _reference(ax, t, b, xlim, ylim)
-            _quadrant_labels(ax, panel.quadrants, xlim, ylim)
-            ax.set_title(panel.title, fontsize=8.5, color=colour)
-            ax.set_xlabel("Peak ALT (× ULN)")
-            if i == 0:
-                ax.set_ylabel("Peak total bilirubin (× ULN)")
-        return render(fig, figure_id)
-
-
-def _reference(ax, t: float, b: float, xlim, ylim) -> None:
-    ax.set_xscale("log")
-    ax.set_yscale("log")
-    ax.set_xlim(*xlim)
-    ax.set_ylim(*ylim)
-    ax.axvline(t, color="#555555", linestyle="--", linewidth=0.8, zorder=2)
-    ax.axhline(b, color="#555555", linestyle="--", linewidth=0.8, zorder=2)
-    ticks = [10.0**k for k in range(round(math.log10(xlim[0])), round(math.log10(xlim[1])) + 1)]
-    ax.set_xticks(ticks, [fmt_level(v) for v in ticks])
-    ticks = [10.0**k for k in range(round(math.log10(ylim[0])), round(math.log10(ylim[1])) + 1)]
-    ax.set_yticks(ticks, [fmt_level(v) for v in ticks])
-    ax.minorticks_off()
-    ax.tick_params(labelsize=7.5)
-
-
-def _quadrant_labels(ax, counts: tuple[str, ...], xlim, ylim) -> None:
-    """Each quadrant's name and count in its outer corner, away from the reference lines where
-    the points gather; drawn beneath the points (on a light box) so that no point is hidden."""
-    pad = 1.15
-    corners = {
-        "NORMAL": (xlim[0] * pad, ylim[0] * pad, "left", "bottom"),
-        "HYPERBILIRUBINEMIA": (xlim[0] * pad, ylim[1] / pad, "left", "top"),
-        "TEMPLE": (xlim[1] / pad, ylim[0] * pad, "right", "bottom"),
-        "HYS_LAW": (xlim[1] / pad, ylim[1] / pad, "right", "top"),
-    }
-    for q, n in zip(QUADRANTS, counts, strict=True):
-        x, y, ha, va = corners[q]
-        label = QUADRANT_LABELS[q].replace("Temple's corollary", "Temple's\ncorollary")
-        label = label.replace("Potential Hy's law", "Potential\nHy's law")
-        ax.text(
-            x, y, f"{label}\n({n})", ha=ha, va=va, fontsize=6.5, color="#333333", zorder=2.5,
-            linespacing=1.0, bbox=dict(facecolor="white", edgecolor="none", alpha=0.85, pad=0.5),
-        )  # fmt: skip
 
 
 def _footnotes(

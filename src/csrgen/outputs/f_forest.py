@@ -161,7 +161,7 @@ def build(ctx: OutputContext, prep: SubgroupPrepared, ard: pd.DataFrame) -> list
             svg="",
             png=b"",
             width_in=opts.width_in,
-            height_in=forest_height(rows, layout),
+            height_in=forest_height(rows, layout, opts.width_in),
             plan=drawing,
             alt=alt,
             footnotes=tuple(notes),
