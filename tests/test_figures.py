@@ -202,9 +202,10 @@ plans = [
          6.5, 4.6, 1.0),
     plan(draw_timeline, "tl", (1.0, 9.0), (TimelineEvent("AE", 2.0, 3.0, False),), None),
 ]
-if sys.argv[1] == "forest":
-    from csrgen.outputs.forest_plot import draw_forest
-    plans.append(plan(draw_forest, "forest"))  # drawn with matplotlib's Figure: not drawn here
+if sys.argv[1] == "figure":
+    # a module that declares no WARM_UP draws through matplotlib's Figure (not drawn here)
+    from csrgen.outputs.plotting import render
+    plans.append(plan(render, "figure"))
 figures._warm_up(plans)
 heavy = ("matplotlib.figure", "matplotlib.backends.backend_agg", "matplotlib.backends.backend_svg")
 print(" ".join(m for m in heavy if m in sys.modules))
@@ -222,7 +223,7 @@ if sys.argv[1] == "scene":
         ("scene", ["", ""]),
         # a figure drawn through matplotlib's Figure among them: its backends imported first
         (
-            "forest",
+            "figure",
             ["matplotlib.figure matplotlib.backends.backend_agg matplotlib.backends.backend_svg"],
         ),
     ],

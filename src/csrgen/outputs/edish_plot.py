@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 from csrgen.analyses.hepatic import QUADRANTS
 from csrgen.formatting import fmt_level
+from csrgen.outputs import scene
 from csrgen.outputs.plotting import ARM_COLOURS, PNG_DPI
 from csrgen.outputs.scene import (
     BLACK,
@@ -52,6 +53,9 @@ REFERENCE_COLOUR = "#555555"
 LABEL_COLOUR = "#333333"
 X_LABEL = "Peak ALT (× ULN)"
 Y_LABEL = "Peak total bilirubin (× ULN)"
+
+#: What the drawing imports (see :func:`csrgen.figures.warm_up_modules`): no matplotlib Figure.
+WARM_UP = scene.WARM_UP
 
 # The layout, in points, of the matplotlib figure this drawing replaces (csrgen's style).
 _PAD = 3.0  # constrained layout's pad around the figure and each panel

@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from csrgen.formatting import fmt_level
+from csrgen.outputs import scene
 from csrgen.outputs.plotting import ARM_COLOURS, PNG_DPI
 from csrgen.outputs.scene import (
     BLACK,
@@ -190,6 +191,9 @@ def axis_limits(rows: Sequence[ForestRow], given=None) -> tuple[float, float]:
         lo, hi = max(t for t in TICKS if t < lo), min(t for t in TICKS if t > hi)
     return lo, hi
 
+
+#: What the drawing imports (see :func:`csrgen.figures.warm_up_modules`): no matplotlib Figure.
+WARM_UP = scene.WARM_UP
 
 # The layout, in points, of the matplotlib figure this drawing replaces (csrgen's style).
 _PAD = 0.05 * PT  # figure edge to the text columns

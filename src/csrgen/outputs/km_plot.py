@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from csrgen.document.model import Figure
+from csrgen.outputs import scene
 from csrgen.outputs.base import OutputContext
 from csrgen.outputs.km_layout import (
     ASCENT,
@@ -61,15 +62,7 @@ from csrgen.outputs.scene import (
 )
 
 #: What the drawing imports (see :func:`csrgen.figures.warm_up_modules`): no matplotlib Figure.
-WARM_UP = (
-    "csrgen.outputs.scene_png",
-    "matplotlib.lines",
-    "matplotlib.ticker",
-    "PIL.ImageColor",
-    "PIL.ImageDraw",
-    "PIL.ImageFont",
-    "PIL.PngImagePlugin",
-)
+WARM_UP = (*scene.WARM_UP, "matplotlib.lines", "matplotlib.ticker")
 
 #: From an axis label's baseline-side edge to the tick labels (matplotlib's labelpad).
 _LABEL_PAD = 4.0

@@ -18,6 +18,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from csrgen.outputs import scene
 from csrgen.outputs.plotting import ARM_COLOURS, PNG_DPI
 from csrgen.outputs.scene import (
     BLACK,
@@ -36,14 +37,7 @@ from csrgen.outputs.scene import (
 )
 
 #: What the drawing imports (see :func:`csrgen.figures.warm_up_modules`): no matplotlib Figure.
-WARM_UP = (
-    "csrgen.outputs.scene_png",
-    "matplotlib.ticker",
-    "PIL.ImageColor",
-    "PIL.ImageDraw",
-    "PIL.ImageFont",
-    "PIL.PngImagePlugin",
-)
+WARM_UP = (*scene.WARM_UP, "matplotlib.ticker")
 SERIOUS_COLOUR = ARM_COLOURS[1]  # vermillion
 OTHER_COLOUR = ARM_COLOURS[0]  # blue
 TREATMENT_COLOUR = "#BBBBBB"

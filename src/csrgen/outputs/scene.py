@@ -26,6 +26,17 @@ PT = 72.0
 FONT_FAMILY = "DejaVu Sans"
 WHITE = "#ffffff"
 BLACK = "#000000"
+#: What drawing a scene imports (see :func:`csrgen.figures.warm_up_modules`): Pillow, the
+#: rasteriser and matplotlib's font files; no matplotlib Figure or backend. A figure module
+#: drawn on a scene declares ``WARM_UP = scene.WARM_UP`` (plus what else it imports).
+WARM_UP = (
+    "csrgen.outputs.scene_png",
+    "matplotlib",
+    "PIL.ImageColor",
+    "PIL.ImageDraw",
+    "PIL.ImageFont",
+    "PIL.PngImagePlugin",
+)
 
 
 @dataclass(frozen=True)
