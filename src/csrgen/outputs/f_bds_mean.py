@@ -5,8 +5,8 @@ pre-processing: :func:`csrgen.outputs.bds_common.prepare`.
 analysis: :func:`csrgen.analyses.bds.ard_bds_mean_ci` (n, mean, t-based CI of CHG by visit and
 arm) and the population N per arm.
 build: one figure per parameter: points and error bars per arm (offset sideways so that bars
-do not hide each other), a zero line, and the number of subjects per visit and arm beneath.
-Every plotted number is read from the ARD.
+do not hide each other), a zero line, and the number of subjects per visit and arm beneath,
+drawn by :mod:`csrgen.outputs.mean_plot`. Every plotted number is read from the ARD.
 """
 
 from __future__ import annotations

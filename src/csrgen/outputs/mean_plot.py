@@ -137,88 +137,121 @@ def mean_change_scene(
     legend = _Legend(series, width)
     ticks = [[clean(line) for line in label.split("\n")] for label in tick_labels]
     x_label = clean(x_label)
-
-    # vertical: legend, plot, x axis labels, n table
-    top = _PAD + legend.height + _BORDER_AXES * _LEGEND_FONT
-    label_lines = max((len(t) for t in ticks), default=1)
-    below = _TICK + _TICK_PAD + (_ASCENT + _DESCENT) * _FONT + (label_lines - 1) * _LINE * _FONT
-    if x_label:
-        below += _LABEL_PAD + (_ASCENT + _DESCENT) * _FONT
-    table = _GAP + _ASCENT * _TABLE_FONT + _TITLE_PAD if n_table else 0.0
-    ratio = 0.3 * len(series) + 0.6 if n_table else 0.0
-
-    # the table's rows never closer than a line of its text
-    min_table = _LINE * _TABLE_FONT * len(series) if n_table else 0.0
-
-    def plot_height(top: float) -> float:
-        both = height - top - below - table - _PAD
-        return max(min(both * _PLOT_RATIO / (_PLOT_RATIO + ratio), both - min_table), _MIN_PLOT)
-
-    axis = _YAxis(_data_limits(points), plot_height(top))
-    if axis.offset:  # matplotlib's offset text sits above the plot, under the legend
-        top += _LINE * _FONT
-        axis = _YAxis(_data_limits(points), plot_height(top))
-    plot_h = axis.length
-    y_top, y_bot = top, top + plot_h
-    tab_h = max(plot_h * ratio / _PLOT_RATIO, min_table)
-    tab_top = y_bot + below + table
-
-    # horizontal: y label, tick labels, plot; the x axis's labels and the legend within the page
-    y_lines = [clean(line) for line in y_label.split("\n")]
-    centre = (y_top + y_bot) / 2
-    label_room = max(1.0, 2 * min(centre - _PAD, height - _PAD - centre))
-    y_lines = [fit(line, _FONT, label_room) for line in y_lines]
-    tick_w = max((text_width(t, _FONT) for _, t in axis.ticks), default=0.0)
-    y_block = (_ASCENT + _DESCENT) * _FONT + (len(y_lines) - 1) * _LINE * _FONT
-    left = _PAD + y_block + _LABEL_PAD + tick_w + _TICK_PAD + _TICK
-    arm_labels = []
-    if n_table:
-        room = _MAX_TABLE_LABEL * width
-        arm_labels = [fit(clean(arm.label), _TABLE_FONT, room) for arm in series]
-        widest = max((text_width(a, _TABLE_FONT) for a in arm_labels), default=0.0)
-        left = max(left, _PAD + widest + _TICK_PAD)
-    halves = [
-        max(
-            [text_width(line, _FONT) / 2 for line in t]
-            + [text_width(clean(arm.n[k]), _TABLE_FONT) / 2 for arm in series if n_table]
-        )
-        for k, t in enumerate(ticks)
+    rows = _Rows(points, legend.height, ticks, bool(x_label), n_table, len(series), height)
+    axis = rows.axis
+    centre = (rows.y_top + rows.y_bot) / 2
+    y_lines = [
+        fit(clean(line), _FONT, max(1.0, 2 * min(centre - _PAD, height - _PAD - centre)))
+        for line in y_label.split("\n")
     ]
-    x0, x1 = _fit_columns(left, width, [(p - x_lo) / (x_hi - x_lo) for p in pos], halves)
+    tick_w = max((text_width(t, _FONT) for _, t in axis.ticks), default=0.0)
+    arm_labels = [fit(clean(a.label), _TABLE_FONT, _MAX_TABLE_LABEL * width) for a in series]
+    # the y label's lines, the tick labels and the ticks, left of the plot
+    y_label_w = (_ASCENT + _DESCENT) * _FONT + (len(y_lines) - 1) * _LINE * _FONT
+    left = _PAD + y_label_w + _LABEL_PAD + tick_w + _TICK_PAD + _TICK
+    at = [(p - x_lo) / (x_hi - x_lo) for p in pos]
+    if n_table:
+        x0, x1 = _columns(width, at, ticks, [a.n for a in series], left, arm_labels)
+    else:
+        x0, x1 = _columns(width, at, ticks, [], left, [])
 
-    def x_of(v: float) -> float:
-        return x0 + (v - x_lo) / (x_hi - x_lo) * (x1 - x0)
+    def x_of(value: float) -> float:
+        return x0 + (value - x_lo) / (x_hi - x_lo) * (x1 - x0)
 
-    def y_of(v: float) -> float:
-        return y_bot - (v - axis.lo) / (axis.hi - axis.lo) * plot_h
+    def y_of(value: float) -> float:
+        return rows.y_bot - (value - axis.lo) / (axis.hi - axis.lo) * (rows.y_bot - rows.y_top)
 
     shapes: list[Shape] = []
-    shapes += _reference_lines(x0, x1, y_top, y_bot, y_of, x_of, pos, visits, set(separate))
+    shapes += _reference_lines(
+        x0, x1, rows.y_top, rows.y_bot, y_of, x_of, pos, visits, set(separate)
+    )
     shapes += _arms(points, x_of, y_of)
     shapes += [
-        Line(x0, y_bot, x0, y_top, _LW, cap="square"),
-        Line(x0, y_bot, x1, y_bot, _LW, cap="square"),
+        Line(x0, rows.y_bot, x0, rows.y_top, _LW, cap="square"),
+        Line(x0, rows.y_bot, x1, rows.y_bot, _LW, cap="square"),
     ]
-    shapes += axis.shapes(x0, y_top, y_of)
-    baseline = y_bot + _TICK + _TICK_PAD + _ASCENT * _FONT
-    for p, lines in zip(pos, ticks, strict=True):
-        x = x_of(p)
-        shapes.append(Line(x, y_bot, x, y_bot + _TICK, _LW))
-        for k, line in enumerate(lines):
-            shapes.append(Text(x, baseline + k * _LINE * _FONT, line, _FONT, "middle"))
-    if x_label:
-        y = y_bot + below - _DESCENT * _FONT
-        shapes.append(
-            Text((x0 + x1) / 2, y, fit(x_label, _FONT, width - 2 * _PAD), _FONT, "middle")
-        )
+    shapes += axis.shapes(x0, rows.y_top, y_of)
+    shapes += _x_axis([x_of(p) for p in pos], ticks, x_label, rows.y_bot, rows.below, x0, x1, width)
+    # the y label's lines left to right, the last 4 points short of the tick labels
     right = x0 - tick_w - _TICK - _TICK_PAD - _LABEL_PAD - _DESCENT * _FONT
     for k, line in enumerate(y_lines):
         x = right - (len(y_lines) - 1 - k) * _LINE * _FONT
         shapes.append(Text(x, centre, line, _FONT, "middle", rotation=90))
     shapes += legend.shapes((x0 + x1) / 2, width)
     if n_table:
-        shapes += _n_table(series, arm_labels, [x_of(p) for p in pos], x0, tab_top, tab_h, width)
+        xs = [x_of(p) for p in pos]
+        shapes += _n_table(series, arm_labels, xs, x0, rows.tab_top, rows.tab_h, width)
     return Scene(width, height, tuple(shapes))
+
+
+# ----------------------------------------------------------------------------------- layout
+
+
+class _Rows:
+    """The figure's rows, top to bottom, in points: the legend, the plot (with the y axis
+    matplotlib would give it at that height), the x axis's labels, the n table."""
+
+    def __init__(self, points, legend_h, ticks, x_label, n_table, n_arms, height) -> None:
+        top = _PAD + legend_h + _BORDER_AXES * _LEGEND_FONT
+        lines = max((len(t) for t in ticks), default=1)
+        below = _TICK + _TICK_PAD + (_ASCENT + _DESCENT) * _FONT + (lines - 1) * _LINE * _FONT
+        if x_label:
+            below += _LABEL_PAD + (_ASCENT + _DESCENT) * _FONT
+        title = _GAP + _ASCENT * _TABLE_FONT + _TITLE_PAD if n_table else 0.0
+        ratio = 0.3 * n_arms + 0.6 if n_table else 0.0
+        # the table's rows never closer than a line of their text
+        min_table = _LINE * _TABLE_FONT * n_arms if n_table else 0.0
+
+        def plot_height(top: float) -> float:
+            both = height - top - below - title - _PAD
+            return max(min(both * _PLOT_RATIO / (_PLOT_RATIO + ratio), both - min_table), _MIN_PLOT)
+
+        limits = _data_limits(points)
+        axis = _YAxis(limits, plot_height(top))
+        if axis.offset:  # matplotlib's offset text sits above the plot, under the legend
+            top += _LINE * _FONT
+            axis = _YAxis(limits, plot_height(top))
+        self.axis, self.below = axis, below
+        self.y_top, self.y_bot = top, top + axis.length
+        self.tab_top = self.y_bot + below + title
+        self.tab_h = max(axis.length * ratio / _PLOT_RATIO, min_table)
+
+
+def _columns(width, at, ticks, ns, left, arm_labels) -> tuple[float, float]:
+    """The plot's left and right edges: right of ``left`` (the y axis's labels) and of the n
+    table's arm labels, and such that the visit labels and n (centred at the fractions ``at``
+    of the plot's width) stay on the page (constrained layout's margins)."""
+    if arm_labels:
+        widest = max(text_width(a, _TABLE_FONT) for a in arm_labels)
+        left = max(left, _PAD + widest + _TICK_PAD)
+    halves = [
+        max(
+            [text_width(line, _FONT) / 2 for line in lines]
+            + [text_width(clean(n[k]), _TABLE_FONT) / 2 for n in ns]
+        )
+        for k, lines in enumerate(ticks)
+    ]
+    return _fit_columns(left, width, at, halves)
+
+
+def _x_axis(xs, ticks, x_label, y_bot, below, x0, x1, width) -> list[Shape]:
+    """Tick marks under the visits, their labels (lines 1.2 font sizes apart) and the axis's
+    label under them, centred on the plot and kept on the page."""
+    out: list[Shape] = []
+    baseline = y_bot + _TICK + _TICK_PAD + _ASCENT * _FONT
+    for x, lines in zip(xs, ticks, strict=True):
+        out.append(Line(x, y_bot, x, y_bot + _TICK, _LW))
+        for k, line in enumerate(lines):
+            out.append(Text(x, baseline + k * _LINE * _FONT, line, _FONT, "middle"))
+    if x_label:
+        centre = (x0 + x1) / 2
+        room = 2 * min(centre - _PAD, width - _PAD - centre)
+        out.append(
+            Text(
+                centre, y_bot + below - _DESCENT * _FONT, fit(x_label, _FONT, room), _FONT, "middle"
+            )
+        )
+    return out
 
 
 # ------------------------------------------------------------------------------------- data
