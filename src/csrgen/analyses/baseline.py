@@ -46,12 +46,16 @@ class BaselineVariable:
     nonparametric: bool = False
 
 
+#: SAS's default quantile definition 5 (R type 2) in numpy: average at discontinuities.
+SAS_QUANTILE = "averaged_inverted_cdf"
+
+
 def quantile_sas(values: np.ndarray, prob: float) -> float:
     """Quantile by SAS's default definition 5 (R type 2): average at discontinuities."""
     values = values[~np.isnan(values)]
     if values.size == 0:
         return float("nan")
-    return float(np.quantile(values, prob, method="averaged_inverted_cdf"))
+    return float(np.quantile(values, prob, method=SAS_QUANTILE))
 
 
 def _method(test_name: str) -> str:

@@ -47,8 +47,12 @@ from csrgen.writers.docx_xml import (
     el,
     field,
     hyperlink,
+    hyperlink_xml,
     normalise_zip,
+    parse_w,
     run,
+    run_xml,
+    xml_attr,
 )
 from csrgen.writers.pages import TableMeasure, estimate_pages, line_only, measure_table
 from csrgen.writers.text import printable
@@ -118,29 +122,65 @@ class _Writer:
         self.measures: dict[int, TableMeasure] = {}
         self.landscape = False
         self.bookmarks: dict[str, int] = {}
+        self.shape_id: int | None = None
         _index_images(self.word)
         body = self.word.element.body
         for child in list(body):
             if child.tag != qn("w:sectPr"):
                 body.remove(child)
-        self.final_sectpr = body.find(qn("w:sectPr"))
 
     # -- plumbing -------------------------------------------------------------------------------
+    def _sentinel(self):
+        """The body's own ``w:sectPr``: its last child (python-docx keeps it last, and a new
+        section leaves the same element last), found at once (``find`` walks every child)."""
+        body = self.word.element.body
+        try:
+            last = body[-1]  # lxml walks from the end: at once (len() would count them all)
+        except IndexError:
+            last = None
+        return last if last is not None and last.tag == _SECTPR else body.find(_SECTPR)
+
     def append(self, element) -> None:
-        self.word.element.body.find(qn("w:sectPr")).addprevious(element)
+        self._sentinel().addprevious(element)
 
     def para(self, style: str, runs=(), **kw):
         p = tables.para(self.st[style], runs, **kw)
         self.append(p)
         return p
 
+    def _last_section(self):
+        """The section being written: the body's own ``w:sectPr`` (a direct child, found at
+        once; ``Document.sections[-1]`` searches the whole document for every section)."""
+        from docx.section import Section
+
+        return Section(self._sentinel(), self.word.part)
+
     def text_width(self) -> int:
-        sec = self.word.sections[-1]
+        sec = self._last_section()
         return int(sec.page_width - sec.left_margin - sec.right_margin)
 
     def text_height(self) -> int:
-        sec = self.word.sections[-1]
+        sec = self._last_section()
         return int(sec.page_height - sec.top_margin - sec.bottom_margin)
+
+    def _picture(self, par, png: bytes, width: int):
+        """Add ``png`` to paragraph ``par`` at ``width`` (EMU) and return its ``wp:inline``.
+
+        As python-docx's ``Run.add_picture``, but its shape id counted here: python-docx
+        finds the next id by reading every id of the document for every picture, which grows
+        with the document (n²/2 for n pictures). The first id is python-docx's own; each
+        picture adds the largest id, so the next is one more, as python-docx would find."""
+        from docx.oxml.shape import CT_Inline
+
+        part = self.word.part
+        if self.shape_id is None:
+            self.shape_id = part.next_id
+        rid, image = part.get_or_add_image(io.BytesIO(png))
+        cx, cy = image.scaled_dimensions(width, None)
+        inline = CT_Inline.new_pic_inline(self.shape_id, rid, image.filename, cx, cy)
+        self.shape_id += 1
+        par.add_run()._r.add_drawing(inline)
+        return inline
 
     # -- document -------------------------------------------------------------------------------
     def write(self, path: Path) -> None:
@@ -322,25 +362,27 @@ class _Writer:
         sec.page_width, sec.page_height = (h, w) if landscape else (w, h)
         self.landscape = landscape
 
-    def _runs(self, block: Paragraph) -> list:
+    def _runs_xml(self, block: Paragraph) -> str:
+        """The paragraph's runs as XML text (internal links as hyperlinks)."""
         out = []
         for r in block.runs:
             if r.link:
                 target = r.link.split("?", 1)[0]
                 if target.startswith("#"):
-                    out.append(
-                        hyperlink(target[1:], [run(r.text, self.st["Hyperlink"], r.bold, r.italic)])
-                    )
+                    link = run_xml(r.text, self.st["Hyperlink"], r.bold, r.italic)
+                    out.append(hyperlink_xml(target[1:], link))
                     continue
-            out.append(run(r.text, bold=r.bold, italic=r.italic))
-        return out
+            out.append(run_xml(r.text, bold=r.bold, italic=r.italic))
+        return "".join(out)
 
     def _paragraph(self, block: Paragraph) -> None:
+        """A paragraph written as XML text and parsed once (a narrative has thousands)."""
         if block.style == "bullet":
             style = "List Bullet 2" if block.level else "List Bullet"
         else:
             style = {"placeholder": "Placeholder", "note": "Note"}.get(block.style, "Normal")
-        self.para(style, self._runs(block))
+        style_id = xml_attr(self.st[style])
+        self.append(parse_w(tables.para_xml(style_id, self._runs_xml(block))))
 
     # -- contents -------------------------------------------------------------------------------
     def _contents(self, block: Contents) -> None:
@@ -417,13 +459,9 @@ class _Writer:
             par = self.word.add_paragraph()
             par.alignment = 1
             par.paragraph_format.keep_with_next = True
-            par.add_run().add_picture(
-                io.BytesIO(block.png), width=Emu(int(Inches(block.width_in) * scale))
-            )
-            pic = par._p.xpath(".//wp:docPr")
-            if pic:
-                pic[0].set("descr", block.alt)
-                pic[0].set("name", block.id)
+            inline = self._picture(par, block.png, Emu(int(Inches(block.width_in) * scale)))
+            inline.docPr.set("descr", block.alt)
+            inline.docPr.set("name", block.id)
         for p in tables.notes(block.footnotes, block.source, self.st):
             self.append(p)
 
@@ -444,6 +482,9 @@ def write_docx(doc: Document, path: Path, reference: Path | None = None, fragmen
 
 
 # -- helpers ------------------------------------------------------------------------------------
+_SECTPR = qn("w:sectPr")
+
+
 def _index_images(word) -> None:
     """Add pictures in constant time each. python-docx looks every added image up among the
     document's images by hashing each of them again (``ImagePart.sha1`` hashes the blob at

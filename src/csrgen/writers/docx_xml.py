@@ -156,11 +156,17 @@ def field(instruction: str, placeholder: str = "", dirty: bool = True) -> list:
 
 
 def hyperlink(anchor: str, runs: list):
-    """An internal hyperlink to a bookmark."""
-    link = el("w:hyperlink", anchor=bookmark_name(anchor), history="1")
+    """An internal hyperlink to a bookmark (see :func:`hyperlink_xml`)."""
+    link = parse_w(hyperlink_xml(anchor))
     for r in runs:
         link.append(r)
     return link
+
+
+def hyperlink_xml(anchor: str, runs: str = "") -> str:
+    """An internal hyperlink to a bookmark, as XML text (``runs`` XML text)."""
+    name = xml_attr(bookmark_name(anchor))
+    return f'<w:hyperlink w:anchor="{name}" w:history="1">{runs}</w:hyperlink>'
 
 
 def shade(ppr_or_tcpr, fill: str) -> None:

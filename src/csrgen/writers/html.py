@@ -147,6 +147,7 @@ def body_html(t) -> Markup:
     """
     aligns = [f"a-{c.align}" for c in t.columns]
     facts = [fact_attr(f.key) for f in getattr(t, "facts", ())]
+    texts: dict[str, str] = {}  # each distinct cell text escaped once (listings repeat theirs)
     out = ["<tbody>"]
     for row in t.rows:
         attrs = ' class="group"' if row.kind == "group" else ""
@@ -161,7 +162,9 @@ def body_html(t) -> Markup:
                 cls += f" indent-{min(cell.indent, 3)}"
             if cell.bold:
                 cls += " b"
-            text = str(escape(cell.text)).replace("\n", "<br>")
+            text = texts.get(cell.text)
+            if text is None:
+                text = texts[cell.text] = str(escape(cell.text)).replace("\n", "<br>")
             if cell.link:
                 text = f"<a{link_attrs(cell)}>{text}</a>"
             extra = ""
