@@ -119,21 +119,32 @@ def lab_records(ctx: OutputContext, ids: set[str]) -> pd.DataFrame:
 
 
 def labs_near(events: pd.DataFrame, labs: pd.DataFrame, window: int) -> pd.DataFrame:
-    """Lab records within ``window`` days of each event's onset (``_EVENT``: the event's
-    position), in event, date and parameter order."""
+    """Lab records within ``window`` days of each event's onset, for every subject at once:
+    ``_EVENT`` is the event's position among its subject's ``events`` (in their order); by
+    subject, in event, date and parameter order (ties in the labs' order).
+
+    One join of the events with their subjects' labs, not a pass over the labs per event (a
+    study's narratives have thousands of events)."""
+    empty = labs.iloc[0:0].assign(_EVENT=pd.Series(dtype=int))
     if labs.empty or events.empty:
-        return labs.iloc[0:0].assign(_EVENT=pd.Series(dtype=int))
-    parts = []
-    for pos, onset in enumerate(events["ASTDT"]):
-        if pd.isna(onset):
-            continue
-        gap = (labs["ADT"] - onset).dt.days.abs()
-        near = labs.loc[(gap <= window).to_numpy()]
-        if len(near):
-            parts.append(near.assign(_EVENT=pos))
-    if not parts:
-        return labs.iloc[0:0].assign(_EVENT=pd.Series(dtype=int))
-    return pd.concat(parts).sort_values(["_EVENT", "ADT", "PARAMCD"], kind="mergesort")
+        return empty
+    onset = events["ASTDT"]
+    position = events.groupby("USUBJID", sort=False).cumcount()
+    left = pd.DataFrame(
+        {
+            "_KEY": events["USUBJID"].astype(str).to_numpy(),
+            "_EVENT": position.to_numpy(),
+            "_ONSET": onset.to_numpy(),
+        }
+    ).loc[onset.notna().to_numpy()]
+    right = labs.assign(_KEY=labs["USUBJID"].astype(str).to_numpy(), _ROW=np.arange(len(labs)))
+    joined = left.merge(right, on="_KEY", how="inner", sort=False)
+    if joined.empty:
+        return empty
+    gap = (joined["ADT"] - joined["_ONSET"]).dt.days.abs()
+    joined = joined.loc[(gap <= window).to_numpy()]
+    joined = joined.sort_values(["_EVENT", "ADT", "PARAMCD", "_ROW"], kind="mergesort")
+    return joined[[*labs.columns, "_EVENT"]]
 
 
 def med_records(ctx: OutputContext, ids: set[str]) -> pd.DataFrame:
@@ -166,13 +177,14 @@ def subject_records(ctx: OutputContext) -> list[SubjectRecords]:
     order = ["USUBJID", "ASTDT"] + (["AESEQ"] if "AESEQ" in events.columns else [])
     events = events.sort_values(order, kind="mergesort", na_position="last")
     by_events = dict(tuple(events.groupby("USUBJID", sort=False)))
-    by_labs = dict(tuple(labs.groupby("USUBJID", sort=False))) if len(labs) else {}
     by_meds = dict(tuple(meds.groupby("USUBJID", sort=False))) if len(meds) else {}
+    near_all = labs_near(events, labs, o.lab_window_days)
+    by_near = dict(tuple(near_all.groupby("USUBJID", sort=False))) if len(near_all) else {}
     out = []
     for _, row in chosen.iterrows():
         u = row["USUBJID"]
         mine = by_events.get(u, events.iloc[0:0]).reset_index(drop=True)
-        near = labs_near(mine, by_labs.get(u, labs.iloc[0:0]), o.lab_window_days)
+        near = by_near.get(u, near_all.iloc[0:0])
         med = by_meds.get(u, meds.iloc[0:0])
         if len(med):
             med = med.sort_values(
