@@ -5,15 +5,13 @@ pre-processing: :func:`csrgen.outputs.bds_common.prepare`.
 analysis: :func:`csrgen.analyses.bds.ard_bds_mean_ci` (n, mean, t-based CI of CHG by visit and
 arm) and the population N per arm.
 build: one figure per parameter: points and error bars per arm (offset sideways so that bars
-do not hide each other), a zero line, and the number of subjects per visit and arm beneath.
-Every plotted number is read from the ARD.
+do not hide each other), a zero line, and the number of subjects per visit and arm beneath,
+drawn by :mod:`csrgen.outputs.mean_plot`. Every plotted number is read from the ARD.
 """
 
 from __future__ import annotations
 
-import math
 import textwrap
-from dataclasses import dataclass
 from typing import Literal
 
 import pandas as pd
@@ -26,11 +24,8 @@ from csrgen.datasets import ARM
 from csrgen.document.model import Figure
 from csrgen.outputs import bds_common as bc
 from csrgen.outputs.base import OutputContext, population_n
-from csrgen.outputs.plotting import ARM_COLOURS, ARM_LINESTYLES, new_figure, plan, render, style
-
-#: Horizontal offset between arms, in visit spacings.
-DODGE = 0.09
-MARKERS = "os^Dv<"
+from csrgen.outputs.mean_plot import ArmSeries, draw_mean_change
+from csrgen.outputs.plotting import plan
 
 
 class Options(bc.BdsOptions):
@@ -110,18 +105,6 @@ def _null(ctx: OutputContext, fid: str, number: str, title: str, population: str
     )
 
 
-@dataclass(frozen=True)
-class ArmSeries:
-    """One arm's points: per visit the mean, the confidence limits and n (as printed)."""
-
-    label: str
-    legend: str
-    mean: tuple[float, ...]
-    lcl: tuple[float, ...]
-    ucl: tuple[float, ...]
-    n: tuple[str, ...]
-
-
 def _figure(ctx, data: bc.BdsData, ix: ArdIndex, block, fid, number, title, population) -> Figure:
     opts: Options = ctx.options
     arms = ctx.arms
@@ -180,38 +163,6 @@ def _figure(ctx, data: bc.BdsData, ix: ArdIndex, block, fid, number, title, popu
     )
 
 
-def draw_mean_change(
-    figure_id: str,
-    series: tuple[ArmSeries, ...],
-    visits: tuple[str, ...],
-    pos: tuple[float, ...],
-    tick_labels: tuple[str, ...],
-    y_label: str,
-    x_label: str,
-    separate: tuple[str, ...],
-    n_table: bool,
-    width_in: float,
-    height_in: float,
-) -> tuple[str, bytes]:
-    """SVG and PNG of the mean change by visit and arm (with the n table beneath)."""
-    visits, pos = list(visits), list(pos)
-    with style():
-        fig = new_figure(width_in, height_in)
-        if n_table:
-            ax, tab = fig.subplots(2, 1, sharex=True, height_ratios=[6, 0.3 * len(series) + 0.6])
-        else:
-            ax, tab = fig.subplots(1, 1), None
-        _plot(ax, series, visits, pos, set(separate))
-        ax.set_ylabel(y_label)
-        ax.set_xticks(pos, list(tick_labels))
-        if x_label:
-            ax.set_xlabel(x_label)
-        ax.tick_params(axis="x", labelbottom=True)
-        if tab is not None:
-            _n_table(tab, series, pos)
-        return render(fig, figure_id)
-
-
 def _wrap(label: str) -> str:
     """An axis title that fits beside the plot (a long parameter and timepoint wraps)."""
     return "\n".join(textwrap.wrap(label, 45)) or label
@@ -246,73 +197,6 @@ def _tick_labels(visits: list[str], numbers: dict[str, float], opts: Options) ->
         else fmt.fmt_num(numbers[v], data_decimals([numbers[v]]))
         for v in visits
     ]
-
-
-def _plot(ax, series, visits: list[str], pos: list[float], separate: set[str]) -> None:
-    """Mean and CI per arm and visit; lines join consecutive visits, not the separate ones."""
-    from matplotlib.lines import Line2D
-
-    ax.axhline(0, color="#888888", linewidth=0.7, linestyle=":")
-    gap = min((b - a for a, b in zip(pos, pos[1:], strict=False)), default=1.0)
-    for x, v in enumerate(visits):
-        if v in separate and x > 0 and visits[x - 1] not in separate:
-            ax.axvline((pos[x - 1] + pos[x]) / 2, color="#bbbbbb", linewidth=0.6)
-    handles = []
-    for i, arm in enumerate(series):
-        colour = ARM_COLOURS[i % len(ARM_COLOURS)]
-        linestyle = ARM_LINESTYLES[i % len(ARM_LINESTYLES)]
-        marker = MARKERS[i % len(MARKERS)]
-        xs = [x + (i - (len(series) - 1) / 2) * DODGE * gap for x in pos]
-        mean = list(arm.mean)
-        lo = [m - c for m, c in zip(mean, arm.lcl, strict=True)]
-        hi = [c - m for m, c in zip(mean, arm.ucl, strict=True)]
-        joined = [math.nan if v in separate else m for m, v in zip(mean, visits, strict=True)]
-        ax.plot(xs, joined, color=colour, linestyle=linestyle, linewidth=1.3)
-        ax.errorbar(
-            xs,
-            mean,
-            yerr=[lo, hi],
-            color=colour,
-            linestyle="none",
-            marker=marker,
-            markersize=4,
-            capsize=2.5,
-            elinewidth=0.9,
-        )
-        handles.append(
-            Line2D(
-                [],
-                [],
-                color=colour,
-                linestyle=linestyle,
-                marker=marker,
-                markersize=4,
-                label=arm.legend,
-            )
-        )
-    ax.set_xlim(pos[0] - gap / 2, pos[-1] + gap / 2)
-    ax.legend(
-        handles=handles,
-        loc="lower center",
-        bbox_to_anchor=(0.5, 1.0),
-        ncols=len(series),
-        fontsize=8,
-    )
-
-
-def _n_table(tab, series, pos: list[float]) -> None:
-    """Subjects with a change from baseline per visit (columns) and arm (rows)."""
-    for spine in tab.spines.values():
-        spine.set_visible(False)
-    tab.tick_params(axis="both", length=0, labelbottom=False)
-    tab.set_title("Number of subjects with a change from baseline", fontsize=7, loc="left")
-    tab.set_yticks(range(len(series)), [arm.label for arm in series], fontsize=7)
-    tab.set_ylim(len(series) - 0.5, -0.5)
-    for i, arm in enumerate(series):
-        colour = ARM_COLOURS[i % len(ARM_COLOURS)]
-        tab.get_yticklabels()[i].set_color(colour)
-        for x, n in zip(pos, arm.n, strict=True):
-            tab.text(x, i, n, ha="center", va="center", fontsize=7, color=colour)
 
 
 def _footnotes(ctx: OutputContext, data: bc.BdsData, level: str) -> list[str]:
