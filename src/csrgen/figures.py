@@ -65,7 +65,8 @@ def key(p: FigurePlan) -> str:
 
 @functools.cache
 def _library_versions() -> tuple[str, ...]:
-    """matplotlib's and Pillow's (which draws some figures itself: see csrgen.outputs.scene)."""
+    """matplotlib's (its fonts, locators and dash patterns) and Pillow's (which draws the
+    figures: see csrgen.outputs.scene)."""
     from importlib.metadata import version
 
     return (version("matplotlib"), version("pillow"))
@@ -142,27 +143,14 @@ def _draw_task(plans: list[FigurePlan], index: int) -> tuple[str, bytes]:
     return draw(plans[index])
 
 
-#: What a draw function through matplotlib's Figure machinery imports (see
-#: :mod:`csrgen.outputs.plotting`): the default of a module that declares no ``WARM_UP``.
-_FIGURE_MODULES = (
-    "matplotlib.backends.backend_agg",
-    "matplotlib.backends.backend_svg",
-    "matplotlib.figure",
-    "matplotlib.ticker",
-    "PIL.ImageDraw",
-    "PIL.ImageFont",
-    "PIL.PngImagePlugin",
-)
-
-
 def warm_up_modules(plans: Iterable[FigurePlan]) -> list[str]:
     """The modules the plans' draw functions import when they draw, sorted: each draw
     function's module names them in its ``WARM_UP`` (a figure laid out on a scene needs
     neither matplotlib's Figure nor its backends, a second of imports); a module without it
-    draws with matplotlib's Figure."""
+    warms nothing up (its workers import what it needs)."""
     names: set[str] = set()
     for module in sorted({p.func.split(":")[0] for p in plans}):
-        names.update(getattr(importlib.import_module(module), "WARM_UP", _FIGURE_MODULES))
+        names.update(getattr(importlib.import_module(module), "WARM_UP", ()))
     return sorted(names)
 
 
@@ -170,10 +158,6 @@ def _warm_up(plans: Iterable[FigurePlan]) -> None:
     """Import what the plans' drawing needs before the workers fork (each would import it
     again)."""
     names = warm_up_modules(plans)
-    if any(n.startswith("matplotlib.backends") for n in names):
-        import matplotlib
-
-        matplotlib.use("Agg")
     for name in names:
         importlib.import_module(name)
 

@@ -37,15 +37,18 @@ TITLES = {
 
 @cache
 def figure_images() -> tuple[str, bytes]:
-    from csrgen.outputs.plotting import new_figure, render, style
+    import numpy as np
 
-    with style():
-        fig = new_figure(9.0, 4.5)
-        ax = fig.add_subplot()
-        ax.step([0, 1, 2, 3], [1.0, 0.9, 0.7, 0.6], where="post", label="Placebo")
-        ax.step([0, 1, 2, 3], [1.0, 0.95, 0.85, 0.8], where="post", label="Drug")
-        ax.legend()
-    return render(fig, "f_km")
+    from csrgen.outputs.km_plot import Curve, draw_survival_figure
+
+    curves = [
+        Curve(arm, np.array([1.0, 2.0, 3.0]), np.array(v), np.array([False, True, False]), 1.0)
+        for arm, v in (("Placebo", [0.9, 0.7, 0.6]), ("Drug", [0.95, 0.85, 0.8]))
+    ]
+    risk = [("Placebo", ["4", "3", "2", "1"]), ("Drug", ["4", "4", "3", "2"])]
+    return draw_survival_figure(
+        "f_km", curves, risk, [0.0, 1.0, 2.0, 3.0], "Months", "Survival", [], 9.0, 4.5, 1.0
+    )
 
 
 def pt_filter(term: str) -> ListingFilter:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from csrgen.outputs import scene
 from csrgen.outputs.plotting import ARM_COLOURS, ARM_LINESTYLES, PNG_DPI
 from csrgen.outputs.scene import (
     PT,
@@ -36,6 +37,9 @@ from csrgen.outputs.scene import (
 
 #: Horizontal offset between arms, in visit spacings.
 DODGE = 0.09
+#: What the drawing imports (see :func:`csrgen.figures.warm_up_modules`): no matplotlib Figure.
+WARM_UP = (*scene.WARM_UP, "matplotlib.ticker")
+
 #: Marker per arm position (matplotlib's marker names).
 MARKERS = "os^Dv<"
 N_TABLE_TITLE = "Number of subjects with a change from baseline"

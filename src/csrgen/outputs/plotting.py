@@ -1,15 +1,15 @@
-"""Figure rendering shared by the figure outputs: one look, deterministic bytes.
+"""What the figure outputs share: one look (arm colours and line styles, the font, the PNG's
+resolution), and plans of figures drawn later (see :mod:`csrgen.figures`).
 
-Figures are drawn with matplotlib's object API (no pyplot global state) and rendered twice from
-the same Figure: SVG for the HTML (text kept as text, ids salted with the output id so that two
-figures in one page never share an id) and a 200-dpi PNG for the DOCX. Neither file carries a
-date or a software stamp, so the same data give the same bytes.
+Every figure is laid out once, in points, and written as SVG text for the HTML and a 200-dpi
+PNG for the DOCX by :mod:`csrgen.outputs.scene`, in the look of matplotlib's figures with
+csrgen's style (``_RC``): matplotlib supplies the font files, the axis locators and formatters
+and the dash patterns, not its Figure. Neither file carries a date or a software stamp, so the
+same data give the same bytes.
 """
 
 from __future__ import annotations
 
-import io
-import re
 from collections.abc import Callable
 from typing import Any
 
@@ -46,53 +46,8 @@ def plan(func: Callable, *args, **kwargs) -> FigurePlan:
     return FigurePlan(name, tuple(args), tuple(sorted(kwargs.items())))
 
 
-def new_figure(width_in: float, height_in: float):
-    """A matplotlib Figure with csrgen's style (no pyplot, no global state)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from matplotlib.figure import Figure
-
-    with matplotlib.rc_context(_RC):
-        fig = Figure(figsize=(width_in, height_in), layout="constrained")
-    fig.set_dpi(100)
-    return fig
-
-
 def style():
     """Context manager applying csrgen's rcParams while drawing."""
     import matplotlib
 
     return matplotlib.rc_context(_RC)
-
-
-def render(fig, figure_id: str) -> tuple[str, bytes]:
-    """SVG text (without XML prolog, ready to inline) and PNG bytes of ``fig``."""
-    import matplotlib
-
-    with matplotlib.rc_context({**_RC, "svg.hashsalt": figure_id}):
-        # The SVG pass lays the figure out; freeze that layout for the PNG pass (the
-        # constrained-layout solver would otherwise move things by a millionth of a point, and
-        # lay out a third time).
-        buffer = io.StringIO()
-        fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
-        svg = buffer.getvalue()
-        # No engine at all (``"none"`` would leave a placeholder engine, for which savefig
-        # draws the whole figure once more before drawing it).
-        fig.set_layout_engine(None)
-        png = io.BytesIO()
-        # zlib level 1: a few % larger files, a third of the encoding time.
-        fig.savefig(
-            png,
-            format="png",
-            dpi=PNG_DPI,
-            metadata={"Software": None},
-            pil_kwargs={"compress_level": 1},
-        )
-    svg = svg[svg.index("<svg") :]
-    # Inline SVGs share one id space with the page: prefix every id with the figure id.
-    prefix = re.sub(r"[^A-Za-z0-9_-]", "-", figure_id) + "-"
-    svg = re.sub(r'id="([^"]+)"', lambda m: f'id="{prefix}{m.group(1)}"', svg)
-    svg = re.sub(r"url\(#([^)]+)\)", lambda m: f"url(#{prefix}{m.group(1)})", svg)
-    svg = re.sub(r'xlink:href="#([^"]+)"', lambda m: f'xlink:href="#{prefix}{m.group(1)}"', svg)
-    return svg, png.getvalue()
