@@ -157,8 +157,13 @@ class _LogAxis:
         return self.p0 + (np.log10(values) - self._l0) / self._span * (self.p1 - self.p0)
 
     def labels(self) -> list[tuple[float, str]]:
-        """The labelled ticks (1 always among them when on the axis)."""
-        return [(v, fmt_level(v)) for v in self.ticks if round(math.log10(v)) % self.every == 0]
+        """The labelled ticks (1 always among them when on the axis); where thinning would
+        leave fewer than two, the first and the last decade instead (an axis needs two labels
+        to be read, and its ends are as far apart as labels can be)."""
+        chosen = [v for v in self.ticks if round(math.log10(v)) % self.every == 0]
+        if len(chosen) < 2 <= len(self.ticks):
+            chosen = [self.ticks[0], self.ticks[-1]]
+        return [(v, fmt_level(v)) for v in chosen]
 
 
 def _decades(lo: float, hi: float) -> list[float]:
