@@ -16,7 +16,7 @@ from typing import Literal
 import numpy as np
 
 from csrgen.outputs.plotting import ARM_COLOURS, ARM_LINESTYLES, style
-from csrgen.outputs.scene import WHITE, Line, Polyline, Rect, Shape, Text, text_width
+from csrgen.outputs.scene import WHITE, Line, Polyline, Rect, Shape, Text, axis_ticks, text_width
 
 # csrgen's matplotlib style (plotting._RC): 9-point text, 8-point legends and table, 0.8-point
 # spines and ticks 3.5 points long, 3.5 from their labels; constrained layout's 3-point padding.
@@ -59,22 +59,6 @@ class Box:
         return self.y1 - fraction * self.height
 
 
-def _ticks(locator, lo: float, hi: float, locs=None) -> tuple[list[tuple[float, str]], str]:
-    """The (value, label) of the ticks matplotlib shows in the view ``lo``..``hi`` and its
-    offset text, with its ``ScalarFormatter`` (labels made of every location, as
-    ``Axis._update_ticks`` makes them, then the ticks in the view kept)."""
-    from matplotlib import ticker
-
-    locs = [float(v) for v in (locator.tick_values(lo, hi) if locs is None else locs)]
-    formatter = ticker.ScalarFormatter()
-    formatter.create_dummy_axis()
-    formatter.axis.set_view_interval(lo, hi)
-    labels = formatter.format_ticks(locs)
-    tol = (hi - lo) * 1e-10
-    kept = [(v, t) for v, t in zip(locs, labels, strict=True) if lo - tol <= v <= hi + tol]
-    return kept, formatter.get_offset()
-
-
 class YAxis:
     """0 to ``y_max`` with matplotlib's ticks for it: ``MaxNLocator`` of at most 5 bins of
     1, 2, 2.5 or 5 times a power of ten, labelled by ``ScalarFormatter``."""
@@ -84,7 +68,7 @@ class YAxis:
 
         self.hi = float(y_max) if math.isfinite(y_max) and y_max > 0 else 1.0
         locator = ticker.MaxNLocator(nbins=5, steps=[1, 2, 2.5, 5, 10])
-        self.ticks, self.offset = _ticks(locator, 0.0, self.hi)
+        self.ticks, self.offset = axis_ticks(locator, 0.0, self.hi)
         self.y0 = self.y1 = 0.0
 
     def place(self, y0: float, y1: float) -> None:
@@ -121,7 +105,7 @@ class XAxis:
             # as Axes.set_xlim after set_xticks: a range of no width is widened by the locator
             locator = ticker.FixedLocator(self.given)
             self.lo, self.hi = locator.nonsingular(min(self.given), max(self.given))
-            self.ticks, self.offset = _ticks(None, self.lo, self.hi, self.given)
+            self.ticks, self.offset = axis_ticks(None, self.lo, self.hi, self.given)
             return
         xs = np.concatenate([np.asarray(v, float).reshape(-1, 2)[:, 0] for v in steps] + [[0.0]])
         xs = xs[np.isfinite(xs)]
@@ -130,7 +114,7 @@ class XAxis:
         # as XAxis.get_tick_space: room for a label three font sizes wide, at most 9 bins
         nbins = min(9, max(1, math.floor((x1 - x0) / (3 * FONT))))
         locator = ticker.MaxNLocator(nbins=nbins, steps=[1, 2, 2.5, 5, 10])
-        self.ticks, self.offset = _ticks(locator, self.lo, self.hi)
+        self.ticks, self.offset = axis_ticks(locator, self.lo, self.hi)
 
     def overhang(self, first: bool) -> float:
         """How far the first (last) tick label reaches beyond the axis's start (end)."""

@@ -28,6 +28,7 @@ from csrgen.outputs.scene import (
     Scene,
     Shape,
     Text,
+    axis_ticks,
     clean,
     fit,
     png,
@@ -344,17 +345,7 @@ class _YAxis:
         delta = (hi - lo) * matplotlib.rcParams["axes.ymargin"]
         self.lo, self.hi = locator.view_limits(lo - delta, hi + delta)
         self.length = length
-        locs = [float(v) for v in locator.tick_values(self.lo, self.hi)]
-        formatter = ticker.ScalarFormatter()
-        formatter.create_dummy_axis()
-        formatter.axis.set_view_interval(self.lo, self.hi)
-        labels = formatter.format_ticks(locs)
-        self.offset = formatter.get_offset()
-        # as Axis._update_ticks: the ticks within the view (to a ten-billionth of it)
-        tol = (self.hi - self.lo) * 1e-10
-        self.ticks = [
-            (v, t) for v, t in zip(locs, labels, strict=True) if self.lo - tol <= v <= self.hi + tol
-        ]
+        self.ticks, self.offset = axis_ticks(locator, self.lo, self.hi)
 
     def shapes(self, x0: float, y_top: float, y_of) -> list[Shape]:
         """Ticks and their labels left of the axis at ``x0``, and the offset above the plot."""

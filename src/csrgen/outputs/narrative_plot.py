@@ -29,6 +29,7 @@ from csrgen.outputs.scene import (
     Scene,
     Shape,
     Text,
+    axis_ticks,
     clean,
     fit,
     png,
@@ -176,17 +177,7 @@ class _XAxis:
         # as Axes.set_xlim: a range of no width is widened
         self.lo, self.hi = locator.nonsingular(lo, hi)
         self.x0, self.x1 = x0, x1
-        locs = [float(v) for v in locator.tick_values(self.lo, self.hi)]
-        formatter = ticker.ScalarFormatter()
-        formatter.create_dummy_axis()
-        formatter.axis.set_view_interval(self.lo, self.hi)
-        labels = formatter.format_ticks(locs)
-        self.offset = formatter.get_offset()
-        # as Axis._update_ticks: the ticks within the view (to a ten-billionth of it)
-        tol = (self.hi - self.lo) * 1e-10
-        self.ticks = [
-            (v, t) for v, t in zip(locs, labels, strict=True) if self.lo - tol <= v <= self.hi + tol
-        ]
+        self.ticks, self.offset = axis_ticks(locator, self.lo, self.hi)
 
     def x(self, day: float) -> float:
         return self.x0 + (day - self.lo) / (self.hi - self.lo) * (self.x1 - self.x0)

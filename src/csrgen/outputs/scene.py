@@ -174,6 +174,23 @@ def fit(text: str, size: float, width: float, bold: bool = False) -> str:
     return text[:lo].rstrip() + "\u2026"
 
 
+def axis_ticks(locator, lo: float, hi: float, locs=None) -> tuple[list[tuple[float, str]], str]:
+    """The (value, label) of the ticks matplotlib shows in the view ``lo``..``hi`` and its
+    offset text, with its ``ScalarFormatter`` (labels made of every location ``locator`` gives,
+    or of ``locs``, as ``Axis._update_ticks`` makes them, then the ticks in the view kept, to a
+    ten-billionth of it): the ticks of a scene's axes are matplotlib's own."""
+    from matplotlib import ticker
+
+    locs = [float(v) for v in (locator.tick_values(lo, hi) if locs is None else locs)]
+    formatter = ticker.ScalarFormatter()
+    formatter.create_dummy_axis()
+    formatter.axis.set_view_interval(lo, hi)
+    labels = formatter.format_ticks(locs)
+    tol = (hi - lo) * 1e-10
+    kept = [(v, t) for v, t in zip(locs, labels, strict=True) if lo - tol <= v <= hi + tol]
+    return kept, formatter.get_offset()
+
+
 # ---------------------------------------------------------------------------------------- PNG
 
 
